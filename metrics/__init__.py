@@ -1,0 +1,1 @@
+"""Collaboration Health's analytic core: store, imports, metrics, charts. Never imports Streamlit."""

@@ -1,0 +1,173 @@
+"""The command line: `python -m metrics COMMAND`, doing from a shell what the pages do."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from metrics import ingest, store
+from metrics.ingest import KINDS, ImportRefused, UndoRefused
+
+
+def _connect(args):
+    return store.connect(args.db)
+
+
+def cmd_sample(args) -> int:
+    from metrics.sample import write_sample
+
+    paths = write_sample(args.out, seed=args.seed, scale=args.scale)
+    for kind, path in paths.items():
+        print(f"{kind:<11} {path}")
+    return 0
+
+
+def _constants(pairs: list[str]) -> dict[str, str]:
+    constants = {}
+    for pair in pairs or []:
+        column, sep, value = pair.partition("=")
+        if not sep or not column.strip():
+            raise SystemExit(f"--set takes COLUMN=VALUE, not {pair!r}")
+        constants[column.strip()] = value.strip()
+    return constants
+
+
+def cmd_import(args) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{args.file}: no such file.", file=sys.stderr)
+        return 2
+    if args.format not in ("auto", "native"):
+        print(f"{path.name}: the {args.format} layout is not supported yet; export the native template "
+              "(`python -m metrics export`) or convert the file to it.", file=sys.stderr)
+        return 2
+    con = _connect(args)
+    try:
+        report = ingest.import_file(con, args.kind, path, constants=_constants(args.set),
+                                    skip_invalid=args.skip_invalid, dry_run=args.dry_run)
+    except ImportRefused as refused:
+        print(f"{refused.file_name}: refused, nothing was imported.", file=sys.stderr)
+        for line in refused.problems:
+            print(f"{refused.file_name}: {line}", file=sys.stderr)
+        return 1
+    verb = "would import" if report.dry_run else "imported"
+    print(f"{report.file_name}: layout {report.layout}; {report.rows_read} rows read, {report.rows_valid} valid; "
+          f"{verb} {report.rows_imported if not report.dry_run else report.rows_valid}"
+          + ("" if report.dry_run else f", {report.rows_unchanged} already stored")
+          + (f"; skipped {report.rows_skipped} invalid rows" if report.rows_skipped else "")
+          + (f" (import {report.import_id})" if report.import_id else ""))
+    for problem in report.problems:
+        print(f"{report.file_name}: skipped {problem}")
+    return 0
+
+
+def cmd_imports(args) -> int:
+    frame = ingest.list_imports(_connect(args))
+    if args.json:
+        print(frame.to_json(orient="records", date_format="iso"))
+        return 0
+    if frame.empty:
+        print("No imports yet.")
+        return 0
+    for row in frame.itertuples():
+        state = f"undone {row.undone_at:%Y-%m-%d %H:%M}" if row.undone_at is not None and str(row.undone_at) != "NaT" else ""
+        print(f"{row.import_id:>4}  {row.imported_at:%Y-%m-%d %H:%M}  {row.kind:<10} {row.file_name:<28} "
+              f"{row.layout:<8} read {row.rows_read:>6}  new {row.rows_imported:>6}  same {row.rows_unchanged:>6}  "
+              f"skipped {row.rows_skipped:>4}  by {row.imported_by}  {state}".rstrip())
+    return 0
+
+
+def cmd_undo(args) -> int:
+    try:
+        removed = ingest.undo(_connect(args), args.import_id)
+    except UndoRefused as refused:
+        print(str(refused), file=sys.stderr)
+        return 1
+    print(f"Undid import {args.import_id}: removed " + ", ".join(f"{n} rows from {t}" for t, n in removed.items()))
+    return 0
+
+
+def cmd_scorecard(args) -> int:
+    from metrics.scorecard import scorecard
+
+    result = scorecard(_connect(args), args.month, args.business_unit)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    from metrics.catalog import SCORECARD_COLUMNS, metric
+
+    rows = [("Company", result["company"])] + [(u["business_unit"], u) for u in result["business_units"]]
+    print(f"Scorecard {result['month']}")
+    print(f"{'':<22}" + "".join(f"{name[:14]:>15}" for name in SCORECARD_COLUMNS))
+    for name, values in rows:
+        cells = "".join(f"{'-' if values[c] is None else format(values[c], '.1f'):>15}" for c in SCORECARD_COLUMNS)
+        print(f"{name:<22}{cells}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    count = ingest.export(_connect(args), args.kind, args.out)
+    print(f"{args.out}: {count} {args.kind} rows")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m metrics", description="Collaboration Health from the command line.")
+    sub = main.add_subparsers(dest="command", required=True)
+
+    def with_db(p):
+        p.add_argument("--db", help="database file (default: $COLLAB_DB, else data/collab.duckdb)")
+        return p
+
+    p = sub.add_parser("sample", help="write the deterministic sample data set")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--out", default="sample_data")
+    p.set_defaults(func=cmd_sample)
+
+    p = with_db(sub.add_parser("import", help="import a file, all or nothing"))
+    p.add_argument("kind", choices=list(KINDS))
+    p.add_argument("file")
+    p.add_argument("--format", default="auto",
+                   choices=["auto", "native", "qualtrics", "surveymonkey", "google_forms", "ms_forms", "typeform",
+                            "limesurvey", "glint"])
+    p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a column the file lacks")
+    p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID")
+    p.add_argument("--skip-invalid", action="store_true", help="import the valid rows and log the others")
+    p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    p.set_defaults(func=cmd_import)
+
+    p = with_db(sub.add_parser("imports", help="list imports"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_imports)
+
+    p = with_db(sub.add_parser("undo", help="remove everything one import brought"))
+    p.add_argument("import_id", type=int)
+    p.set_defaults(func=cmd_undo)
+
+    p = with_db(sub.add_parser("scorecard", help="the month's scorecard"))
+    p.add_argument("--month", required=True)
+    p.add_argument("--business-unit")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_scorecard)
+
+    p = with_db(sub.add_parser("export", help="write stored data in the native template layout"))
+    p.add_argument("kind", choices=list(KINDS))
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_export)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except store.StoreBusy as busy:
+        print(str(busy), file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

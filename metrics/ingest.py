@@ -1,0 +1,589 @@
+"""Imports and exports: native templates, validation, all-or-nothing writes, the import log and undo."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+
+from metrics import store
+
+DEPARTMENTS = ("marketing", "it", "other")
+ROLES = ("lead", "manager", "staff")
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of data: its table, native columns, key and the types stored."""
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("items", "survey_items", ("item_id", "dimension", "text", "scale", "reverse_scored"), ("item_id",),
+             text_columns=("item_id", "dimension", "text", "scale")),
+        Kind("survey", "survey_responses", ("response_id", "submitted_at", "business_unit", "department", "role"),
+             ("response_id",), optional=("comment", "wave"),
+             text_columns=("response_id", "business_unit", "department", "role", "comment")),
+        Kind("headcount", "headcount", ("business_unit", "department", "month", "headcount"),
+             ("business_unit", "department", "month"), text_columns=("business_unit", "department", "month")),
+        Kind("meetings", "meetings", ("meeting_id", "business_unit", "date", "meeting_type", "status"), ("meeting_id",),
+             text_columns=("meeting_id", "business_unit", "meeting_type", "status")),
+        Kind("attendance", "attendance", ("meeting_id", "person_id", "department", "role", "attended"),
+             ("meeting_id", "person_id"), text_columns=("meeting_id", "person_id", "department", "role")),
+        Kind("projects", "joint_projects",
+             ("project_id", "business_unit", "name", "lead_function", "stage", "parent_project_id", "start_date",
+              "planned_end", "actual_end", "budget", "spend", "status", "outcome", "roi_pct"),
+             ("project_id",),
+             text_columns=("project_id", "business_unit", "name", "lead_function", "stage", "parent_project_id",
+                           "status", "outcome")),
+        Kind("kpis", "kpis", ("business_unit", "month", "kpi", "value"), ("business_unit", "month", "kpi"),
+             text_columns=("business_unit", "month", "kpi")),
+    )
+}
+
+SAMPLE_FILES = {
+    "items": "survey_items.csv", "survey": "survey_responses.csv", "headcount": "headcount.csv",
+    "meetings": "meetings.csv", "attendance": "attendance.csv", "projects": "joint_projects.csv", "kpis": "kpis.csv",
+}
+
+
+class ImportRefused(Exception):
+    """An import that wrote nothing; `problems` says why, one line each."""
+
+    def __init__(self, file_name: str, problems: list[str]):
+        self.file_name = file_name
+        self.problems = problems
+        super().__init__(f"{file_name}: {len(problems)} problem(s); nothing was imported.\n" + "\n".join(problems))
+
+
+@dataclass
+class Problem:
+    row: int | None      # the line of the file (the header is line 1), None for the whole file
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row is not None else "file"
+        col = f", column {self.column!r}" if self.column else ""
+        val = f", value {self.value!r}" if self.value not in (None, "") else ""
+        return f"{where}{col}{val}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    file_name: str
+    kind: str
+    layout: str
+    rows_read: int = 0
+    rows_valid: int = 0
+    rows_imported: int = 0
+    rows_unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    dropped_columns: list[str] = field(default_factory=list)
+    import_id: int | None = None
+    dry_run: bool = False
+
+    @property
+    def rows_skipped(self) -> int:
+        return self.rows_read - self.rows_valid
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reading
+
+
+def read_native(path: Path) -> pd.DataFrame:
+    """Every cell as text, with DuckDB's CSV reader; empty cells are None."""
+    try:
+        rel = duckdb.read_csv(str(path), header=True, all_varchar=True, auto_detect=True, strict_mode=True)
+        frame = rel.df()
+    except (duckdb.Error, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ImportRefused(path.name, [f"file: could not be read as a CSV file ({first}). "
+                                        "Save it as CSV (UTF-8, comma-separated, one header row) and try again."])
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.astype(object).where(frame.notna(), None)
+    for col in frame.columns:
+        frame[col] = frame[col].map(_clean_cell)
+    return frame
+
+
+def _clean_cell(value):
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    # Undo the export's formula neutralisation, so a native file round-trips.
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
+        text = text[1:]
+    return text
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Validation (pandera, on the text as read, so every bad cell is reported with its row and value)
+
+
+def _required_text(*checks: pa.Check) -> pa.Column:
+    return pa.Column(object, checks=list(checks), nullable=False)
+
+
+def _choice(values: Iterable[str]) -> pa.Check:
+    values = tuple(values)
+    return pa.Check.isin(values, error=f"must be one of: {', '.join(values)}")
+
+
+def _matches(pattern: str, error: str) -> pa.Check:
+    return pa.Check(lambda s: s.astype(str).str.fullmatch(pattern), element_wise=False, error=error)
+
+
+def _is_datetime() -> pa.Check:
+    return pa.Check(
+        lambda s: pd.to_datetime(s, errors="coerce", format="ISO8601").notna(),
+        error="not a date and time (expected YYYY-MM-DD HH:MM:SS or YYYY-MM-DD)",
+    )
+
+
+def _is_number(low: float | None = None) -> pa.Check:
+    def check(s: pd.Series) -> pd.Series:
+        numbers = pd.to_numeric(s, errors="coerce")
+        ok = numbers.notna()
+        return ok & (numbers >= low) if low is not None else ok
+
+    return pa.Check(check, error="not a number" + (f" of at least {low:g}" if low is not None else ""))
+
+
+def _valid_date() -> pa.Check:
+    return pa.Check(
+        lambda s: pd.to_datetime(s, errors="coerce", format="%Y-%m-%d").notna(),
+        error="not a date (expected YYYY-MM-DD)",
+    )
+
+
+def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
+    text = lambda: _required_text(_matches(r".{1,200}", "must be 1 to 200 characters"))  # noqa: E731
+    bu = text
+    if kind == "items":
+        columns = {
+            "item_id": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _")),
+            "dimension": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _")),
+            "text": text(),
+            "scale": _required_text(_choice(("likert5", "nps11"))),
+            "reverse_scored": _required_text(_choice(sorted(BOOL_WORDS))),
+        }
+        unique = ["item_id"]
+    elif kind == "survey":
+        columns = {
+            "response_id": text(),
+            "submitted_at": _required_text(_is_datetime()),
+            "business_unit": bu(),
+            "department": _required_text(_choice(DEPARTMENTS)),
+            "role": _required_text(_choice(ROLES)),
+            "comment": pa.Column(object, nullable=True, required=False,
+                                 checks=[_matches(r"(?s).{0,5000}", "comment longer than 5000 characters")]),
+            "wave": pa.Column(object, nullable=True, required=False, checks=[_matches(MONTH, "must be a month YYYY-MM")]),
+        }
+        for item in (items if items is not None else pd.DataFrame(columns=["item_id", "scale"])).itertuples():
+            top = 5 if item.scale == "likert5" else 10
+            low = 1 if item.scale == "likert5" else 0
+            columns[item.item_id] = pa.Column(
+                object, nullable=True, required=False,
+                checks=[_matches(r"\d+(\.0+)?", f"must be a whole number from {low} to {top}"),
+                        pa.Check(lambda s, lo=low, hi=top: pd.to_numeric(s, errors="coerce").between(lo, hi),
+                                 error=f"must be a whole number from {low} to {top}")],
+            )
+        unique = ["response_id"]
+    elif kind == "headcount":
+        columns = {"business_unit": bu(), "department": _required_text(_choice(DEPARTMENTS)),
+                   "month": _required_text(_matches(MONTH, "must be a month YYYY-MM")),
+                   "headcount": _required_text(_matches(r"\d+", "must be a whole number of people, 0 or more"))}
+        unique = ["business_unit", "department", "month"]
+    elif kind == "meetings":
+        columns = {"meeting_id": text(), "business_unit": bu(), "date": _required_text(_valid_date()),
+                   "meeting_type": _required_text(_choice(("joint_steering", "co_department", "brainstorm", "staff_exchange"))),
+                   "status": _required_text(_choice(("held", "cancelled")))}
+        unique = ["meeting_id"]
+    elif kind == "attendance":
+        columns = {"meeting_id": text(), "person_id": text(), "department": _required_text(_choice(DEPARTMENTS)),
+                   "role": _required_text(_choice(ROLES)), "attended": _required_text(_choice(sorted(BOOL_WORDS)))}
+        unique = ["meeting_id", "person_id"]
+    elif kind == "projects":
+        optional_date = lambda: pa.Column(object, nullable=True, checks=[_valid_date()])  # noqa: E731
+        columns = {
+            "project_id": text(), "business_unit": bu(), "name": text(),
+            "lead_function": _required_text(_choice(("marketing", "it", "joint"))),
+            "stage": _required_text(_choice(("pilot", "scale"))),
+            "parent_project_id": pa.Column(object, nullable=True),
+            "start_date": _required_text(_valid_date()), "planned_end": _required_text(_valid_date()),
+            "actual_end": optional_date(),
+            "budget": _required_text(_is_number(0)),
+            "spend": pa.Column(object, nullable=True, checks=[_is_number(0)]),
+            "status": _required_text(_choice(("planned", "active", "delivered", "cancelled"))),
+            "outcome": pa.Column(object, nullable=True, checks=[_choice(("success", "partial", "failed"))]),
+            "roi_pct": pa.Column(object, nullable=True, checks=[_is_number()]),
+        }
+        unique = ["project_id"]
+    elif kind == "kpis":
+        columns = {"business_unit": bu(), "month": _required_text(_matches(MONTH, "must be a month YYYY-MM")),
+                   "kpi": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _")),
+                   "value": _required_text(_is_number())}
+        unique = ["business_unit", "month", "kpi"]
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
+    return pa.DataFrameSchema(columns, unique=unique, report_duplicates="all", strict=False)
+
+
+_BUILTIN_REASONS = {
+    "not_nullable": "is required but empty",
+    "field_uniqueness": "appears more than once in the file",
+    "multiple_fields_uniqueness": "the same key appears more than once in the file",
+    "column_in_dataframe": "column is missing from the file",
+}
+
+
+def validate(frame: pd.DataFrame, kind: str, items: pd.DataFrame | None = None) -> list[Problem]:
+    """Every problem of every row, as (row, column, value, reason); an empty list means valid."""
+    schema = _schema(kind, items)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return _problems(errors.failure_cases, frame)
+    return []
+
+
+def _problems(cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+    problems: list[Problem] = []
+    seen = set()
+    for case in cases.itertuples():
+        check = str(case.check)
+        reason = _BUILTIN_REASONS.get(check, check)
+        column = None if pd.isna(case.column) else str(case.column)
+        if check == "column_in_dataframe":
+            problems.append(Problem(None, str(case.failure_case), None, f"required column {case.failure_case!r} is missing"))
+            continue
+        if case.index is None or pd.isna(case.index):
+            continue
+        index = int(case.index)
+        value = frame.at[index, column] if column in frame.columns else case.failure_case
+        key = (index, column, reason)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(Problem(index + 2, column, None if value is None else str(value), reason))
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0, p.column or ""))
+    return problems
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Conversion to the stored types
+
+
+def _to_bool(series: pd.Series) -> pd.Series:
+    return series.map(lambda v: None if v is None else BOOL_WORDS[str(v).lower()])
+
+
+def _typed(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    if kind == "items":
+        out["reverse_scored"] = _to_bool(out["reverse_scored"])
+    elif kind == "headcount":
+        out["headcount"] = out["headcount"].astype(int)
+    elif kind == "meetings":
+        out["date"] = pd.to_datetime(out["date"], format="%Y-%m-%d").dt.date
+    elif kind == "attendance":
+        out["attended"] = _to_bool(out["attended"])
+    elif kind == "projects":
+        for col in ("start_date", "planned_end", "actual_end"):
+            out[col] = pd.to_datetime(out[col], format="%Y-%m-%d").dt.date
+        for col in ("budget", "spend", "roi_pct"):
+            out[col] = pd.to_numeric(out[col])
+    elif kind == "kpis":
+        out["value"] = pd.to_numeric(out["value"])
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Import
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def current_user() -> str:
+    return os.environ.get("COLLAB_USER") or getpass.getuser()
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    path: str | Path,
+    *,
+    file_name: str | None = None,
+    constants: dict[str, str] | None = None,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    user: str | None = None,
+) -> ImportReport:
+    """Read, validate and store one native file in one transaction; raise ImportRefused and write nothing on failure."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    path = Path(path)
+    name = file_name or path.name
+    frame = read_native(path)
+    for column, value in (constants or {}).items():
+        frame[column] = value
+    report = ImportReport(name, kind, "native", rows_read=len(frame))
+    items = _stored_items(con) if kind == "survey" else None
+    problems = _column_problems(kind, frame, items)
+    if problems:
+        raise ImportRefused(name, [str(p) for p in problems])
+    problems = validate(frame, kind, items)
+    report.problems = problems
+    bad_rows = {p.row - 2 for p in problems if p.row is not None}
+    if any(p.row is None for p in problems) or (problems and not skip_invalid):
+        raise ImportRefused(name, [str(p) for p in problems]
+                            + ([] if skip_invalid else ["Fix these rows, or import only the valid rows (--skip-invalid)."]))
+    valid = frame.drop(index=sorted(bad_rows)) if bad_rows else frame
+    report.rows_valid = len(valid)
+    if dry_run:
+        report.dry_run = True
+        return report
+    digest = file_hash(path)
+    with store.transaction(con) as cur:
+        _write(cur, kind, _typed(kind, valid), report, digest, user or current_user())
+    return report
+
+
+def _stored_items(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.cursor().execute("SELECT item_id, scale FROM survey_items ORDER BY item_id").df()
+
+
+def _column_problems(kind: str, frame: pd.DataFrame, items: pd.DataFrame | None) -> list[Problem]:
+    spec = KINDS[kind]
+    known = set(spec.columns) | set(spec.optional)
+    if kind == "survey":
+        known |= set(items["item_id"])
+    problems = [Problem(None, c, None, f"required column {c!r} is missing") for c in spec.columns if c not in frame.columns]
+    for column in frame.columns:
+        if column not in known:
+            hint = (" Import the item catalogue that defines it first, or fix the header."
+                    if kind == "survey" else f" The {kind} template's columns are: {', '.join(spec.columns)}.")
+            problems.append(Problem(None, column, None, f"unknown column {column!r}.{hint}"))
+    if kind == "survey" and not problems and not (set(frame.columns) & set(items["item_id"])):
+        problems.append(Problem(None, None, None, "no column is an item of the catalogue: nothing to score."))
+    return problems
+
+
+def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: str, user: str) -> None:
+    spec = KINDS[kind]
+    import_id = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+    if kind == "survey":
+        staged = _stage_survey(cur, frame, import_id)
+        unchanged, conflicts = _survey_overlap(cur)
+    else:
+        staged = frame[list(spec.columns)].copy()
+        staged["import_id"] = import_id
+        cur.register("incoming", staged)
+        unchanged, conflicts = _overlap(cur, spec)
+    if conflicts:
+        shown = conflicts[:50]
+        more = [f"... and {len(conflicts) - len(shown)} more"] if len(conflicts) > len(shown) else []
+        raise ImportRefused(report.file_name, [
+            f"{', '.join(map(str, key))}: already stored with different values (a conflict); "
+            "nothing was imported. Correct the file, or undo the earlier import first." for key in shown] + more)
+    if kind == "survey":
+        cur.execute("""INSERT INTO survey_responses BY NAME
+                       SELECT * FROM incoming WHERE response_id NOT IN (SELECT response_id FROM survey_responses)""")
+        cur.execute("""INSERT INTO survey_answers BY NAME
+                       SELECT * FROM incoming_answers
+                       WHERE response_id NOT IN (SELECT response_id FROM survey_answers)""")
+    else:
+        key = " AND ".join(f"s.{c} = i.{c}" for c in spec.key)
+        cur.execute(f"INSERT INTO {spec.table} BY NAME SELECT i.* FROM incoming i "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {spec.table} s WHERE {key})")
+    report.rows_unchanged = unchanged
+    report.rows_imported = len(staged) - unchanged
+    report.import_id = import_id
+    skipped = [{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason} for p in report.problems]
+    cur.execute(
+        """INSERT INTO imports VALUES ($id, $kind, $file, $hash, $layout, $read, $imported, $unchanged, $skipped,
+                                       $skipped_rows, $dropped, $at, $by, NULL)""",
+        {"id": import_id, "kind": kind, "file": report.file_name, "hash": digest, "layout": report.layout,
+         "read": report.rows_read, "imported": report.rows_imported, "unchanged": unchanged,
+         "skipped": report.rows_skipped, "skipped_rows": json.dumps(skipped),
+         "dropped": json.dumps(report.dropped_columns), "at": datetime.now(timezone.utc).replace(tzinfo=None),
+         "by": user},
+    )
+
+
+def _stage_survey(cur, frame: pd.DataFrame, import_id: int) -> pd.DataFrame:
+    submitted = pd.to_datetime(frame["submitted_at"], format="ISO8601")
+    wave = frame["wave"] if "wave" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    responses = pd.DataFrame({
+        "response_id": frame["response_id"],
+        "submitted_at": submitted,
+        "wave": wave.where(wave.notna(), submitted.dt.strftime("%Y-%m")),
+        "business_unit": frame["business_unit"],
+        "department": frame["department"],
+        "role": frame["role"],
+        "comment": frame["comment"] if "comment" in frame.columns else None,
+        "import_id": import_id,
+    })
+    item_columns = [c for c in frame.columns if c not in KINDS["survey"].columns + KINDS["survey"].optional]
+    answers = frame[["response_id", *item_columns]].melt(id_vars="response_id", var_name="item_id", value_name="value")
+    answers = answers[answers["value"].notna()].copy()
+    answers["value"] = pd.to_numeric(answers["value"]).astype("int16")
+    cur.register("incoming", responses)
+    cur.register("incoming_answers", answers)
+    return responses
+
+
+def _survey_overlap(cur) -> tuple[int, list[tuple]]:
+    """Stored responses with the same id: identical ones are skipped, different ones are conflicts."""
+    rows = cur.execute(store.query("survey_overlap")).fetchall()
+    unchanged = sum(1 for _, same in rows if same)
+    return unchanged, [(rid,) for rid, same in rows if not same]
+
+
+def _overlap(cur, spec: Kind) -> tuple[int, list[tuple]]:
+    value_columns = [c for c in spec.columns if c not in spec.key]
+    key = " AND ".join(f"s.{c} = i.{c}" for c in spec.key)
+    same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM i.{c}" for c in value_columns) or "true"
+    rows = cur.execute(
+        f"SELECT {', '.join('i.' + c for c in spec.key)}, ({same}) AS same "
+        f"FROM incoming i JOIN {spec.table} s ON {key}"
+    ).fetchall()
+    unchanged = sum(1 for r in rows if r[-1])
+    return unchanged, [r[:-1] for r in rows if not r[-1]]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Import log and undo
+
+
+def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.cursor().execute(
+        """SELECT import_id, kind, file_name, layout, rows_read, rows_imported, rows_unchanged, rows_skipped,
+                  imported_at, imported_by, undone_at, file_hash, skipped_rows, dropped_columns
+           FROM imports ORDER BY import_id"""
+    ).df()
+
+
+class UndoRefused(Exception):
+    pass
+
+
+def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
+    """Remove every row an import brought, in one transaction; returns rows removed per table."""
+    rows = con.cursor().execute("SELECT kind, undone_at FROM imports WHERE import_id = $id", {"id": import_id}).fetchall()
+    if not rows:
+        raise UndoRefused(f"There is no import {import_id}; `python -m metrics imports` lists them.")
+    kind, undone_at = rows[0]
+    if undone_at is not None:
+        raise UndoRefused(f"Import {import_id} was already undone at {undone_at:%Y-%m-%d %H:%M}.")
+    removed: dict[str, int] = {}
+    with store.transaction(con) as cur:
+        if kind == "items":
+            used = cur.execute(
+                """SELECT count(*) FROM survey_answers WHERE item_id IN
+                   (SELECT item_id FROM survey_items WHERE import_id = $id)""", {"id": import_id}).fetchall()[0][0]
+            if used:
+                raise UndoRefused(f"Import {import_id} brought catalogue items that {used} stored answers use; "
+                                  "undo those survey imports first.")
+        if kind == "survey":
+            removed["survey_answers"] = cur.execute(
+                """DELETE FROM survey_answers WHERE response_id IN
+                   (SELECT response_id FROM survey_responses WHERE import_id = $id)""", {"id": import_id}).fetchall()[0][0]
+        table = KINDS[kind].table
+        removed[table] = cur.execute(f"DELETE FROM {table} WHERE import_id = $id", {"id": import_id}).fetchall()[0][0]
+        cur.execute("UPDATE imports SET undone_at = $at WHERE import_id = $id",
+                    {"at": datetime.now(timezone.utc).replace(tzinfo=None), "id": import_id})
+    return removed
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Sample data and export
+
+
+def load_sample(con: duckdb.DuckDBPyConnection, directory: Path | None = None) -> None:
+    """Load the committed sample data set into an empty store."""
+    directory = Path(directory or store.SAMPLE_DIR)
+    for kind, file_name in SAMPLE_FILES.items():
+        import_file(con, kind, directory / file_name, user="sample data")
+
+
+def export(con: duckdb.DuckDBPyConnection, kind: str, out: str | Path) -> int:
+    """Write what is stored in the native template layout; returns the number of rows written."""
+    frame = export_frame(con, kind)
+    frame.to_csv(out, index=False, date_format="%Y-%m-%d %H:%M:%S")
+    return len(frame)
+
+
+def export_frame(con: duckdb.DuckDBPyConnection, kind: str) -> pd.DataFrame:
+    spec = KINDS[kind]
+    cur = con.cursor()
+    if kind == "survey":
+        frame = _survey_wide(con)
+    else:
+        order = ", ".join(spec.key)
+        frame = cur.execute(f"SELECT {', '.join(spec.columns)} FROM {spec.table} ORDER BY {order}").df()
+    for column in spec.text_columns:
+        if column in frame.columns:
+            frame[column] = frame[column].map(neutralise_formula)
+    for column in frame.columns:
+        if frame[column].dtype == bool:
+            frame[column] = frame[column].map({True: "true", False: "false"})
+    return frame
+
+
+def _survey_wide(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    cur = con.cursor()
+    items = [r[0] for r in cur.execute(
+        "SELECT item_id FROM survey_items ORDER BY dimension = 'nps', rowid").fetchall()]
+    responses = cur.execute(
+        """SELECT response_id, strftime(submitted_at, '%Y-%m-%d %H:%M:%S') AS submitted_at, business_unit,
+                  department, role, comment,
+                  CASE WHEN wave <> strftime(submitted_at, '%Y-%m') THEN wave END AS wave
+           FROM survey_responses ORDER BY response_id""").df()
+    answers = cur.execute("SELECT response_id, item_id, value FROM survey_answers").df()
+    wide = answers.pivot(index="response_id", columns="item_id", values="value")
+    wide = wide.reindex(columns=[i for i in items]).astype("Int64")
+    frame = responses.set_index("response_id").join(wide).reset_index()
+    columns = ["response_id", "submitted_at", "business_unit", "department", "role", *items, "comment"]
+    if frame["wave"].notna().any():
+        columns.append("wave")
+    return frame[columns]
+
+
+def neutralise_formula(value):
+    """Prefix a cell a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

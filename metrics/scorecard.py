@@ -1,0 +1,100 @@
+"""The monthly scorecard: every catalogue metric per business unit and for the company."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from metrics import store
+from metrics.catalog import CHI_WEIGHTS, METRICS
+
+COMPANY = "Company"
+
+
+def shift_month(month: str, by: int) -> str:
+    year, mon = map(int, month.split("-"))
+    index = year * 12 + (mon - 1) + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def unit_month_metrics(con: duckdb.DuckDBPyConnection, month_from: str, month_to: str) -> pd.DataFrame:
+    """One row per business unit and month (and the company, business_unit None) with every metric."""
+    params = {
+        "month_from": month_from, "month_to": month_to,
+        "w_alignment": CHI_WEIGHTS["alignment_index"], "w_cadence": CHI_WEIGHTS["cadence_adherence_3m"],
+        "w_attendance": CHI_WEIGHTS["attendance_rate"], "w_projects": CHI_WEIGHTS["project_success_rate"],
+    }
+    return store.fetch_df(con, "unit_month_metrics", params)
+
+
+def months_available(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every month from the first to the last that any table holds, newest last."""
+    first, last = store.fetch_rows(con, store.query("month_range"))[0]
+    if first is None:
+        return []
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        month = shift_month(month, 1)
+    return months
+
+
+def business_units(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in store.fetch_rows(con, store.query("business_units"))]
+
+
+def _clean(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else float(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return _clean(value.item())
+    if value is pd.NA:
+        return None
+    return value
+
+
+def metric_keys() -> list[str]:
+    keys = []
+    for m in METRICS:
+        keys.append(m.name)
+        if m.n_name:
+            keys.append(m.n_name)
+    return keys
+
+
+def scorecard(con: duckdb.DuckDBPyConnection, month: str, business_unit: str | None = None) -> dict:
+    """The month's scorecard in the JSON shape of DESIGN.md (null for suppressed or missing values)."""
+    frame = unit_month_metrics(con, month, month)
+    gaps = dimension_scores(con, month, month)
+    keys = metric_keys() + ["response_rate_marketing", "response_rate_it",
+                            "attendance_rate_marketing", "attendance_rate_it"]
+
+    def record(row: pd.Series, unit: str | None) -> dict:
+        out = {k: _clean(row[k]) for k in keys}
+        for k in keys:  # counts come back as floats where pandas met a missing value
+            if k.endswith("_n") and out[k] is not None:
+                out[k] = int(out[k])
+        unit_gaps = gaps[gaps["business_unit"].isna()] if unit is None else gaps[gaps["business_unit"] == unit]
+        out["perception_gap"] = {r.dimension: _clean(r.gap) for r in unit_gaps.itertuples()}
+        return out
+
+    company = frame[frame["business_unit"].isna()]
+    units = frame[frame["business_unit"].notna()]
+    if business_unit is not None:
+        units = units[units["business_unit"] == business_unit]
+    return {
+        "month": month,
+        "company": record(company.iloc[0], None) if len(company) else {k: None for k in keys},
+        "business_units": [{"business_unit": row.business_unit, **record(row, row.business_unit)}
+                           for _, row in units.iterrows()],
+    }
+
+
+def dimension_scores(con: duckdb.DuckDBPyConnection, month_from: str, month_to: str) -> pd.DataFrame:
+    """Marketing and IT scores per dimension, unit (None = company) and month, with the signed gap."""
+    return store.fetch_df(con, "dimension_scores", {"month_from": month_from, "month_to": month_to})

@@ -1,0 +1,118 @@
+-- Every table of the store. Each data row remembers the import that brought it, so an import can be undone.
+CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
+
+CREATE TABLE IF NOT EXISTS imports (
+    import_id     INTEGER PRIMARY KEY,
+    kind          VARCHAR NOT NULL,
+    file_name     VARCHAR NOT NULL,
+    file_hash     VARCHAR NOT NULL,
+    layout        VARCHAR NOT NULL,
+    rows_read     INTEGER NOT NULL,
+    rows_imported INTEGER NOT NULL,
+    rows_unchanged INTEGER NOT NULL,
+    rows_skipped  INTEGER NOT NULL,
+    skipped_rows  VARCHAR,          -- JSON list of {row, column, value, reason}
+    dropped_columns VARCHAR,        -- JSON list of column names not stored (personal data, unmapped)
+    imported_at   TIMESTAMP NOT NULL,
+    imported_by   VARCHAR NOT NULL,
+    undone_at     TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS survey_items (
+    item_id        VARCHAR PRIMARY KEY,
+    dimension      VARCHAR NOT NULL,
+    text           VARCHAR NOT NULL,
+    scale          VARCHAR NOT NULL CHECK (scale IN ('likert5', 'nps11')),
+    reverse_scored BOOLEAN NOT NULL,
+    import_id      INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS survey_responses (
+    response_id   VARCHAR PRIMARY KEY,
+    submitted_at  TIMESTAMP NOT NULL,
+    wave          VARCHAR NOT NULL,     -- YYYY-MM: the month of submitted_at unless the import set it
+    business_unit VARCHAR NOT NULL,
+    department    VARCHAR NOT NULL CHECK (department IN ('marketing', 'it', 'other')),
+    role          VARCHAR NOT NULL CHECK (role IN ('lead', 'manager', 'staff')),
+    comment       VARCHAR,
+    import_id     INTEGER NOT NULL
+);
+
+-- One row per answered item: the survey's wide columns, stored long so the catalogue can grow.
+CREATE TABLE IF NOT EXISTS survey_answers (
+    response_id VARCHAR NOT NULL,
+    item_id     VARCHAR NOT NULL,
+    value       SMALLINT NOT NULL,      -- as answered; reverse scoring is applied when scored
+    PRIMARY KEY (response_id, item_id)
+);
+
+CREATE TABLE IF NOT EXISTS headcount (
+    business_unit VARCHAR NOT NULL,
+    department    VARCHAR NOT NULL CHECK (department IN ('marketing', 'it', 'other')),
+    month         VARCHAR NOT NULL,
+    headcount     INTEGER NOT NULL CHECK (headcount >= 0),
+    import_id     INTEGER NOT NULL,
+    PRIMARY KEY (business_unit, department, month)
+);
+
+CREATE TABLE IF NOT EXISTS meetings (
+    meeting_id    VARCHAR PRIMARY KEY,
+    business_unit VARCHAR NOT NULL,
+    date          DATE NOT NULL,
+    meeting_type  VARCHAR NOT NULL CHECK (meeting_type IN ('joint_steering', 'co_department', 'brainstorm', 'staff_exchange')),
+    status        VARCHAR NOT NULL CHECK (status IN ('held', 'cancelled')),
+    import_id     INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS attendance (
+    meeting_id VARCHAR NOT NULL,
+    person_id  VARCHAR NOT NULL,
+    department VARCHAR NOT NULL CHECK (department IN ('marketing', 'it', 'other')),
+    role       VARCHAR NOT NULL CHECK (role IN ('lead', 'manager', 'staff')),
+    attended   BOOLEAN NOT NULL,
+    import_id  INTEGER NOT NULL,
+    PRIMARY KEY (meeting_id, person_id)
+);
+
+CREATE TABLE IF NOT EXISTS joint_projects (
+    project_id        VARCHAR PRIMARY KEY,
+    business_unit     VARCHAR NOT NULL,
+    name              VARCHAR NOT NULL,
+    lead_function     VARCHAR NOT NULL CHECK (lead_function IN ('marketing', 'it', 'joint')),
+    stage             VARCHAR NOT NULL CHECK (stage IN ('pilot', 'scale')),
+    parent_project_id VARCHAR,
+    start_date        DATE NOT NULL,
+    planned_end       DATE NOT NULL,
+    actual_end        DATE,
+    budget            DOUBLE NOT NULL CHECK (budget >= 0),
+    spend             DOUBLE CHECK (spend >= 0),
+    status            VARCHAR NOT NULL CHECK (status IN ('planned', 'active', 'delivered', 'cancelled')),
+    outcome           VARCHAR CHECK (outcome IN ('success', 'partial', 'failed')),
+    roi_pct           DOUBLE,
+    import_id         INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS kpis (
+    business_unit VARCHAR NOT NULL,
+    month         VARCHAR NOT NULL,
+    kpi           VARCHAR NOT NULL,
+    value         DOUBLE NOT NULL,
+    import_id     INTEGER NOT NULL,
+    PRIMARY KEY (business_unit, month, kpi)
+);
+
+-- Column mappings an analyst confirmed, remembered per layout and question set.
+CREATE TABLE IF NOT EXISTS saved_mappings (
+    layout       VARCHAR NOT NULL,
+    signature    VARCHAR NOT NULL,     -- hash of the file's question columns
+    mapping      VARCHAR NOT NULL,     -- JSON {source column: target}
+    saved_at     TIMESTAMP NOT NULL,
+    PRIMARY KEY (layout, signature)
+);
+
+-- Settings the analysis reads; the anonymity threshold lives here so every query and view uses one value.
+CREATE TABLE IF NOT EXISTS settings (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+INSERT OR IGNORE INTO settings VALUES ('anonymity_threshold', '5');

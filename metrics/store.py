@@ -1,0 +1,98 @@
+"""The one place that opens DuckDB: locating the database, the schema, transactions and query files."""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+import pandas as pd
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+SAMPLE_DIR = PROJECT_ROOT / "sample_data"
+DEFAULT_DB = Path("data") / "collab.duckdb"
+
+DATA_TABLES = ("survey_items", "survey_responses", "survey_answers", "headcount", "meetings",
+               "attendance", "joint_projects", "kpis")
+
+_init_lock = threading.Lock()
+
+
+class StoreBusy(RuntimeError):
+    """The database file is held by another process (an import or a dashboard)."""
+
+
+def resolve_db_path(db: str | os.PathLike | None = None) -> str:
+    """--db, else COLLAB_DB, else data/collab.duckdb (relative to the working directory)."""
+    if db:
+        return str(db)
+    return os.environ.get("COLLAB_DB") or str(DEFAULT_DB)
+
+
+@cache
+def query(name: str) -> str:
+    """The text of sql/NAME.sql: one query a file, named parameters only."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _is_file_db(path: str) -> bool:
+    return path != ":memory:" and not path.startswith("md:")
+
+
+def connect(db: str | os.PathLike | None = None, *, load_sample: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the store, creating the schema; a new database file is loaded with the sample data."""
+    path = resolve_db_path(db)
+    is_new = _is_file_db(path) and not Path(path).exists()
+    if _is_file_db(path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(path)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StoreBusy(f"The database {path} is in use by another process; try again in a moment.") from exc
+        raise
+    with _init_lock:
+        create_schema(con)
+        if is_new and load_sample:
+            from metrics import ingest  # late import: ingest builds on this module
+
+            ingest.load_sample(con)
+    return con
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    cur = con.cursor()
+    cur.execute(query("schema"))
+    cur.execute(query("views"))
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor inside BEGIN … COMMIT; any exception rolls everything back."""
+    cur = con.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield cur
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    cur.execute("COMMIT")
+
+
+def fetch_df(con: duckdb.DuckDBPyConnection, sql_name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Run sql/NAME.sql with named parameters on a fresh cursor and return a DataFrame."""
+    return con.cursor().execute(query(sql_name), params or {}).df()
+
+
+def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
+    return con.cursor().execute(sql, params or {}).fetchall()
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Changes whenever an import lands or is undone: a cache key for everything read from the store."""
+    return tuple(fetch_rows(con, "SELECT count(*), max(import_id), count(undone_at) FROM imports")[0])

@@ -1,0 +1,69 @@
+"""Shared fixtures: a real in-memory store loaded with a small hand-made data set."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metrics import ingest, store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REAL_EXPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real_exports"
+
+# The hand-made survey: (business unit, department, month, respondents, raw answers to
+# comm_vocabulary, comm_unheard (reverse-scored), partner_strategic, partner_nps). None = not answered.
+SURVEY_GROUPS = [
+    # Alpha marketing: five different respondents (scores worked out in test_metrics.py).
+    ("Alpha", "marketing", "2026-01", 1, (5, 1, 5, 10)),
+    ("Alpha", "marketing", "2026-01", 1, (4, 2, 4, 9)),
+    ("Alpha", "marketing", "2026-01", 1, (3, 3, 2, 7)),
+    ("Alpha", "marketing", "2026-01", 1, (2, 4, 1, 3)),
+    ("Alpha", "marketing", "2026-01", 1, (4, None, 4, 8)),
+    ("Alpha", "it", "2026-01", 6, (5, 1, 5, 10)),
+    ("Alpha", "other", "2026-01", 2, (1, 5, 1, 0)),
+    ("Beta", "marketing", "2026-01", 6, (3, 3, 3, 8)),
+    ("Beta", "it", "2026-01", 3, (1, 5, 1, 0)),          # under the threshold of 5
+    ("Gamma", "marketing", "2026-01", 7, (4, 2, 4, 9)),
+    ("Gamma", "it", "2026-01", 8, (3, 3, 3, 6)),
+    ("Gamma", "marketing", "2025-12", 5, (3, 3, 3, 7)),
+    ("Gamma", "it", "2025-12", 5, (3, 3, 3, 7)),
+]
+
+
+def survey_csv(groups=SURVEY_GROUPS) -> str:
+    lines = ["response_id,submitted_at,business_unit,department,role,comm_vocabulary,comm_unheard,"
+             "partner_strategic,partner_nps,comment"]
+    counter = 0
+    for unit, department, month, count, answers in groups:
+        for _ in range(count):
+            counter += 1
+            cells = ["" if a is None else str(a) for a in answers]
+            lines.append(f"R{counter:03d},{month}-15 09:30:00,{unit},{department},staff,{','.join(cells)},")
+    return "\n".join(lines) + "\n"
+
+
+def load_fixture(con, directory: Path) -> None:
+    (directory / "survey_responses.csv").write_text(survey_csv(), encoding="utf-8")
+    for kind, name in ingest.SAMPLE_FILES.items():
+        source = FIXTURES / name
+        if source.exists():
+            shutil.copy(source, directory / name)
+        ingest.import_file(con, kind, directory / name, user="tests")
+
+
+@pytest.fixture
+def con(tmp_path):
+    """A store in memory with the hand-made fixture data set."""
+    connection = store.connect(":memory:")
+    load_fixture(connection, tmp_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def empty_con():
+    connection = store.connect(":memory:")
+    yield connection
+    connection.close()
