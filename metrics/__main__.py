@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +15,16 @@ from metrics.ingest import KINDS, ImportRefused, UndoRefused
 
 def _connect(args):
     return store.connect(args.db)
+
+
+def cmd_init(args) -> int:
+    path = store.resolve_db_path(args.db)
+    existed = os.path.exists(path)
+    con = _connect(args)
+    counts = store.fetch_rows(con, "SELECT (SELECT count(*) FROM survey_responses), (SELECT count(*) FROM imports)")[0]
+    state = "exists" if existed else "created from sample_data/"
+    print(f"{path}: {state}; {counts[0]} survey responses from {counts[1]} imports")
+    return 0
 
 
 def cmd_sample(args) -> int:
@@ -52,6 +64,10 @@ def cmd_import(args) -> int:
         for line in refused.problems:
             print(f"{refused.file_name}: {line}", file=sys.stderr)
         return 1
+    if not report.dry_run and report.import_id is None:
+        print(f"{report.file_name}: nothing new: all {report.rows_valid} valid rows are already stored; "
+              "nothing changed.")
+        return 0
     verb = "would import" if report.dry_run else "imported"
     print(f"{report.file_name}: layout {report.layout}; {report.rows_read} rows read, {report.rows_valid} valid; "
           f"{verb} {report.rows_imported if not report.dry_run else report.rows_valid}"
@@ -113,6 +129,12 @@ def cmd_export(args) -> int:
     return 0
 
 
+def _month(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month: use YYYY-MM, e.g. 2026-10")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m metrics", description="Collaboration Health from the command line.")
     sub = main.add_subparsers(dest="command", required=True)
@@ -120,6 +142,9 @@ def parser() -> argparse.ArgumentParser:
     def with_db(p):
         p.add_argument("--db", help="database file (default: $COLLAB_DB, else data/collab.duckdb)")
         return p
+
+    p = with_db(sub.add_parser("init", help="create the database (loaded with the sample data) if there is none"))
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("sample", help="write the deterministic sample data set")
     p.add_argument("--seed", type=int, default=7)
@@ -148,7 +173,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_undo)
 
     p = with_db(sub.add_parser("scorecard", help="the month's scorecard"))
-    p.add_argument("--month", required=True)
+    p.add_argument("--month", required=True, type=_month)
     p.add_argument("--business-unit")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_scorecard)

@@ -35,6 +35,7 @@ class Kind:
     key: tuple[str, ...]
     optional: tuple[str, ...] = ()
     text_columns: tuple[str, ...] = ()
+    date_columns: tuple[str, ...] = ()
 
 
 KINDS: dict[str, Kind] = {
@@ -48,7 +49,7 @@ KINDS: dict[str, Kind] = {
         Kind("headcount", "headcount", ("business_unit", "department", "month", "headcount"),
              ("business_unit", "department", "month"), text_columns=("business_unit", "department", "month")),
         Kind("meetings", "meetings", ("meeting_id", "business_unit", "date", "meeting_type", "status"), ("meeting_id",),
-             text_columns=("meeting_id", "business_unit", "meeting_type", "status")),
+             text_columns=("meeting_id", "business_unit", "meeting_type", "status"), date_columns=("date",)),
         Kind("attendance", "attendance", ("meeting_id", "person_id", "department", "role", "attended"),
              ("meeting_id", "person_id"), text_columns=("meeting_id", "person_id", "department", "role")),
         Kind("projects", "joint_projects",
@@ -56,7 +57,8 @@ KINDS: dict[str, Kind] = {
               "planned_end", "actual_end", "budget", "spend", "status", "outcome", "roi_pct"),
              ("project_id",),
              text_columns=("project_id", "business_unit", "name", "lead_function", "stage", "parent_project_id",
-                           "status", "outcome")),
+                           "status", "outcome"),
+             date_columns=("start_date", "planned_end", "actual_end")),
         Kind("kpis", "kpis", ("business_unit", "month", "kpi", "value"), ("business_unit", "month", "kpi"),
              text_columns=("business_unit", "month", "kpi")),
     )
@@ -418,6 +420,10 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
         raise ImportRefused(report.file_name, [
             f"{', '.join(map(str, key))}: already stored with different values (a conflict); "
             "nothing was imported. Correct the file, or undo the earlier import first." for key in shown] + more)
+    report.rows_unchanged = unchanged
+    report.rows_imported = len(staged) - unchanged
+    if report.rows_imported == 0:
+        return  # everything is stored already: the same file twice changes nothing, not even the log
     if kind == "survey":
         cur.execute("""INSERT INTO survey_responses BY NAME
                        SELECT * FROM incoming WHERE response_id NOT IN (SELECT response_id FROM survey_responses)""")
@@ -428,8 +434,6 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
         key = " AND ".join(f"s.{c} = i.{c}" for c in spec.key)
         cur.execute(f"INSERT INTO {spec.table} BY NAME SELECT i.* FROM incoming i "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {spec.table} s WHERE {key})")
-    report.rows_unchanged = unchanged
-    report.rows_imported = len(staged) - unchanged
     report.import_id = import_id
     skipped = [{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason} for p in report.problems]
     cur.execute(
@@ -553,7 +557,8 @@ def export_frame(con: duckdb.DuckDBPyConnection, kind: str) -> pd.DataFrame:
         frame = _survey_wide(con)
     else:
         order = ", ".join(spec.key)
-        frame = cur.execute(f"SELECT {', '.join(spec.columns)} FROM {spec.table} ORDER BY {order}").df()
+        select = ", ".join(f"strftime({c}, '%Y-%m-%d') AS {c}" if c in spec.date_columns else c for c in spec.columns)
+        frame = cur.execute(f"SELECT {select} FROM {spec.table} ORDER BY {order}").df()
     for column in spec.text_columns:
         if column in frame.columns:
             frame[column] = frame[column].map(neutralise_formula)

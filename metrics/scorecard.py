@@ -98,3 +98,47 @@ def scorecard(con: duckdb.DuckDBPyConnection, month: str, business_unit: str | N
 def dimension_scores(con: duckdb.DuckDBPyConnection, month_from: str, month_to: str) -> pd.DataFrame:
     """Marketing and IT scores per dimension, unit (None = company) and month, with the signed gap."""
     return store.fetch_df(con, "dimension_scores", {"month_from": month_from, "month_to": month_to})
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Display-ready tables for the pages and the board pack (pages do no reshaping of their own).
+
+TREND_MONTHS = 12
+
+
+def history(con: duckdb.DuckDBPyConnection, month: str, months: int = TREND_MONTHS) -> pd.DataFrame:
+    """unit_month_metrics for the `months` months ending at `month`, with a 'unit' label (Company for None)."""
+    frame = unit_month_metrics(con, shift_month(month, -(months - 1)), month)
+    frame.insert(0, "unit", frame["business_unit"].fillna(COMPANY))
+    return frame
+
+
+def scorecard_table(frame: pd.DataFrame, month: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """One row per unit (Company first): each metric's value, status, change since last month, CHI trend."""
+    from metrics.catalog import metric
+
+    current = frame[frame["month"] == month].set_index("unit")
+    previous = frame[frame["month"] == shift_month(month, -1)].set_index("unit")
+    order = [COMPANY] + sorted(u for u in current.index if u != COMPANY)
+    table = pd.DataFrame(index=pd.Index(order, name="unit"))
+    for name in columns:
+        values = current[name].reindex(order).astype(float)
+        table[name] = values
+        table[f"{name}_status"] = [metric(name).status(None if pd.isna(v) else v) for v in values]
+        table[f"{name}_change"] = values - previous[name].reindex(order).astype(float) if len(previous) else float("nan")
+    trend = frame.pivot_table(index="unit", columns="month", values="chi", aggfunc="first", dropna=False)
+    table["chi_trend"] = [
+        [None if pd.isna(v) else round(float(v), 1) for v in trend.loc[u]] if u in trend.index else [] for u in order
+    ]
+    return table.reset_index()
+
+
+def biggest_moves(table: pd.DataFrame, name: str = "chi", count: int = 3) -> pd.DataFrame:
+    """The units whose metric moved most since the previous month, largest absolute change first."""
+    units = table[(table["unit"] != COMPANY) & table[f"{name}_change"].notna()]
+    order = units[f"{name}_change"].abs().sort_values(ascending=False).index
+    return units.loc[order, ["unit", name, f"{name}_change"]].head(count).reset_index(drop=True)
+
+
+def month_label(month: str) -> str:
+    return pd.Timestamp(f"{month}-01").strftime("%B %Y")

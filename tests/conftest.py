@@ -67,3 +67,28 @@ def empty_con():
     connection = store.connect(":memory:")
     yield connection
     connection.close()
+
+
+def decode_plotly(value):
+    """Plotly sends numeric arrays as {"dtype", "bdata"} (base64); turn them back into lists."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        if set(value) >= {"dtype", "bdata"}:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+            if "shape" in value:
+                array = array.reshape([int(s) for s in str(value["shape"]).split(",")])
+            return array.tolist()
+        return {k: decode_plotly(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_plotly(v) for v in value]
+    return value
+
+
+def chart_spec(element) -> dict:
+    """The figure of an AppTest plotly_chart element as plain JSON."""
+    import json
+
+    return decode_plotly(json.loads(element.proto.spec))

@@ -1,0 +1,108 @@
+"""DataFrame -> plotly Figure: pure functions in one house style, shared by pages and the board pack."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Okabe-Ito, safe for the common colour-vision deficiencies. Marketing and IT keep their colours
+# everywhere; red/amber/green are used for status and nothing else.
+MARKETING = "#CC79A7"
+IT = "#0072B2"
+DEPARTMENT_COLOURS = {"marketing": MARKETING, "it": IT}
+STATUS_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", None: "#BBBBBB"}
+STATUS_LABELS = {"green": "On target", "amber": "Near target", "red": "Off target", None: "No data"}
+COMPANY_COLOUR = "#222222"
+UNIT_COLOURS = ["#332288", "#56B4E9", "#999933", "#882255", "#44AA99", "#AA4499", "#DDCC77", "#661100",
+                "#6699CC", "#888888"]
+FONT = "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif"
+
+pio.templates["collab"] = go.layout.Template(
+    layout=dict(
+        font=dict(family=FONT, size=15, color="#222222"),
+        title=dict(font=dict(size=19), x=0, xanchor="left", y=0.97, yanchor="top"),
+        colorway=UNIT_COLOURS,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin=dict(l=70, r=30, t=80, b=60),
+        xaxis=dict(showgrid=False, linecolor="#888888", ticks="outside", tickcolor="#888888", automargin=True,
+                   title=dict(standoff=10)),
+        yaxis=dict(gridcolor="#E5E5E5", zeroline=False, linecolor="#888888", automargin=True,
+                   title=dict(standoff=10)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=13),
+                    title=dict(text="")),
+        hoverlabel=dict(font=dict(family=FONT)),
+    )
+)
+TEMPLATE = "collab"
+
+
+def _title(text: str, subtitle: str | None = None) -> dict:
+    if subtitle:
+        return dict(text=f"{text}<br><span style='font-size:13px;color:#555555'>{subtitle}</span>")
+    return dict(text=text)
+
+
+def empty_figure(message: str, title: str = "") -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font=dict(size=15, color="#555555"),
+                       xref="paper", yref="paper", x=0.5, y=0.5)
+    fig.update_layout(template=TEMPLATE, title=_title(title), xaxis=dict(visible=False), yaxis=dict(visible=False),
+                      height=320)
+    return fig
+
+
+def trend_chart(history: pd.DataFrame, metric_name: str, label: str, month_label: str, *,
+                target: float | None = None, unit: str = "index 0-100") -> go.Figure:
+    """Lines of a metric over months: one per business unit, the company bold."""
+    if history[metric_name].notna().sum() == 0:
+        return empty_figure("No data for these months", f"{label}: last 12 months to {month_label}")
+    fig = go.Figure()
+    for i, (unit_name, rows) in enumerate(history.groupby("unit", sort=True)):
+        if unit_name == "Company":
+            continue
+        fig.add_trace(go.Scatter(x=rows["month"], y=rows[metric_name], name=unit_name, mode="lines+markers",
+                                 line=dict(width=2, color=UNIT_COLOURS[i % len(UNIT_COLOURS)]), marker=dict(size=5),
+                                 connectgaps=False, hovertemplate="%{x}: %{y:.1f}<extra>" + unit_name + "</extra>"))
+    company = history[history["unit"] == "Company"]
+    fig.add_trace(go.Scatter(x=company["month"], y=company[metric_name], name="Company", mode="lines+markers",
+                             line=dict(width=4, color=COMPANY_COLOUR), marker=dict(size=7),
+                             hovertemplate="%{x}: %{y:.1f}<extra>Company</extra>"))
+    if target is not None:
+        fig.add_hline(y=target, line=dict(color="#555555", dash="dot", width=1.5),
+                      annotation_text=f"target {target:g}", annotation_position="top left",
+                      annotation_font=dict(size=12, color="#555555"))
+    fig.update_layout(template=TEMPLATE, title=_title(f"{label}: last 12 months to {month_label}",
+                                                      "Company in bold; gaps where a unit is hidden or has no data"),
+                      yaxis_title=unit, xaxis_title=None, height=460, xaxis=dict(type="category"),
+                      margin=dict(t=110))
+    return fig
+
+
+def perception_gap_chart(dimensions: pd.DataFrame, title_scope: str, month_label: str) -> go.Figure:
+    """Dumbbell: marketing's and IT's score per dimension, sorted by the size of the gap."""
+    data = dimensions.dropna(subset=["marketing", "it"]).copy()
+    title = f"How marketing and IT each rate the collaboration: {title_scope}, {month_label}"
+    if data.empty:
+        return empty_figure("Hidden: fewer respondents than the anonymity threshold, or no survey this month", title)
+    data["abs_gap"] = data["gap"].abs()
+    data = data.sort_values("abs_gap")
+    labels = data["dimension"].str.replace("_", " ").str.capitalize()
+    fig = go.Figure()
+    for (_, row), label in zip(data.iterrows(), labels):
+        fig.add_trace(go.Scatter(x=[row["marketing"], row["it"]], y=[label, label], mode="lines",
+                                 line=dict(color="#BBBBBB", width=6), showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=data["marketing"], y=labels, mode="markers", name="Marketing",
+                             marker=dict(color=MARKETING, size=16, symbol="circle"),
+                             hovertemplate="Marketing %{x:.1f}<extra>%{y}</extra>"))
+    fig.add_trace(go.Scatter(x=data["it"], y=labels, mode="markers", name="IT",
+                             marker=dict(color=IT, size=16, symbol="diamond"),
+                             hovertemplate="IT %{x:.1f}<extra>%{y}</extra>"))
+    for label, row in zip(labels, data.itertuples()):
+        fig.add_annotation(x=max(row.marketing, row.it), y=label, text=f"{row.gap:+.0f}", showarrow=False,
+                           xanchor="left", xshift=14, font=dict(size=13, color="#555555"))
+    fig.update_layout(template=TEMPLATE, title=_title(title, "Dimension score 0-100; label = marketing minus IT"),
+                      xaxis=dict(title="dimension score (0-100)", range=[0, 105]), height=110 + 48 * len(data),
+                      margin=dict(t=110, l=150))
+    return fig

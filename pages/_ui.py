@@ -1,0 +1,120 @@
+"""Shared page plumbing: the cached store, reads cached by the data's version, the shared filters."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics import catalog, scorecard, store
+from metrics.scorecard import COMPANY, month_label
+
+ALL_UNITS = "All units"
+SOURCE = "Source: Collaboration Health pulse survey, meeting records, joint-project register and KPI feed"
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _connection(path: str):
+    return store.connect(path)
+
+
+def connection():
+    return _connection(store.resolve_db_path())
+
+
+def data_version() -> tuple:
+    return store.data_version(connection())
+
+
+def refresh() -> None:
+    """After an import or undo: every page must see the new data."""
+    st.cache_data.clear()
+
+
+@st.cache_data(show_spinner=False)
+def _months(path: str, version: tuple) -> list[str]:
+    return scorecard.months_available(connection())
+
+
+@st.cache_data(show_spinner=False)
+def _units(path: str, version: tuple) -> list[str]:
+    return scorecard.business_units(connection())
+
+
+@st.cache_data(show_spinner=False)
+def _history(path: str, version: tuple, month: str) -> pd.DataFrame:
+    return scorecard.history(connection(), month)
+
+
+@st.cache_data(show_spinner=False)
+def _dimensions(path: str, version: tuple, month: str) -> pd.DataFrame:
+    return scorecard.dimension_scores(connection(), month, month)
+
+
+def _key() -> tuple[str, tuple]:
+    return store.resolve_db_path(), data_version()
+
+
+def months() -> list[str]:
+    return _months(*_key())
+
+
+def units() -> list[str]:
+    return _units(*_key())
+
+
+def history(month: str) -> pd.DataFrame:
+    return _history(*_key(), month)
+
+
+def dimensions(month: str) -> pd.DataFrame:
+    return _dimensions(*_key(), month)
+
+
+def sidebar_filters() -> None:
+    """Month and business unit, kept in session state so every page shares them."""
+    available = months()
+    if not available:
+        st.sidebar.warning("The database holds no data yet. Upload files on the Data page.")
+        return
+    options = available[::-1]
+    if st.session_state.get("month") not in options:
+        st.session_state["month"] = options[0]
+    st.sidebar.selectbox("Month", options, key="month", format_func=month_label)
+    unit_options = [ALL_UNITS, *units()]
+    if st.session_state.get("business_unit") not in unit_options:
+        st.session_state["business_unit"] = ALL_UNITS
+    st.sidebar.selectbox("Business unit", unit_options, key="business_unit")
+
+
+def selected_month() -> str | None:
+    return st.session_state.get("month")
+
+
+def selected_unit() -> str | None:
+    unit = st.session_state.get("business_unit", ALL_UNITS)
+    return None if unit == ALL_UNITS else unit
+
+
+def page_header(title: str, month: str) -> None:
+    st.title(title)
+    st.caption(f"{month_label(month)} · as of {pd.Timestamp.now():%d %b %Y} · {SOURCE}")
+
+
+def fmt(value, digits: int = 1, suffix: str = "") -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:.{digits}f}{suffix}"
+
+
+def status_badge(status: str | None) -> str:
+    colour = {"green": "green", "amber": "orange", "red": "red"}.get(status, "gray")
+    return f":{colour}-badge[{catalog_status_label(status)}]"
+
+
+def catalog_status_label(status: str | None) -> str:
+    from metrics.charts import STATUS_LABELS
+
+    return STATUS_LABELS[status]
+
+
+__all__ = ["COMPANY", "catalog", "month_label"]

@@ -1,0 +1,77 @@
+"""Scorecard: the month's Collaboration Health Index and its parts, per business unit and for the company."""
+
+import streamlit as st
+
+from metrics import catalog, charts
+from metrics.scorecard import COMPANY, biggest_moves, scorecard_table
+from pages import _ui
+
+month = _ui.selected_month()
+if month is None:
+    st.title("Collaboration scorecard")
+    st.info("No data yet: upload survey exports and other data on the Data page.")
+    st.stop()
+
+unit = _ui.selected_unit()
+label = _ui.month_label(month)
+_ui.page_header(f"Collaboration scorecard · {label}", month)
+
+history = _ui.history(month)
+table = scorecard_table(history, month, catalog.SCORECARD_COLUMNS)
+company = table[table["unit"] == COMPANY].iloc[0]
+
+TILES = ("chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate")
+for column, name in zip(st.columns(len(TILES)), TILES):
+    metric = catalog.metric(name)
+    with column:
+        change = company[f"{name}_change"]
+        st.metric(
+            metric.label,
+            _ui.fmt(company[name]),
+            delta=None if change != change else f"{change:+.1f} vs last month",
+            delta_color="normal" if metric.direction == catalog.HIGHER else "inverse",
+            border=True,
+            help=metric.description,
+        )
+        st.markdown(_ui.status_badge(company[f"{name}_status"]) + f" target {metric.target:g}")
+
+moves = biggest_moves(table)
+if len(moves):
+    top = moves.iloc[0]
+    st.markdown(f"**What changed most:** {top['unit']}'s CHI moved **{top['chi_change']:+.1f} points** "
+                f"to {top['chi']:.1f} since last month."
+                + "".join(f" {r.unit}: {r.chi_change:+.1f}." for r in moves.iloc[1:].itertuples()))
+
+st.subheader("By business unit")
+shown = table if unit is None else table[table["unit"].isin([COMPANY, unit])]
+columns = ["unit", *catalog.SCORECARD_COLUMNS]
+STATUS_TINTS = {"green": "#CDEBE1", "amber": "#FBE5BF", "red": "#F6D0B8"}
+
+
+def tint(column):
+    statuses = shown[f"{column.name}_status"]
+    return [f"background-color: {STATUS_TINTS.get(s, 'white')}" for s in statuses]
+
+
+view = shown[columns + ["chi_change", "chi_trend"]]
+styled = view.style.apply(tint, subset=list(catalog.SCORECARD_COLUMNS)).format(
+    {c: "{:.1f}" for c in catalog.SCORECARD_COLUMNS} | {"chi_change": "{:+.1f}"}, na_rep="–")
+config = {"unit": st.column_config.TextColumn("Unit", pinned=True),
+          "chi_change": st.column_config.NumberColumn("CHI change", help="Points since the previous month"),
+          "chi_trend": st.column_config.LineChartColumn("CHI, last 12 months", y_min=0, y_max=100)}
+for name in catalog.SCORECARD_COLUMNS:
+    metric = catalog.metric(name)
+    config[name] = st.column_config.NumberColumn(metric.label, help=f"{metric.description} Target {metric.target:g}.")
+st.dataframe(styled, column_config=config, hide_index=True, width="stretch")
+st.caption("Cell colours: green on target, amber near target, red off target (bands from the metric catalogue). "
+           "– = hidden (fewer than 5 respondents, or hidden so a small group cannot be worked out) or no data.")
+
+left, right = st.columns(2)
+dimensions = _ui.dimensions(month)
+scope = dimensions[dimensions["business_unit"].isna()] if unit is None else dimensions[dimensions["business_unit"] == unit]
+with left:
+    st.plotly_chart(charts.perception_gap_chart(scope, unit or COMPANY, label), width="stretch")
+with right:
+    chi = catalog.metric("chi")
+    trend = history if unit is None else history[history["unit"].isin([COMPANY, unit])]
+    st.plotly_chart(charts.trend_chart(trend, "chi", chi.label, label, target=chi.target), width="stretch")

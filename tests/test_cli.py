@@ -1,0 +1,174 @@
+"""The command line: import/export round trips, refusals that change nothing, imports and undo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metrics import ingest, store
+from metrics.scorecard import scorecard
+from tests.conftest import FIXTURES, load_fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str, db: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "metrics", *args, "--db", str(db)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def fixture_db(tmp_path) -> Path:
+    """A database file holding the hand-made fixture data set (not the sample data)."""
+    path = tmp_path / "fixture.duckdb"
+    con = store.connect(path, load_sample=False)
+    load_fixture(con, tmp_path)
+    con.close()
+    return path
+
+
+def snapshot(db: Path) -> dict[str, list]:
+    """Every row of every table, so "nothing changed" is counted, not assumed."""
+    con = store.connect(db, load_sample=False)
+    try:
+        tables = (*store.DATA_TABLES, "imports")
+        return {t: sorted(map(repr, con.cursor().execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
+    finally:
+        con.close()
+
+
+def normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    def cell(v):
+        if pd.isna(v) or v == "":
+            return ""
+        try:
+            return f"{float(v):.6g}"
+        except ValueError:
+            return str(v)
+    return frame.astype(object).map(cell).sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("kind", list(ingest.KINDS))
+def test_export_gives_back_the_imported_rows(kind, fixture_db, tmp_path):
+    out = tmp_path / f"{kind}.csv"
+    result = cli("export", kind, "--out", str(out), db=fixture_db)
+    assert result.returncode == 0, result.stderr
+    original_path = tmp_path / ingest.SAMPLE_FILES[kind]  # load_fixture copied/wrote it there
+    original = pd.read_csv(original_path, dtype=str, keep_default_na=False)
+    exported = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(exported.columns) == list(original.columns)
+    assert len(exported) == len(original) > 0
+    pd.testing.assert_frame_equal(normalised(exported), normalised(original))
+
+
+def test_exported_file_reimports_as_nothing_new(fixture_db, tmp_path):
+    out = tmp_path / "survey.csv"
+    assert cli("export", "survey", "--out", str(out), db=fixture_db).returncode == 0
+    before = snapshot(fixture_db)
+    result = cli("import", "survey", str(out), db=fixture_db)
+    assert result.returncode == 0, result.stderr
+    assert "nothing new" in result.stdout
+    assert snapshot(fixture_db) == before
+
+
+def test_invalid_rows_refuse_the_whole_file(fixture_db, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "response_id,submitted_at,business_unit,department,role,comm_vocabulary,comm_unheard,partner_strategic,partner_nps\n"
+        "N1,2026-02-03 10:00:00,Alpha,marketing,staff,4,2,4,9\n"
+        "N2,2026-02-30 10:00:00,Alpha,finance,staff,7,2,4,9\n"
+        "N3,2026-02-03 10:00:00,Alpha,it,staff,4,2,4,11\n", encoding="utf-8")
+    before = snapshot(fixture_db)
+    result = cli("import", "survey", str(bad), db=fixture_db)
+    assert result.returncode == 1
+    errors = result.stderr
+    assert "bad.csv: row 3, column 'submitted_at', value '2026-02-30 10:00:00': not a date" in errors
+    assert "row 3, column 'department', value 'finance': must be one of: marketing, it, other" in errors
+    assert "row 3, column 'comm_vocabulary', value '7': must be a whole number from 1 to 5" in errors
+    assert "row 4, column 'partner_nps', value '11': must be a whole number from 0 to 10" in errors
+    assert snapshot(fixture_db) == before
+
+
+def test_skip_invalid_imports_the_valid_rows_and_logs_the_rest(fixture_db, tmp_path):
+    bad = tmp_path / "partly.csv"
+    bad.write_text(
+        "response_id,submitted_at,business_unit,department,role,comm_vocabulary,partner_nps\n"
+        "N1,2026-02-03 10:00:00,Alpha,marketing,staff,4,9\n"
+        "N2,2026-02-03 10:00:00,Alpha,marketing,staff,9,9\n", encoding="utf-8")
+    result = cli("import", "survey", str(bad), "--skip-invalid", db=fixture_db)
+    assert result.returncode == 0, result.stderr
+    log = json.loads(cli("imports", "--json", db=fixture_db).stdout)[-1]
+    assert (log["rows_read"], log["rows_imported"], log["rows_skipped"]) == (2, 1, 1)
+    assert json.loads(log["skipped_rows"])[0]["row"] == 3
+
+
+def test_conflicting_response_is_refused(fixture_db, tmp_path):
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        "response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
+        "R001,2026-01-15 09:30:00,Alpha,marketing,staff,1\n", encoding="utf-8")
+    before = snapshot(fixture_db)
+    result = cli("import", "survey", str(changed), db=fixture_db)
+    assert result.returncode == 1
+    assert "R001: already stored with different values" in result.stderr
+    assert snapshot(fixture_db) == before
+
+
+def test_unknown_column_and_unreadable_file_are_refused(fixture_db, tmp_path):
+    odd = tmp_path / "odd.csv"
+    odd.write_text("business_unit,department,month,headcount,salary\nAlpha,it,2026-02,5,100\n", encoding="utf-8")
+    before = snapshot(fixture_db)
+    result = cli("import", "headcount", str(odd), db=fixture_db)
+    assert result.returncode == 1 and "unknown column 'salary'" in result.stderr
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(bytes(range(256)) * 20)
+    result = cli("import", "kpis", str(binary), db=fixture_db)
+    assert result.returncode == 1 and "binary.csv" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(fixture_db) == before
+
+
+def test_import_then_undo_restores_the_store(fixture_db, tmp_path):
+    extra = tmp_path / "extra_kpis.csv"
+    extra.write_text("business_unit,month,kpi,value\nAlpha,2026-02,margin_growth_pct,5.5\n", encoding="utf-8")
+    before = snapshot(fixture_db)
+    result = cli("import", "kpis", str(extra), db=fixture_db)
+    assert result.returncode == 0, result.stderr
+    import_id = json.loads(cli("imports", "--json", db=fixture_db).stdout)[-1]["import_id"]
+    assert cli("undo", str(import_id), db=fixture_db).returncode == 0
+    after = snapshot(fixture_db)
+    assert {t: rows for t, rows in after.items() if t != "imports"} == \
+           {t: rows for t, rows in before.items() if t != "imports"}
+    assert "undone" in cli("imports", db=fixture_db).stdout
+    again = cli("undo", str(import_id), db=fixture_db)
+    assert again.returncode == 1 and "already undone" in again.stderr
+
+
+def test_scorecard_json_matches_the_library(fixture_db):
+    result = cli("scorecard", "--month", "2026-01", "--json", db=fixture_db)
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    con = store.connect(fixture_db, load_sample=False)
+    assert printed == json.loads(json.dumps(scorecard(con, "2026-01")))
+    assert set(printed) == {"month", "company", "business_units"}
+    assert printed["company"]["chi"] == pytest.approx(61.613, abs=0.001)
+
+
+def test_bad_month_is_a_clear_error(fixture_db):
+    result = cli("scorecard", "--month", "October", "--json", db=fixture_db)
+    assert result.returncode == 2 and "use YYYY-MM" in result.stderr
+
+
+def test_missing_database_is_created_with_the_sample_data(tmp_path):
+    db = tmp_path / "new" / "collab.duckdb"
+    result = cli("init", db=db)
+    assert result.returncode == 0, result.stderr
+    assert "created from sample_data/" in result.stdout
+    card = json.loads(cli("scorecard", "--month", "2026-10", "--json", db=db).stdout)
+    assert len(card["business_units"]) == 6
+    assert card["company"]["alignment_index"] is not None
