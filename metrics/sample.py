@@ -51,7 +51,8 @@ ITEMS: tuple[Item, ...] = (
     Item("comm_open", "communication",
          "I can raise a problem with the other function openly and early."),
     Item("comm_only_problems", "communication",
-         "We only hear from the other function when something has gone wrong.", reverse_scored=True),
+         "We only hear from the other function when something has gone wrong.",
+         reverse_scored=True),
     Item("goals_aligned", "shared_goals",
          "Our objectives and those of the other function point in the same direction."),
     Item("goals_joint_planning", "shared_goals",
@@ -63,7 +64,8 @@ ITEMS: tuple[Item, ...] = (
          "I see the other function as a strategic partner rather than a service provider.",
          loading=0.55, difficulty=-0.35),
     Item("partner_early", "partnership",
-         "The other function is involved from the start of our initiatives, not only to deliver them."),
+         "The other function is involved from the start of our initiatives, "
+         "not only to deliver them."),
     Item("partner_supplier", "partnership",
          "Working with the other function feels like placing orders with a supplier.",
          reverse_scored=True),
@@ -226,29 +228,26 @@ def write_sample(
     world = _world(rng["climate"], units, months, last_month, scale)
     headcount, respondents = _survey_sizes(world, rng["sizes"])
     meetings, attendance = _meeting_tables(world, rng["meetings"])
-    builders = {
-        "items": _items_table,
-        "survey": lambda: _survey_table(world, respondents, rng["survey"]),
-        "headcount": lambda: _headcount_table(world, headcount),
-        "meetings": lambda: meetings,
-        "attendance": lambda: attendance,
-        "projects": lambda: _projects_table(world, rng["projects"]),
-        "kpis": lambda: _kpis_table(world, rng["kpis"]),
+    # Each table is written as soon as it is built, so the large survey table is never
+    # held alongside the others.
+    return {
+        "items": _write_csv(_items_table(), "items", out),
+        "survey": _write_csv(_survey_table(world, respondents, rng["survey"]), "survey", out),
+        "headcount": _write_csv(_headcount_table(world, headcount), "headcount", out),
+        "meetings": _write_csv(meetings, "meetings", out),
+        "attendance": _write_csv(attendance, "attendance", out),
+        "projects": _write_csv(_projects_table(world, rng["projects"]), "projects", out),
+        "kpis": _write_csv(_kpis_table(world, rng["kpis"]), "kpis", out),
     }
-    paths = {}
-    # Built and written one at a time so that the large survey table is never held
-    # alongside the others.
-    for kind, build in builders.items():
-        paths[kind] = out / FILE_NAMES[kind]
-        _write_csv(build(), kind, paths[kind])
-    return paths
 
 
-def _write_csv(table: pd.DataFrame, kind: str, path: Path) -> None:
+def _write_csv(table: pd.DataFrame, kind: str, out: Path) -> Path:
+    path = out / FILE_NAMES[kind]
     table.loc[:, list(COLUMNS[kind])].to_csv(
         path, index=False, encoding="utf-8", lineterminator="\n",
         date_format="%Y-%m-%d %H:%M:%S",
     )
+    return path
 
 
 def _bool_text(values) -> np.ndarray:
@@ -528,8 +527,7 @@ def _meeting_tables(world: World, rng: np.random.Generator) -> tuple[pd.DataFram
         climate = world.climate[unit, month]
         for department, index in _invitees(meeting_type, rng):
             role = ROSTER_ROLES[index]
-            is_lead = role == "lead"
-            rate = _lead_attendance_rate(climate) if is_lead else _attendance_rate(climate)
+            rate = _lead_attendance_rate(climate) if role == "lead" else _attendance_rate(climate)
             # Invitations to a cancelled meeting stay on record, nobody attended.
             attended = held and rng.random() < rate
             side = "MI"[department]
@@ -590,7 +588,8 @@ def _unit_projects(world: World, rng: np.random.Generator, unit: int) -> list[di
     months = world.climate.shape[1]
     month_start = world.months.astype("datetime64[D]")
     pilots = max(1, round(rng.uniform(4, 6.5) * months / 24))
-    starts = [month_start[m] + rng.integers(0, 28) for m in np.sort(rng.integers(0, months, pilots))]
+    starts = [month_start[month] + rng.integers(0, 28)
+              for month in np.sort(rng.integers(0, months, pilots))]
     if rng.random() < 0.5:  # something already in the pipeline for the coming months
         starts.append(world.as_of + int(rng.integers(5, 90)))
     themes = rng.permutation(len(PROJECT_THEMES))
@@ -652,7 +651,7 @@ def _kpi_values(world: World, rng: np.random.Generator) -> dict[str, np.ndarray]
     units = shape[0]
     noise = rng.normal
     margin = 2.0 + 0.15 * (_lagged(climate, 2) - 55) + noise(0, 1.5, shape)
-    revenue = (2.0 + 0.05 * (_lagged(climate, 3) - 55) + 0.3 * (margin - 1.0)
+    revenue = (2.0 + 0.05 * (_lagged(climate, 3) - 55) + 0.3 * (margin - 2.0)
                + noise(0, 1.8, shape))
     customer_nps = np.clip(rng.uniform(28, 42, units)[:, None]
                            + 0.3 * (_lagged(climate, 1) - 60) + noise(0, 3.5, shape), 20, 50)
@@ -670,7 +669,8 @@ def _kpis_table(world: World, rng: np.random.Generator) -> pd.DataFrame:
     unit, month, kpi = (axis.ravel() for axis in np.indices(cube.shape))
     numbers = cube.ravel()
     # `+ 0.0` turns a rounded -0.0 into 0.0, so no "-0.00" appears.
-    text = [f"{int(value)}" if KPI_NAMES[k] == "shadow_it_tools" else f"{round(value, 2) + 0.0:.2f}"
+    text = [f"{int(value)}" if KPI_NAMES[k] == "shadow_it_tools"
+            else f"{round(value, 2) + 0.0:.2f}"
             for value, k in zip(numbers, kpi, strict=True)]
     return pd.DataFrame({
         "business_unit": np.asarray(world.units)[unit],
