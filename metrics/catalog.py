@@ -23,6 +23,11 @@ class Metric:
     amber_band: float | None = None
     n_name: str | None = None
     survey: bool = False  # a survey figure: suppressed under the anonymity threshold
+    short: str = ""       # a column heading for tables and slides
+
+    @property
+    def short_label(self) -> str:
+        return self.short or self.label
 
     def status(self, value: float | None) -> str | None:
         """red / amber / green against the target; None when there is no value or no target."""
@@ -52,98 +57,98 @@ METRICS: tuple[Metric, ...] = (
         "Weighted mean of the alignment index (0.5), cadence adherence over three months (0.15), "
         "attendance rate over both departments (0.15) and joint-project success rate (0.2). "
         "A missing part drops out and the remaining weights are rescaled.",
-        "index 0-100", HIGHER, 70, 10,
+        "index 0-100", HIGHER, 70, 10, short='CHI',
     ),
     Metric(
         "alignment_index", "Alignment index",
         "Mean of the marketing and the IT department indexes: each side weighs the same whatever its "
         "headcount. Null when either side is missing or suppressed.",
-        "index 0-100", HIGHER, 70, 10, "alignment_index_n", survey=True,
+        "index 0-100", HIGHER, 70, 10, "alignment_index_n", survey=True, short='Alignment',
     ),
     Metric(
         "marketing_index", "Marketing index",
         "Department index of marketing: (mean of respondents' scores over all Likert items - 1) / 4 x 100, "
         "reverse-scored items flipped first; each respondent weighs the same.",
-        "index 0-100", HIGHER, 70, 10, "marketing_index_n", survey=True,
+        "index 0-100", HIGHER, 70, 10, "marketing_index_n", survey=True, short='Marketing',
     ),
     Metric(
         "it_index", "IT index",
         "Department index of IT: (mean of respondents' scores over all Likert items - 1) / 4 x 100, "
         "reverse-scored items flipped first; each respondent weighs the same.",
-        "index 0-100", HIGHER, 70, 10, "it_index_n", survey=True,
+        "index 0-100", HIGHER, 70, 10, "it_index_n", survey=True, short='IT',
     ),
     Metric(
         "perception_gap_abs", "Mean absolute perception gap",
         "Mean over the dimensions of |marketing dimension score - IT dimension score|.",
-        "points", LOWER, 5, 5, survey=True,
+        "points", LOWER, 5, 5, survey=True, short='Perception gap',
     ),
     Metric(
         "strategic_partner_rate_marketing", "Strategic-partner rate, marketing",
         "Percent favourable (4 or 5) of marketing's answers to 'partner_strategic': the share who see IT "
         "as a strategic partner (the seeds report 16% in B2C, 12% in B2B).",
-        "%", HIGHER, 50, 20, "strategic_partner_rate_marketing_n", survey=True,
+        "%", HIGHER, 50, 20, "strategic_partner_rate_marketing_n", survey=True, short='Partner rate (mkt)',
     ),
     Metric(
         "strategic_partner_rate_it", "Strategic-partner rate, IT",
         "Percent favourable (4 or 5) of IT's answers to 'partner_strategic': the share who see marketing "
         "as a strategic partner.",
-        "%", HIGHER, 50, 20, "strategic_partner_rate_it_n", survey=True,
+        "%", HIGHER, 50, 20, "strategic_partner_rate_it_n", survey=True, short='Partner rate (IT)',
     ),
     Metric(
         "partner_nps", "Partner NPS",
         "Of marketing and IT answers to 'partner_nps' (0-10): % answering 9-10 minus % answering 0-6.",
-        "NPS points", HIGHER, 20, 20, "partner_nps_n", survey=True,
+        "NPS points", HIGHER, 20, 20, "partner_nps_n", survey=True, short='Partner NPS',
     ),
     Metric(
         "response_rate", "Response rate",
         "Marketing and IT respondents / their headcount x 100. Below 60% is flagged.",
-        "%", HIGHER, 60, 10, "response_rate_n",
+        "%", HIGHER, 60, 10, "response_rate_n", short='Response rate',
     ),
     Metric(
         "cadence_adherence", "Cadence adherence (month)",
         "Joint steering meetings held in the month / 1 expected, capped at 100.",
-        "%", HIGHER, 100, 0,
+        "%", HIGHER, 100, 0, short='Cadence',
     ),
     Metric(
         "cadence_adherence_3m", "Cadence adherence (3 months)",
         "Mean of the monthly cadence adherence over the month and the two before it.",
-        "%", HIGHER, 100, 34,
+        "%", HIGHER, 100, 34, short='Cadence 3m',
     ),
     Metric(
         "attendance_rate", "Attendance rate",
         "Marketing and IT invitees who attended / invitees, over the month's held meetings.",
-        "%", HIGHER, 80, 10, "attendance_rate_n",
+        "%", HIGHER, 80, 10, "attendance_rate_n", short='Attendance',
     ),
     Metric(
         "leadership_presence", "Leadership presence",
         "Share of the month's held joint steering meetings at which a marketing lead and an IT lead both attended.",
-        "%", HIGHER, 100, 50, "leadership_presence_n",
+        "%", HIGHER, 100, 50, "leadership_presence_n", short='Leaders present',
     ),
     Metric(
         "project_on_time_rate", "Projects on time",
         "Joint projects delivered in the trailing 12 months with actual end on or before planned end / delivered.",
-        "%", HIGHER, 70, 15, "project_on_time_rate_n",
+        "%", HIGHER, 70, 15, "project_on_time_rate_n", short='On time',
     ),
     Metric(
         "project_success_rate", "Project success rate",
         "Joint projects delivered in the trailing 12 months with outcome 'success' / delivered.",
-        "%", HIGHER, 60, 15, "project_success_rate_n",
+        "%", HIGHER, 60, 15, "project_success_rate_n", short='Project success',
     ),
     Metric(
         "pilot_to_scale_rate", "Pilot-to-scale rate",
         "Successful pilots delivered in the trailing 12 months that a scale project names as its parent / "
         "successful pilots.",
-        "%", HIGHER, 50, 20, "pilot_to_scale_rate_n",
+        "%", HIGHER, 50, 20, "pilot_to_scale_rate_n", short='Pilot to scale',
     ),
     Metric(
         "project_mean_roi", "Mean project ROI",
         "Mean roi_pct of joint projects delivered in the trailing 12 months.",
-        "%", HIGHER, 15, 10, "project_mean_roi_n",
+        "%", HIGHER, 15, 10, "project_mean_roi_n", short='Mean ROI',
     ),
     Metric(
         "project_budget_variance", "Budget variance",
         "(spend - budget) / budget x 100, summed over joint projects delivered in the trailing 12 months.",
-        "%", LOWER, 5, 10,
+        "%", LOWER, 5, 10, short='Budget variance',
     ),
 )
 

@@ -61,7 +61,8 @@ config = {"unit": st.column_config.TextColumn("Unit", pinned=True),
           "chi_trend": st.column_config.LineChartColumn("CHI, last 12 months", y_min=0, y_max=100)}
 for name in catalog.SCORECARD_COLUMNS:
     metric = catalog.metric(name)
-    config[name] = st.column_config.NumberColumn(metric.label, help=f"{metric.description} Target {metric.target:g}.")
+    config[name] = st.column_config.NumberColumn(metric.short_label,
+                                                 help=f"{metric.label}: {metric.description} Target {metric.target:g}.")
 st.dataframe(styled, column_config=config, hide_index=True, width="stretch")
 st.caption("Cell colours: green on target, amber near target, red off target (bands from the metric catalogue). "
            "– = hidden (fewer than 5 respondents, or hidden so a small group cannot be worked out) or no data.")
