@@ -36,14 +36,15 @@ def cmd_sample(args) -> int:
     return 0
 
 
-def _constants(pairs: list[str]) -> dict[str, str]:
-    constants = {}
+def _pairs(pairs: list[str] | None, option: str) -> dict[str, str]:
+    """--set COLUMN=VALUE / --map SOURCE=ITEM_ID pairs as a dict."""
+    result = {}
     for pair in pairs or []:
-        column, sep, value = pair.partition("=")
-        if not sep or not column.strip():
-            raise SystemExit(f"--set takes COLUMN=VALUE, not {pair!r}")
-        constants[column.strip()] = value.strip()
-    return constants
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"{option} takes NAME=VALUE, not {pair!r}")
+        result[key.strip()] = value.strip()
+    return result
 
 
 def cmd_import(args) -> int:
@@ -57,7 +58,8 @@ def cmd_import(args) -> int:
         return 2
     con = _connect(args)
     try:
-        report = ingest.import_file(con, args.kind, path, constants=_constants(args.set),
+        report = ingest.import_file(con, args.kind, path, constants=_pairs(args.set, "--set"),
+                                    mapping=_pairs(args.map, "--map"),
                                     skip_invalid=args.skip_invalid, dry_run=args.dry_run)
     except ImportRefused as refused:
         print(f"{refused.file_name}: refused, nothing was imported.", file=sys.stderr)

@@ -349,6 +349,7 @@ def import_file(
     *,
     file_name: str | None = None,
     constants: dict[str, str] | None = None,
+    mapping: dict[str, str] | None = None,
     skip_invalid: bool = False,
     dry_run: bool = False,
     user: str | None = None,
@@ -359,6 +360,10 @@ def import_file(
     path = Path(path)
     name = file_name or path.name
     frame = read_native(path)
+    missing = [source for source in (mapping or {}) if source not in frame.columns]
+    if missing:
+        raise ImportRefused(name, [f"file: --map names column {c!r}, which the file does not have" for c in missing])
+    frame = frame.rename(columns=mapping or {})
     for column, value in (constants or {}).items():
         frame[column] = value
     report = ImportReport(name, kind, "native", rows_read=len(frame))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pandas as pd
 import streamlit as st
 
@@ -52,6 +54,18 @@ def _dimensions(path: str, version: tuple, month: str) -> pd.DataFrame:
 
 def _key() -> tuple[str, tuple]:
     return store.resolve_db_path(), data_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _read(function: str, path: str, version: tuple, args: tuple, kwargs: tuple):
+    module_name, _, name = function.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, name)(connection(), *args, **dict(kwargs))
+
+
+def read(function, *args, **kwargs):
+    """Call a metrics/ function `function(con, *args)`, cached until the data changes (an import or undo)."""
+    return _read(f"{function.__module__}:{function.__qualname__}", *_key(), args, tuple(sorted(kwargs.items())))
 
 
 def months() -> list[str]:

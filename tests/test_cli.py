@@ -172,3 +172,16 @@ def test_missing_database_is_created_with_the_sample_data(tmp_path):
     card = json.loads(cli("scorecard", "--month", "2026-10", "--json", db=db).stdout)
     assert len(card["business_units"]) == 6
     assert card["company"]["alignment_index"] is not None
+
+
+def test_map_and_set_fill_what_a_file_lacks(fixture_db, tmp_path):
+    odd = tmp_path / "renamed.csv"
+    odd.write_text("response_id,submitted_at,department,role,Q1\nM1,2026-01-20 10:00:00,marketing,staff,5\n",
+                   encoding="utf-8")
+    result = cli("import", "survey", str(odd), "--map", "Q1=comm_vocabulary", "--set", "business_unit=Delta",
+                 "--set", "wave=2025-12", db=fixture_db)
+    assert result.returncode == 0, result.stderr
+    con = store.connect(fixture_db, load_sample=False)
+    row = con.cursor().execute("""SELECT r.business_unit, r.wave, a.item_id, a.value FROM survey_responses r
+                                  JOIN survey_answers a USING (response_id) WHERE response_id = 'M1'""").fetchall()
+    assert row == [("Delta", "2025-12", "comm_vocabulary", 5)]

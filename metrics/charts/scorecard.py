@@ -1,57 +1,11 @@
-"""DataFrame -> plotly Figure: pure functions in one house style, shared by pages and the board pack."""
+"""Scorecard charts: trend lines of a metric and the marketing-versus-IT perception gap."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 
-# Okabe-Ito, safe for the common colour-vision deficiencies. Marketing and IT keep their colours
-# everywhere; red/amber/green are used for status and nothing else.
-MARKETING = "#CC79A7"
-IT = "#0072B2"
-DEPARTMENT_COLOURS = {"marketing": MARKETING, "it": IT}
-STATUS_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", None: "#BBBBBB"}
-STATUS_LABELS = {"green": "On target", "amber": "Near target", "red": "Off target", None: "No data"}
-COMPANY_COLOUR = "#222222"
-UNIT_COLOURS = ["#332288", "#56B4E9", "#999933", "#882255", "#44AA99", "#AA4499", "#DDCC77", "#661100",
-                "#6699CC", "#888888"]
-FONT = "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif"
-
-pio.templates["collab"] = go.layout.Template(
-    layout=dict(
-        font=dict(family=FONT, size=15, color="#222222"),
-        title=dict(font=dict(size=19), x=0, xanchor="left", y=0.97, yanchor="top"),
-        colorway=UNIT_COLOURS,
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        margin=dict(l=70, r=30, t=80, b=60),
-        xaxis=dict(showgrid=False, linecolor="#888888", ticks="outside", tickcolor="#888888", automargin=True,
-                   title=dict(standoff=10)),
-        yaxis=dict(gridcolor="#E5E5E5", zeroline=False, linecolor="#888888", automargin=True,
-                   title=dict(standoff=10)),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=13),
-                    title=dict(text="")),
-        hoverlabel=dict(font=dict(family=FONT)),
-    )
-)
-TEMPLATE = "collab"
-
-
-def _title(text: str, subtitle: str | None = None) -> dict:
-    if subtitle:
-        return dict(text=f"{text}<br><span style='font-size:13px;color:#555555'>{subtitle}</span>")
-    return dict(text=text)
-
-
-def empty_figure(message: str, title: str = "") -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font=dict(size=15, color="#555555"),
-                       xref="paper", yref="paper", x=0.5, y=0.5)
-    fig.update_layout(template=TEMPLATE, title=_title(title), xaxis=dict(visible=False), yaxis=dict(visible=False),
-                      height=320)
-    return fig
-
+from metrics.charts.style import COMPANY_COLOUR, IT, MARKETING, TEMPLATE, UNIT_COLOURS, chart_title, empty_figure
 
 def trend_chart(history: pd.DataFrame, metric_name: str, label: str, month_label: str, *,
                 target: float | None = None, unit: str = "index 0-100") -> go.Figure:
@@ -73,7 +27,7 @@ def trend_chart(history: pd.DataFrame, metric_name: str, label: str, month_label
         fig.add_hline(y=target, line=dict(color="#555555", dash="dot", width=1.5),
                       annotation_text=f"target {target:g}", annotation_position="top left",
                       annotation_font=dict(size=12, color="#555555"))
-    fig.update_layout(template=TEMPLATE, title=_title(f"{label}: last 12 months to {month_label}",
+    fig.update_layout(template=TEMPLATE, title=chart_title(f"{label}: last 12 months to {month_label}",
                                                       "Company in bold; gaps where a unit is hidden or has no data"),
                       yaxis_title=unit, xaxis_title=None, height=460, xaxis=dict(type="category"),
                       margin=dict(t=110))
@@ -83,9 +37,9 @@ def trend_chart(history: pd.DataFrame, metric_name: str, label: str, month_label
 def perception_gap_chart(dimensions: pd.DataFrame, title_scope: str, month_label: str) -> go.Figure:
     """Dumbbell: marketing's and IT's score per dimension, sorted by the size of the gap."""
     data = dimensions.dropna(subset=["marketing", "it"]).copy()
-    title = f"How marketing and IT each rate the collaboration: {title_scope}, {month_label}"
+    heading = f"How marketing and IT each rate the collaboration: {title_scope}, {month_label}"
     if data.empty:
-        return empty_figure("Hidden: fewer respondents than the anonymity threshold, or no survey this month", title)
+        return empty_figure("Hidden: fewer respondents than the anonymity threshold, or no survey this month", heading)
     data["abs_gap"] = data["gap"].abs()
     data = data.sort_values("abs_gap")
     labels = data["dimension"].str.replace("_", " ").str.capitalize()
@@ -102,7 +56,7 @@ def perception_gap_chart(dimensions: pd.DataFrame, title_scope: str, month_label
     for label, row in zip(labels, data.itertuples()):
         fig.add_annotation(x=max(row.marketing, row.it), y=label, text=f"{row.gap:+.0f}", showarrow=False,
                            xanchor="left", xshift=14, font=dict(size=13, color="#555555"))
-    fig.update_layout(template=TEMPLATE, title=_title(title, "Dimension score 0-100; label = marketing minus IT"),
+    fig.update_layout(template=TEMPLATE, title=chart_title(heading, "Dimension score 0-100; label = marketing minus IT"),
                       xaxis=dict(title="dimension score (0-100)", range=[0, 105]), height=110 + 48 * len(data),
                       margin=dict(t=110, l=150))
     return fig

@@ -1,0 +1,54 @@
+"""The house style of every chart: colours, fonts, the plotly template, titles and empty states."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Okabe-Ito, safe for the common colour-vision deficiencies. Marketing and IT keep their colours
+# everywhere; red/amber/green are used for status and nothing else.
+MARKETING = "#CC79A7"
+IT = "#0072B2"
+DEPARTMENT_COLOURS = {"marketing": MARKETING, "it": IT}
+STATUS_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", None: "#BBBBBB"}
+STATUS_LABELS = {"green": "On target", "amber": "Near target", "red": "Off target", None: "No data"}
+COMPANY_COLOUR = "#222222"
+UNIT_COLOURS = ["#332288", "#56B4E9", "#999933", "#882255", "#44AA99", "#AA4499", "#DDCC77", "#661100",
+                "#6699CC", "#888888"]
+FONT = "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif"
+
+pio.templates["collab"] = go.layout.Template(
+    layout=dict(
+        font=dict(family=FONT, size=15, color="#222222"),
+        title=dict(font=dict(size=19), x=0, xanchor="left", y=0.97, yanchor="top"),
+        colorway=UNIT_COLOURS,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        margin=dict(l=70, r=30, t=80, b=60),
+        xaxis=dict(showgrid=False, linecolor="#888888", ticks="outside", tickcolor="#888888", automargin=True,
+                   title=dict(standoff=10)),
+        yaxis=dict(gridcolor="#E5E5E5", zeroline=False, linecolor="#888888", automargin=True,
+                   title=dict(standoff=10)),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=13),
+                    title=dict(text="")),
+        hoverlabel=dict(font=dict(family=FONT)),
+    )
+)
+TEMPLATE = "collab"
+
+
+def chart_title(text: str, subtitle: str | None = None) -> dict:
+    if subtitle:
+        return dict(text=f"{text}<br><span style='font-size:13px;color:#555555'>{subtitle}</span>")
+    return dict(text=text)
+
+
+def empty_figure(message: str, title: str = "") -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font=dict(size=15, color="#555555"),
+                       xref="paper", yref="paper", x=0.5, y=0.5)
+    fig.update_layout(template=TEMPLATE, title=chart_title(title), xaxis=dict(visible=False), yaxis=dict(visible=False),
+                      height=320)
+    return fig
+
+
