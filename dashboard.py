@@ -4,12 +4,19 @@ import streamlit as st
 
 from pages import _ui
 
-st.set_page_config(page_title="Collaboration Health", page_icon="🤝", layout="wide")
+st.set_page_config(page_title="Collaboration Health", page_icon=":material/handshake:", layout="wide")
 
 navigation = st.navigation(
     {
         "Monthly review": [
             st.Page("pages/scorecard.py", title="Scorecard", icon=":material/dashboard:", default=True),
+            st.Page("pages/alignment.py", title="Alignment", icon=":material/compare_arrows:"),
+            st.Page("pages/results.py", title="Collaboration and results", icon=":material/trending_up:"),
+            st.Page("pages/meetings.py", title="Meetings", icon=":material/groups:"),
+            st.Page("pages/projects.py", title="Joint projects", icon=":material/rocket_launch:"),
+        ],
+        "Reference": [
+            st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"),
         ],
     }
 )

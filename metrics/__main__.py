@@ -125,6 +125,29 @@ def cmd_scorecard(args) -> int:
     return 0
 
 
+def cmd_linkage(args) -> int:
+    from metrics import linkage
+
+    con = _connect(args)
+    known = linkage.kpi_names(con)
+    if args.kpi not in known:
+        print(f"unknown KPI {args.kpi!r}; the store holds: {', '.join(known) or 'none'}", file=sys.stderr)
+        return 2
+    result = linkage.linkage(con, args.kpi, args.index, args.max_lag)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['index']} against {result['kpi']}")
+    print(f"{'lag':>4} {'n':>5} {'r':>7} {'95% CI':>17} {'p':>9} {'rho':>7} {'within':>7}")
+    for row in result["lags"]:
+        if row["pearson_r"] is None:
+            print(f"{row['lag']:>4} {row['n']:>5}   too few pairs")
+            continue
+        print(f"{row['lag']:>4} {row['n']:>5} {row['pearson_r']:>+7.3f} {row['ci_low']:>+8.3f}..{row['ci_high']:<+7.3f}"
+              f" {row['p_value']:>9.2g} {row['spearman_rho']:>+7.3f} {row['within_unit_r'] or float('nan'):>+7.3f}")
+    return 0
+
+
 def cmd_export(args) -> int:
     count = ingest.export(_connect(args), args.kind, args.out)
     print(f"{args.out}: {count} {args.kind} rows")
@@ -179,6 +202,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--business-unit")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_scorecard)
+
+    p = with_db(sub.add_parser("linkage", help="an index against a KPI at lags 0..max-lag"))
+    p.add_argument("--kpi", required=True)
+    p.add_argument("--index", default="alignment_index", choices=["alignment_index", "chi"])
+    p.add_argument("--max-lag", type=int, default=6, choices=range(0, 13), metavar="0-12")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_linkage)
 
     p = with_db(sub.add_parser("export", help="write stored data in the native template layout"))
     p.add_argument("kind", choices=list(KINDS))

@@ -32,26 +32,6 @@ def refresh() -> None:
     st.cache_data.clear()
 
 
-@st.cache_data(show_spinner=False)
-def _months(path: str, version: tuple) -> list[str]:
-    return scorecard.months_available(connection())
-
-
-@st.cache_data(show_spinner=False)
-def _units(path: str, version: tuple) -> list[str]:
-    return scorecard.business_units(connection())
-
-
-@st.cache_data(show_spinner=False)
-def _history(path: str, version: tuple, month: str) -> pd.DataFrame:
-    return scorecard.history(connection(), month)
-
-
-@st.cache_data(show_spinner=False)
-def _dimensions(path: str, version: tuple, month: str) -> pd.DataFrame:
-    return scorecard.dimension_scores(connection(), month, month)
-
-
 def _key() -> tuple[str, tuple]:
     return store.resolve_db_path(), data_version()
 
@@ -69,19 +49,15 @@ def read(function, *args, **kwargs):
 
 
 def months() -> list[str]:
-    return _months(*_key())
+    return read(scorecard.months_available)
 
 
 def units() -> list[str]:
-    return _units(*_key())
+    return read(scorecard.business_units)
 
 
 def history(month: str) -> pd.DataFrame:
-    return _history(*_key(), month)
-
-
-def dimensions(month: str) -> pd.DataFrame:
-    return _dimensions(*_key(), month)
+    return read(scorecard.history, month)
 
 
 def sidebar_filters() -> None:

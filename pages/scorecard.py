@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from metrics import catalog, charts
+from metrics import alignment, catalog, charts
 from metrics.scorecard import COMPANY, biggest_moves, scorecard_table
 from pages import _ui
 
@@ -68,8 +68,7 @@ st.caption("Cell colours: green on target, amber near target, red off target (ba
            "– = hidden (fewer than 5 respondents, or hidden so a small group cannot be worked out) or no data.")
 
 left, right = st.columns(2)
-dimensions = _ui.dimensions(month)
-scope = dimensions[dimensions["business_unit"].isna()] if unit is None else dimensions[dimensions["business_unit"] == unit]
+scope = _ui.read(alignment.scope_dimensions, month, unit)
 with left:
     st.plotly_chart(charts.perception_gap_chart(scope, unit or COMPANY, label), width="stretch")
 with right:

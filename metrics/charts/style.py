@@ -20,12 +20,13 @@ FONT = "Inter, Segoe UI, Helvetica Neue, Arial, sans-serif"
 pio.templates["collab"] = go.layout.Template(
     layout=dict(
         font=dict(family=FONT, size=15, color="#222222"),
-        title=dict(font=dict(size=19), x=0, xanchor="left", y=0.97, yanchor="top"),
+        title=dict(font=dict(size=19), x=0.012, xref="container", xanchor="left", y=1, yref="container",
+                   yanchor="top", pad=dict(t=14)),
         colorway=UNIT_COLOURS,
         paper_bgcolor="white",
         plot_bgcolor="white",
         margin=dict(l=70, r=30, t=80, b=60),
-        xaxis=dict(showgrid=False, linecolor="#888888", ticks="outside", tickcolor="#888888", automargin=True,
+        xaxis=dict(showgrid=False, zeroline=False, linecolor="#888888", ticks="outside", tickcolor="#888888", automargin=True,
                    title=dict(standoff=10)),
         yaxis=dict(gridcolor="#E5E5E5", zeroline=False, linecolor="#888888", automargin=True,
                    title=dict(standoff=10)),

@@ -1,0 +1,60 @@
+"""Docs that tests keep honest: every CLI command is in the README, every catalogue metric on the Definitions page."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics import catalog, store
+from metrics.__main__ import parser
+from tests.conftest import load_fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def cli_commands() -> list[str]:
+    """The sub-commands the CLI really has, read from its parser so a new command cannot be missed."""
+    actions = [a for a in parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return sorted(name for action in actions for name in action.choices)
+
+
+def test_the_cli_has_commands():
+    # Guards the parametrized test below against passing vacuously if the parser's shape changes.
+    assert {"import", "scorecard", "export"} <= set(cli_commands())
+
+
+@pytest.mark.parametrize("command", cli_commands())
+def test_every_cli_command_is_in_the_readme(command):
+    # \b so that "import" is not satisfied by "imports".
+    assert re.search(rf"python -m metrics {re.escape(command)}\b", README), \
+        f"README.md lacks a `python -m metrics {command} ...` line"
+
+
+@pytest.fixture(scope="module")
+def definitions_text(tmp_path_factory) -> str:
+    """Everything the Definitions page shows, as one string; rendered once for all metrics."""
+    directory = tmp_path_factory.mktemp("docs")
+    path = directory / "fixture.duckdb"
+    con = store.connect(path, load_sample=False)
+    load_fixture(con, directory)
+    con.close()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLLAB_DB", str(path))
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+        at.switch_page("pages/definitions.py").run()
+    assert not at.exception, at.exception
+    texts = [e.value for kind in ("title", "header", "subheader", "caption", "markdown", "info")
+             for e in at.get(kind)]
+    texts += [e.label for e in at.expander]
+    texts += [frame.value.to_csv(index=False) for frame in at.dataframe]
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("name", [m.name for m in catalog.METRICS])
+def test_every_catalogue_metric_is_on_the_definitions_page(definitions_text, name):
+    assert re.search(rf"\b{re.escape(name)}\b", definitions_text), f"{name} is not on the Definitions page"
