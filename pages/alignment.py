@@ -43,11 +43,8 @@ if len(flagged):
         f"{r.unit} {r.department} {r.rate:.0f}%" for r in flagged.itertuples())
         + ". Read these groups' figures with care.")
 
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(charts.partner_rates(rates, label, alignment.SEED_PARTNER_RATES), width="stretch")
-with right:
-    st.plotly_chart(charts.partner_nps(rates, label), width="stretch")
+st.plotly_chart(charts.partner_rates(rates, label, alignment.SEED_PARTNER_RATES), width="stretch")
+st.plotly_chart(charts.partner_nps(rates, label), width="stretch")
 st.caption("Survey figures for groups of fewer than "
            f"{catalog.ANONYMITY_THRESHOLD} respondents are hidden, and so is the next-smallest group where "
            "the hidden one could otherwise be worked out from the company figure.")

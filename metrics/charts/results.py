@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics.charts.style import COMPANY_COLOUR, IT, MARKETING, TEMPLATE, UNIT_COLOURS, chart_title, empty_figure
+from metrics.charts.style import COMPANY_COLOUR, IT, TEMPLATE, UNIT_COLOURS, chart_title, empty_figure
 
 
 def _fmt_r(r: float | None) -> str:
@@ -68,7 +68,7 @@ def lag_chart(lags: list[dict], index_label: str, kpi_label: str) -> go.Figure:
 
 def quartile_chart(table: pd.DataFrame, index_label: str, kpi_label: str, lag: int) -> go.Figure:
     """Mean KPI in each quartile of the index."""
-    heading = f"{kpi_label} by quartile of {index_label.lower()} ({lag}-month lag)"
+    heading = f"{kpi_label[0].upper()}{kpi_label[1:]} by quartile of {index_label.lower()} ({lag}-month lag)"
     if table.empty:
         return empty_figure("Too few unit-months for quartiles", heading)
     diff = table.attrs.get("difference", {})
@@ -121,7 +121,7 @@ def driver_chart(table: pd.DataFrame, month_label: str, kpi_label: str) -> go.Fi
         return empty_figure("Too few unit-months to estimate drivers", heading)
     data = table.dropna(subset=["r", "score"])
     fig = go.Figure()
-    for priority, name, colour, symbol in ((True, "Priority: low score, strong link", MARKETING, "star"),
+    for priority, name, colour, symbol in ((True, "Priority: low score, strong link", "#332288", "star"),
                                            (False, "Other dimensions", "#777777", "circle")):
         part = data[data["priority"] == priority]
         fig.add_trace(go.Scatter(
