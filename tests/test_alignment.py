@@ -85,3 +85,29 @@ def test_results_page_reports_n_and_the_caveat(fixture_db):
     # The fixture has too few unit-months to correlate: n is shown and r stays empty rather than invented.
     assert table["pearson_r"].isna().all()
     assert "Too few" in at.markdown[0].value or "Too few" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    store.connect(path).close()          # a new database is loaded with sample_data/
+    return path
+
+
+def test_results_page_on_the_sample_data_shows_the_lag_table(sample_db, monkeypatch):
+    from metrics import linkage
+
+    monkeypatch.setenv("COLLAB_DB", str(sample_db))
+    at = open_page("pages/results.py")
+    con = store.connect(sample_db)
+    expected = linkage.lag_table(con, "margin_growth_pct", "alignment_index", 6)
+    con.close()
+    table = at.dataframe[0].value
+    assert list(table["n"]) == [row["n"] for row in expected]
+    assert list(table["pearson_r"]) == pytest.approx([row["pearson_r"] for row in expected])
+    # The generator's two-month lag is found from the data: lag 2 is positive and its interval excludes 0.
+    lag2 = expected[2]
+    assert lag2["pearson_r"] > 0.3 and lag2["ci_low"] > 0
+    assert f"r = {max(expected, key=lambda r: abs(r['pearson_r']))['pearson_r']:+.2f}" in at.markdown[0].value
+    scatter = chart_spec(at.get("plotly_chart")[0])
+    assert f"n = {lag2['n']} unit-months" in scatter["layout"]["title"]["text"]

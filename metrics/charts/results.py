@@ -117,9 +117,9 @@ def benchmark_chart(result: dict) -> go.Figure:
 def driver_chart(table: pd.DataFrame, month_label: str, kpi_label: str) -> go.Figure:
     """Each dimension: current score (x) against its correlation with next-quarter KPI (y); priorities marked."""
     heading = f"Where to act: dimension scores ({month_label}) against their link with next-quarter {kpi_label}"
-    if table.empty or table["r"].isna().all():
-        return empty_figure("Too few unit-months to estimate drivers", heading)
-    data = table.dropna(subset=["r", "score"])
+    data = table.dropna(subset=["r", "score"]) if len(table) else table
+    if data.empty:
+        return empty_figure("No survey figures this month, or too few unit-months to estimate drivers", heading)
     fig = go.Figure()
     for priority, name, colour, symbol in ((True, "Priority: low score, strong link", "#332288", "star"),
                                            (False, "Other dimensions", "#777777", "circle")):
