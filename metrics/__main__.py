@@ -60,7 +60,7 @@ def cmd_import(args) -> int:
     try:
         report = ingest.import_file(con, args.kind, path, constants=_pairs(args.set, "--set"),
                                     mapping=_pairs(args.map, "--map"),
-                                    skip_invalid=args.skip_invalid, dry_run=args.dry_run)
+                                    skip_invalid=args.skip_invalid, replace=args.replace, dry_run=args.dry_run)
     except ImportRefused as refused:
         print(f"{refused.file_name}: refused, nothing was imported.", file=sys.stderr)
         for line in refused.problems:
@@ -74,6 +74,7 @@ def cmd_import(args) -> int:
     print(f"{report.file_name}: layout {report.layout}; {report.rows_read} rows read, {report.rows_valid} valid; "
           f"{verb} {report.rows_imported if not report.dry_run else report.rows_valid}"
           + ("" if report.dry_run else f", {report.rows_unchanged} already stored")
+          + (f", {report.rows_replaced} replaced" if report.rows_replaced else "")
           + (f"; skipped {report.rows_skipped} invalid rows" if report.rows_skipped else "")
           + (f" (import {report.import_id})" if report.import_id else ""))
     for problem in report.problems:
@@ -103,7 +104,9 @@ def cmd_undo(args) -> int:
     except UndoRefused as refused:
         print(str(refused), file=sys.stderr)
         return 1
-    print(f"Undid import {args.import_id}: removed " + ", ".join(f"{n} rows from {t}" for t, n in removed.items()))
+    parts = [f"restored {n} replaced rows of {t.split()[0]}" if t.endswith("restored") else f"removed {n} rows from {t}"
+             for t, n in removed.items()]
+    print(f"Undid import {args.import_id}: " + ", ".join(parts))
     return 0
 
 
@@ -186,6 +189,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a column the file lacks")
     p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid rows and log the others")
+    p.add_argument("--replace", action="store_true",
+                   help="replace stored rows that have the same id but different values (undo restores them)")
     p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     p.set_defaults(func=cmd_import)
 

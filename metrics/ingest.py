@@ -102,6 +102,7 @@ class ImportReport:
     rows_valid: int = 0
     rows_imported: int = 0
     rows_unchanged: int = 0
+    rows_replaced: int = 0
     problems: list[Problem] = field(default_factory=list)
     dropped_columns: list[str] = field(default_factory=list)
     import_id: int | None = None
@@ -351,6 +352,7 @@ def import_file(
     constants: dict[str, str] | None = None,
     mapping: dict[str, str] | None = None,
     skip_invalid: bool = False,
+    replace: bool = False,
     dry_run: bool = False,
     user: str | None = None,
 ) -> ImportReport:
@@ -384,7 +386,7 @@ def import_file(
         return report
     digest = file_hash(path)
     with store.transaction(con) as cur:
-        _write(cur, kind, _typed(kind, valid), report, digest, user or current_user())
+        _write(cur, kind, _typed(kind, valid), report, digest, user or current_user(), replace)
     return report
 
 
@@ -408,7 +410,8 @@ def _column_problems(kind: str, frame: pd.DataFrame, items: pd.DataFrame | None)
     return problems
 
 
-def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: str, user: str) -> None:
+def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: str, user: str,
+           replace: bool = False) -> None:
     spec = KINDS[kind]
     import_id = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
     if kind == "survey":
@@ -419,16 +422,19 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
         staged["import_id"] = import_id
         cur.register("incoming", staged)
         unchanged, conflicts = _overlap(cur, spec)
-    if conflicts:
+    if conflicts and not replace:
         shown = conflicts[:50]
         more = [f"... and {len(conflicts) - len(shown)} more"] if len(conflicts) > len(shown) else []
         raise ImportRefused(report.file_name, [
-            f"{', '.join(map(str, key))}: already stored with different values (a conflict); "
-            "nothing was imported. Correct the file, or undo the earlier import first." for key in shown] + more)
+            f"{', '.join(map(str, key))}: already stored with different values (a conflict). "
+            "Correct the file, or replace the stored rows on purpose (--replace)." for key in shown] + more)
     report.rows_unchanged = unchanged
     report.rows_imported = len(staged) - unchanged
+    report.rows_replaced = len(conflicts)
     if report.rows_imported == 0:
         return  # everything is stored already: the same file twice changes nothing, not even the log
+    if conflicts:
+        _set_aside(cur, spec, conflicts, import_id)
     if kind == "survey":
         cur.execute("""INSERT INTO survey_responses BY NAME
                        SELECT * FROM incoming WHERE response_id NOT IN (SELECT response_id FROM survey_responses)""")
@@ -450,6 +456,18 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
          "dropped": json.dumps(report.dropped_columns), "at": datetime.now(timezone.utc).replace(tzinfo=None),
          "by": user},
     )
+
+
+def _set_aside(cur, spec: Kind, conflicts: list[tuple], import_id: int) -> None:
+    """Move the stored rows a --replace import overwrites into replaced_<table>, so undo can restore them."""
+    keys = pd.DataFrame(conflicts, columns=list(spec.key))
+    cur.register("conflict_keys", keys)
+    tables = ("survey_answers", "survey_responses") if spec.name == "survey" else (spec.table,)
+    for table in tables:
+        match = " AND ".join(f"t.{c} = k.{c}" for c in spec.key)
+        cur.execute(f"INSERT INTO replaced_{table} SELECT t.*, $id FROM {table} t "
+                    f"WHERE EXISTS (SELECT 1 FROM conflict_keys k WHERE {match})", {"id": import_id})
+        cur.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM conflict_keys k WHERE {match})")
 
 
 def _stage_survey(cur, frame: pd.DataFrame, import_id: int) -> pd.DataFrame:
@@ -526,12 +544,25 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
             if used:
                 raise UndoRefused(f"Import {import_id} brought catalogue items that {used} stored answers use; "
                                   "undo those survey imports first.")
+        tables = ("survey_answers", "survey_responses") if kind == "survey" else (KINDS[kind].table,)
+        superseded = sum(cur.execute(f"SELECT count(*) FROM replaced_{t} WHERE import_id = $id", {"id": import_id})
+                         .fetchall()[0][0] for t in tables if t != "survey_answers")
+        if superseded:
+            later = cur.execute(f"SELECT min(replaced_by) FROM replaced_{tables[-1]} WHERE import_id = $id",
+                                {"id": import_id}).fetchall()[0][0]
+            raise UndoRefused(f"Rows of import {import_id} were replaced by import {later}; undo import {later} first.")
         if kind == "survey":
             removed["survey_answers"] = cur.execute(
                 """DELETE FROM survey_answers WHERE response_id IN
                    (SELECT response_id FROM survey_responses WHERE import_id = $id)""", {"id": import_id}).fetchall()[0][0]
         table = KINDS[kind].table
         removed[table] = cur.execute(f"DELETE FROM {table} WHERE import_id = $id", {"id": import_id}).fetchall()[0][0]
+        for t in tables:  # bring back what this import had replaced
+            restored = cur.execute(f"INSERT INTO {t} SELECT * EXCLUDE (replaced_by) FROM replaced_{t} "
+                                   "WHERE replaced_by = $id", {"id": import_id}).fetchall()[0][0]
+            cur.execute(f"DELETE FROM replaced_{t} WHERE replaced_by = $id", {"id": import_id})
+            if restored:
+                removed[f"{t} restored"] = restored
         cur.execute("UPDATE imports SET undone_at = $at WHERE import_id = $id",
                     {"at": datetime.now(timezone.utc).replace(tzinfo=None), "id": import_id})
     return removed

@@ -185,3 +185,42 @@ def test_map_and_set_fill_what_a_file_lacks(fixture_db, tmp_path):
     row = con.cursor().execute("""SELECT r.business_unit, r.wave, a.item_id, a.value FROM survey_responses r
                                   JOIN survey_answers a USING (response_id) WHERE response_id = 'M1'""").fetchall()
     assert row == [("Delta", "2025-12", "comm_vocabulary", 5)]
+
+
+def test_replace_on_purpose_and_undo_brings_the_old_rows_back(fixture_db, tmp_path):
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        "response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
+        "R001,2026-01-15 09:30:00,Alpha,marketing,staff,1\n", encoding="utf-8")
+    before = snapshot(fixture_db)
+    result = cli("import", "survey", str(changed), "--replace", db=fixture_db)
+    assert result.returncode == 0, result.stderr
+    assert "1 replaced" in result.stdout
+    con = store.connect(fixture_db, load_sample=False)
+    answers = con.cursor().execute("SELECT item_id, value FROM survey_answers WHERE response_id = 'R001'").fetchall()
+    con.close()
+    assert answers == [("comm_vocabulary", 1)]
+    import_id = json.loads(cli("imports", "--json", db=fixture_db).stdout)[-1]["import_id"]
+    undone = cli("undo", str(import_id), db=fixture_db)
+    assert undone.returncode == 0 and "restored 1 replaced rows of survey_responses" in undone.stdout
+    after = snapshot(fixture_db)
+    assert {t: r for t, r in after.items() if t != "imports"} == {t: r for t, r in before.items() if t != "imports"}
+
+
+def test_undo_of_a_replaced_import_waits_for_the_replacing_one(fixture_db, tmp_path):
+    first = tmp_path / "k1.csv"
+    first.write_text("business_unit,month,kpi,value\nAlpha,2026-02,margin_growth_pct,1\n", encoding="utf-8")
+    second = tmp_path / "k2.csv"
+    second.write_text("business_unit,month,kpi,value\nAlpha,2026-02,margin_growth_pct,2\n", encoding="utf-8")
+    assert cli("import", "kpis", str(first), db=fixture_db).returncode == 0
+    assert cli("import", "kpis", str(second), db=fixture_db).returncode == 1            # a conflict
+    assert cli("import", "kpis", str(second), "--replace", db=fixture_db).returncode == 0
+    log = json.loads(cli("imports", "--json", db=fixture_db).stdout)
+    first_id, second_id = log[-2]["import_id"], log[-1]["import_id"]
+    refused = cli("undo", str(first_id), db=fixture_db)
+    assert refused.returncode == 1 and f"undo import {second_id} first" in refused.stderr
+    assert cli("undo", str(second_id), db=fixture_db).returncode == 0
+    con = store.connect(fixture_db, load_sample=False)
+    assert con.cursor().execute("SELECT value FROM kpis WHERE month = '2026-02'").fetchall() == [(1.0,)]
+    con.close()
+    assert cli("undo", str(first_id), db=fixture_db).returncode == 0

@@ -116,3 +116,13 @@ CREATE TABLE IF NOT EXISTS settings (
     value VARCHAR NOT NULL
 );
 INSERT OR IGNORE INTO settings VALUES ('anonymity_threshold', '5');
+
+-- Rows an import replaced on purpose (--replace), kept so that undoing that import brings them back.
+CREATE TABLE IF NOT EXISTS replaced_survey_items AS SELECT *, NULL::INTEGER AS replaced_by FROM survey_items LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_survey_responses AS SELECT *, NULL::INTEGER AS replaced_by FROM survey_responses LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_survey_answers AS SELECT *, NULL::INTEGER AS replaced_by FROM survey_answers LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_headcount AS SELECT *, NULL::INTEGER AS replaced_by FROM headcount LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_meetings AS SELECT *, NULL::INTEGER AS replaced_by FROM meetings LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_attendance AS SELECT *, NULL::INTEGER AS replaced_by FROM attendance LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_joint_projects AS SELECT *, NULL::INTEGER AS replaced_by FROM joint_projects LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_kpis AS SELECT *, NULL::INTEGER AS replaced_by FROM kpis LIMIT 0;
