@@ -15,6 +15,9 @@ navigation = st.navigation(
             st.Page("pages/meetings.py", title="Meetings", icon=":material/groups:"),
             st.Page("pages/projects.py", title="Joint projects", icon=":material/rocket_launch:"),
         ],
+        "Data": [
+            st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+        ],
         "Reference": [
             st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"),
         ],

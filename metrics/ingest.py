@@ -6,6 +6,7 @@ import getpass
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -117,20 +118,23 @@ class ImportReport:
 # Reading
 
 
-def read_native(path: Path) -> pd.DataFrame:
-    """Every cell as text, with DuckDB's CSV reader; empty cells are None."""
-    try:
-        rel = duckdb.read_csv(str(path), header=True, all_varchar=True, auto_detect=True, strict_mode=True)
-        frame = rel.df()
-    except (duckdb.Error, UnicodeDecodeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ImportRefused(path.name, [f"file: could not be read as a CSV file ({first}). "
-                                        "Save it as CSV (UTF-8, comma-separated, one header row) and try again."])
+def read_native_bytes(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[int], str]:
+    """A native template file: every cell as text (empty -> None), read by DuckDB's CSV reader."""
+    with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            rel = duckdb.read_csv(handle.name, header=True, all_varchar=True, auto_detect=True, strict_mode=True)
+            frame = rel.df()
+        except (duckdb.Error, UnicodeDecodeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ImportRefused(file_name, [f"file: could not be read as a CSV file ({first}). "
+                                            "Save it as CSV (UTF-8, comma-separated, one header row) and try again."])
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.astype(object).where(frame.notna(), None)
     for col in frame.columns:
         frame[col] = frame[col].map(_clean_cell)
-    return frame
+    return frame.reset_index(drop=True), list(range(2, len(frame) + 2)), "native"
 
 
 def _clean_cell(value):
@@ -266,17 +270,19 @@ _BUILTIN_REASONS = {
 }
 
 
-def validate(frame: pd.DataFrame, kind: str, items: pd.DataFrame | None = None) -> list[Problem]:
+def validate(frame: pd.DataFrame, kind: str, items: pd.DataFrame | None = None,
+             row_numbers: list[int] | None = None) -> list[Problem]:
     """Every problem of every row, as (row, column, value, reason); an empty list means valid."""
     schema = _schema(kind, items)
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame.reset_index(drop=True), lazy=True)
     except pa.errors.SchemaErrors as errors:
-        return _problems(errors.failure_cases, frame)
+        return _problems(errors.failure_cases, frame.reset_index(drop=True),
+                         row_numbers or list(range(2, len(frame) + 2)))
     return []
 
 
-def _problems(cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+def _problems(cases: pd.DataFrame, frame: pd.DataFrame, row_numbers: list[int]) -> list[Problem]:
     problems: list[Problem] = []
     seen = set()
     for case in cases.itertuples():
@@ -294,7 +300,7 @@ def _problems(cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
         if key in seen:
             continue
         seen.add(key)
-        problems.append(Problem(index + 2, column, None if value is None else str(value), reason))
+        problems.append(Problem(row_numbers[index], column, None if value is None else str(value), reason))
     problems.sort(key=lambda p: (p.row is not None, p.row or 0, p.column or ""))
     return problems
 
@@ -343,51 +349,111 @@ def current_user() -> str:
     return os.environ.get("COLLAB_USER") or getpass.getuser()
 
 
+@dataclass
+class PreparedImport:
+    """A file read, mapped and validated, not yet written: what the Data page shows before the analyst confirms."""
+
+    kind: str
+    file_name: str
+    digest: str
+    frame: pd.DataFrame                  # native columns, text cells
+    report: ImportReport
+    row_numbers: list[int]               # the file's row number of each frame row
+    blocking: list[Problem] = field(default_factory=list)   # whole-file problems: nothing can be imported
+    mapping_table: pd.DataFrame | None = None               # survey: each source column and where it goes
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def importable(self) -> bool:
+        return not self.blocking
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return {p.row for p in self.report.problems if p.row is not None}
+
+
+def prepare_import(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    data: bytes,
+    file_name: str,
+    *,
+    layout: str = "auto",
+    constants: dict[str, str] | None = None,
+    mapping: dict[str, str] | None = None,
+    date_order: str | None = None,
+) -> PreparedImport:
+    """Read and validate a file without writing anything; every problem is listed with row, column and value."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    digest = hashlib.sha256(data).hexdigest()
+    frame, row_numbers, detected = read_native_bytes(data, file_name)
+    missing = [source for source in (mapping or {}) if source not in frame.columns]
+    frame = frame.rename(columns=mapping or {})
+    for column, value in (constants or {}).items():
+        frame[column] = value
+    report = ImportReport(file_name, kind, detected, rows_read=len(frame))
+    prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers)
+    prepared.blocking = [Problem(None, c, None, f"the mapping names column {c!r}, which the file does not have")
+                         for c in missing]
+    items = _stored_items(con) if kind == "survey" else None
+    prepared.blocking += _column_problems(kind, frame, items)
+    if prepared.blocking:
+        return prepared
+    report.problems = validate(frame, kind, items, row_numbers)
+    report.rows_valid = len(frame) - len(prepared.bad_rows)
+    return prepared
+
+
+def commit_import(
+    con: duckdb.DuckDBPyConnection,
+    prepared: PreparedImport,
+    *,
+    skip_invalid: bool = False,
+    replace: bool = False,
+    dry_run: bool = False,
+    user: str | None = None,
+) -> ImportReport:
+    """Write a prepared file in one transaction, or raise ImportRefused having written nothing."""
+    report = prepared.report
+    if prepared.blocking:
+        raise ImportRefused(report.file_name, [str(p) for p in prepared.blocking])
+    if report.problems and not skip_invalid:
+        raise ImportRefused(report.file_name, [str(p) for p in report.problems]
+                            + ["Fix these rows, or import only the valid rows (--skip-invalid)."])
+    if report.rows_valid == 0:
+        raise ImportRefused(report.file_name, ["file: no valid row to import."])
+    keep = [row not in prepared.bad_rows for row in prepared.row_numbers]
+    valid = prepared.frame[keep]
+    if dry_run:
+        report.dry_run = True
+        return report
+    with store.transaction(con) as cur:
+        _write(cur, prepared.kind, _typed(prepared.kind, valid), report, prepared.digest, user or current_user(),
+               replace)
+    return report
+
+
 def import_file(
     con: duckdb.DuckDBPyConnection,
     kind: str,
     path: str | Path,
     *,
     file_name: str | None = None,
+    layout: str = "auto",
     constants: dict[str, str] | None = None,
     mapping: dict[str, str] | None = None,
+    date_order: str | None = None,
     skip_invalid: bool = False,
     replace: bool = False,
     dry_run: bool = False,
     user: str | None = None,
 ) -> ImportReport:
-    """Read, validate and store one native file in one transaction; raise ImportRefused and write nothing on failure."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure."""
     path = Path(path)
-    name = file_name or path.name
-    frame = read_native(path)
-    missing = [source for source in (mapping or {}) if source not in frame.columns]
-    if missing:
-        raise ImportRefused(name, [f"file: --map names column {c!r}, which the file does not have" for c in missing])
-    frame = frame.rename(columns=mapping or {})
-    for column, value in (constants or {}).items():
-        frame[column] = value
-    report = ImportReport(name, kind, "native", rows_read=len(frame))
-    items = _stored_items(con) if kind == "survey" else None
-    problems = _column_problems(kind, frame, items)
-    if problems:
-        raise ImportRefused(name, [str(p) for p in problems])
-    problems = validate(frame, kind, items)
-    report.problems = problems
-    bad_rows = {p.row - 2 for p in problems if p.row is not None}
-    if any(p.row is None for p in problems) or (problems and not skip_invalid):
-        raise ImportRefused(name, [str(p) for p in problems]
-                            + ([] if skip_invalid else ["Fix these rows, or import only the valid rows (--skip-invalid)."]))
-    valid = frame.drop(index=sorted(bad_rows)) if bad_rows else frame
-    report.rows_valid = len(valid)
-    if dry_run:
-        report.dry_run = True
-        return report
-    digest = file_hash(path)
-    with store.transaction(con) as cur:
-        _write(cur, kind, _typed(kind, valid), report, digest, user or current_user(), replace)
-    return report
+    prepared = prepare_import(con, kind, path.read_bytes(), file_name or path.name, layout=layout,
+                              constants=constants, mapping=mapping, date_order=date_order)
+    return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
 
 
 def _stored_items(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -628,3 +694,29 @@ def neutralise_formula(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+KIND_LABELS = {
+    "survey": "Pulse-survey responses", "items": "Survey item catalogue", "headcount": "Headcount",
+    "meetings": "Meetings", "attendance": "Meeting attendance", "projects": "Joint projects", "kpis": "KPIs",
+}
+
+
+def template_csv(con: duckdb.DuckDBPyConnection, kind: str) -> str:
+    """The native template of a kind: its header row (for surveys, with the catalogue's item ids)."""
+    columns = list(KINDS[kind].columns)
+    if kind == "survey":
+        columns += list(_stored_items(con)["item_id"]) + ["comment"]
+    return ",".join(columns) + "\n"
+
+
+def import_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The import log as the Data page shows it: newest first, with a readable state."""
+    log = list_imports(con)
+    log["state"] = ["undone" if pd.notna(u) else "active" for u in log["undone_at"]]
+    return log.sort_values("import_id", ascending=False).reset_index(drop=True)
+
+
+def problems_table(problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame([{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason} for p in problems],
+                        columns=["row", "column", "value", "reason"])

@@ -27,6 +27,13 @@ def data_version() -> tuple:
     return store.data_version(connection())
 
 
+def current_user() -> str:
+    """Who is importing: the signed-in user when sign-in is configured, else the local user."""
+    from metrics.ingest import current_user as local_user
+
+    return local_user()
+
+
 def refresh() -> None:
     """After an import or undo: every page must see the new data."""
     st.cache_data.clear()

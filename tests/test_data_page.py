@@ -1,0 +1,92 @@
+"""The Data page: upload, report, import all or nothing, history and undo, templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics import store
+from tests.conftest import load_fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = (b"response_id,submitted_at,business_unit,department,role,comm_vocabulary,partner_nps\n"
+        b"U1,2026-01-20 10:00:00,Beta,it,staff,5,10\n"
+        b"U2,2026-01-20 11:00:00,Beta,it,staff,5,10\n")
+BAD = (b"response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
+       b"U1,2026-01-20 10:00:00,Beta,it,staff,5\n"
+       b"U2,2026-01-20 11:00:00,Beta,finance,staff,9\n")
+
+
+@pytest.fixture
+def fixture_db(tmp_path, monkeypatch):
+    path = tmp_path / "fixture.duckdb"
+    con = store.connect(path, load_sample=False)
+    load_fixture(con, tmp_path)
+    con.close()
+    monkeypatch.setenv("COLLAB_DB", str(path))
+    return path
+
+
+def data_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def count(path: Path, sql: str) -> int:
+    con = store.connect(path, load_sample=False)
+    try:
+        return con.cursor().execute(sql).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_a_good_file_is_reported_then_imported_and_counted(fixture_db):
+    at = data_page()
+    at.file_uploader(key="data_upload").set_value(("more.csv", GOOD, "text/csv")).run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert (tiles["Rows read"], tiles["Rows valid"], tiles["Problems"]) == ("2", "2", "0")
+    before = count(fixture_db, "SELECT count(*) FROM survey_responses")
+    at.button(key="data_import").click().run()
+    assert "Imported 2 rows from more.csv" in at.success[0].value
+    assert count(fixture_db, "SELECT count(*) FROM survey_responses") == before + 2
+
+
+def test_a_bad_file_lists_every_problem_and_changes_nothing(fixture_db):
+    at = data_page()
+    at.file_uploader(key="data_upload").set_value(("bad.csv", BAD, "text/csv")).run()
+    problems = at.dataframe[0].value
+    assert list(problems["row"]) == [3, 3]
+    assert set(problems["column"]) == {"department", "comm_vocabulary"}
+    assert at.button(key="data_import").disabled
+    before = count(fixture_db, "SELECT count(*) FROM survey_responses")
+    at.checkbox(key="data_skip").check().run()
+    at.button(key="data_import").click().run()
+    assert "1 skipped" in at.success[0].value
+    assert count(fixture_db, "SELECT count(*) FROM survey_responses") == before + 1
+    log = count(fixture_db, "SELECT rows_skipped FROM imports ORDER BY import_id DESC LIMIT 1")
+    assert log == 1
+
+
+def test_undo_from_the_history_tab(fixture_db):
+    at = data_page()
+    at.file_uploader(key="data_upload").set_value(("more.csv", GOOD, "text/csv")).run()
+    at.button(key="data_import").click().run()
+    newest = count(fixture_db, "SELECT max(import_id) FROM imports")
+    at.run()
+    assert at.selectbox(key=f"data_undo_id_{newest}").value == newest
+    at.checkbox(key="data_undo_confirm").check().run()
+    at.button(key="data_undo").click().run()
+    assert f"Import {newest} undone" in at.success[0].value
+    assert count(fixture_db, "SELECT count(*) FROM survey_responses WHERE response_id IN ('U1', 'U2')") == 0
+
+
+def test_templates_carry_the_catalogue(fixture_db):
+    at = data_page()
+    labels = [b.label for b in at.get("download_button")]
+    assert "Pulse-survey responses template" in labels and "KPIs template" in labels
