@@ -16,7 +16,8 @@ import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics import store
+from metrics import layouts, store
+from metrics import mapping as mapping_module
 
 DEPARTMENTS = ("marketing", "it", "other")
 ROLES = ("lead", "manager", "staff")
@@ -362,6 +363,8 @@ class PreparedImport:
     blocking: list[Problem] = field(default_factory=list)   # whole-file problems: nothing can be imported
     mapping_table: pd.DataFrame | None = None               # survey: each source column and where it goes
     notes: list[str] = field(default_factory=list)
+    survey: object | None = None                            # mapping.SurveyFrame, to remember the mapping
+    parsed_layout: str | None = None
 
     @property
     def importable(self) -> bool:
@@ -387,20 +390,44 @@ def prepare_import(
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     digest = hashlib.sha256(data).hexdigest()
-    frame, row_numbers, detected = read_native_bytes(data, file_name)
-    missing = [source for source in (mapping or {}) if source not in frame.columns]
-    frame = frame.rename(columns=mapping or {})
-    for column, value in (constants or {}).items():
-        frame[column] = value
-    report = ImportReport(file_name, kind, detected, rows_read=len(frame))
-    prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers)
-    prepared.blocking = [Problem(None, c, None, f"the mapping names column {c!r}, which the file does not have")
-                         for c in missing]
     items = _stored_items(con) if kind == "survey" else None
+    try:
+        if kind == "survey":
+            parsed = layouts.read_export(data, file_name, "auto" if layout in (None, "") else layout, date_order)
+        else:
+            table = layouts.read_table(data, file_name)
+    except layouts.LayoutError as error:
+        report = ImportReport(file_name, kind, layout or "auto")
+        prepared = PreparedImport(kind, file_name, digest, pd.DataFrame(), report, [])
+        prepared.blocking = [Problem(None, None, None, str(error).removeprefix(f"{file_name}: "))]
+        return prepared
+    if kind == "survey":
+        survey = mapping_module.build_survey_frame(con, parsed, items, mapping, constants, date_order)
+        frame, row_numbers = survey.frame, survey.row_numbers
+        frame = frame.astype(object).where(frame.notna(), None)
+        report = ImportReport(file_name, kind, parsed.layout, rows_read=len(frame),
+                              dropped_columns=survey.dropped_columns)
+        prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers,
+                                  mapping_table=survey.mapping_table, notes=parsed.warnings + survey.notes,
+                                  survey=survey, parsed_layout=parsed.layout)
+        prepared.blocking = [Problem(None, None, None, reason) for reason in survey.blocking]
+        cell_problems = [Problem(row, column, value, reason) for row, column, value, reason in survey.cell_problems]
+    else:
+        frame, row_numbers, _, _, warnings = table
+        missing = [source for source in (mapping or {}) if source not in frame.columns]
+        frame = frame.rename(columns=mapping or {})
+        for column, value in (constants or {}).items():
+            frame[column] = value
+        report = ImportReport(file_name, kind, "native", rows_read=len(frame))
+        prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers, notes=warnings)
+        prepared.blocking = [Problem(None, c, None, f"the mapping names column {c!r}, which the file does not have")
+                             for c in missing]
+        cell_problems = []
     prepared.blocking += _column_problems(kind, frame, items)
     if prepared.blocking:
         return prepared
-    report.problems = validate(frame, kind, items, row_numbers)
+    report.problems = sorted(cell_problems + validate(frame, kind, items, row_numbers),
+                             key=lambda p: (p.row or 0, p.column or ""))
     report.rows_valid = len(frame) - len(prepared.bad_rows)
     return prepared
 
@@ -431,6 +458,12 @@ def commit_import(
     with store.transaction(con) as cur:
         _write(cur, prepared.kind, _typed(prepared.kind, valid), report, prepared.digest, user or current_user(),
                replace)
+        survey = prepared.survey
+        if survey is not None and survey.chosen_mapping:
+            mapping_module.remember_mapping(cur, prepared.parsed_layout, survey.signature,
+                                            {**mapping_module.saved_mapping(con, prepared.parsed_layout,
+                                                                            survey.signature),
+                                             **survey.chosen_mapping})
     return report
 
 
@@ -457,7 +490,7 @@ def import_file(
 
 
 def _stored_items(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.cursor().execute("SELECT item_id, scale FROM survey_items ORDER BY item_id").df()
+    return con.cursor().execute("SELECT item_id, scale, text FROM survey_items ORDER BY item_id").df()
 
 
 def _column_problems(kind: str, frame: pd.DataFrame, items: pd.DataFrame | None) -> list[Problem]:
@@ -465,7 +498,8 @@ def _column_problems(kind: str, frame: pd.DataFrame, items: pd.DataFrame | None)
     known = set(spec.columns) | set(spec.optional)
     if kind == "survey":
         known |= set(items["item_id"])
-    problems = [Problem(None, c, None, f"required column {c!r} is missing") for c in spec.columns if c not in frame.columns]
+    problems = [Problem(None, c, None, f"required column {c!r} is missing") for c in spec.columns
+                if c not in frame.columns and not frame.empty]
     for column in frame.columns:
         if column not in known:
             hint = (" Import the item catalogue that defines it first, or fix the header."

@@ -89,8 +89,8 @@ def test_invalid_rows_refuse_the_whole_file(fixture_db, tmp_path):
     errors = result.stderr
     assert "bad.csv: row 3, column 'submitted_at', value '2026-02-30 10:00:00': not a date" in errors
     assert "row 3, column 'department', value 'finance': must be one of: marketing, it, other" in errors
-    assert "row 3, column 'comm_vocabulary', value '7': must be a whole number from 1 to 5" in errors
-    assert "row 4, column 'partner_nps', value '11': must be a whole number from 0 to 10" in errors
+    assert "row 3, column 'comm_vocabulary', value '7': '7' is outside the 1–5 scale" in errors
+    assert "row 4, column 'partner_nps', value '11': '11' is outside the 0–10 scale" in errors
     assert snapshot(fixture_db) == before
 
 
