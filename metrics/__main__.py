@@ -52,14 +52,10 @@ def cmd_import(args) -> int:
     if not path.is_file():
         print(f"{args.file}: no such file.", file=sys.stderr)
         return 2
-    if args.format not in ("auto", "native"):
-        print(f"{path.name}: the {args.format} layout is not supported yet; export the native template "
-              "(`python -m metrics export`) or convert the file to it.", file=sys.stderr)
-        return 2
     con = _connect(args)
     try:
-        report = ingest.import_file(con, args.kind, path, constants=_pairs(args.set, "--set"),
-                                    mapping=_pairs(args.map, "--map"),
+        report = ingest.import_file(con, args.kind, path, layout=args.format, constants=_pairs(args.set, "--set"),
+                                    mapping=_pairs(args.map, "--map"), date_order=args.date_order,
                                     skip_invalid=args.skip_invalid, replace=args.replace, dry_run=args.dry_run)
     except ImportRefused as refused:
         print(f"{refused.file_name}: refused, nothing was imported.", file=sys.stderr)
@@ -79,6 +75,8 @@ def cmd_import(args) -> int:
           + (f" (import {report.import_id})" if report.import_id else ""))
     for problem in report.problems:
         print(f"{report.file_name}: skipped {problem}")
+    if report.dropped_columns:
+        print(f"{report.file_name}: not stored: {', '.join(report.dropped_columns)}")
     return 0
 
 
@@ -187,7 +185,11 @@ def parser() -> argparse.ArgumentParser:
                    choices=["auto", "native", "qualtrics", "surveymonkey", "google_forms", "ms_forms", "typeform",
                             "limesurvey", "glint"])
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a column the file lacks")
-    p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID")
+    p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID",
+                   help="map a column to an item id or a field (business_unit, department, role, wave, comment); "
+                        "remembered for the next file of the same layout and questions")
+    p.add_argument("--date-order", choices=["dmy", "mdy", "ymd"],
+                   help="how to read dates like 03/04/2026 when the file does not settle it")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid rows and log the others")
     p.add_argument("--replace", action="store_true",
                    help="replace stored rows that have the same id but different values (undo restores them)")

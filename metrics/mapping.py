@@ -65,7 +65,10 @@ def _auto_target(column: str, question: str, items: pd.DataFrame) -> tuple[str, 
     if column in ids:
         return column, "item id"
     by_text = {normalise(t): i for i, t in zip(items["item_id"], items["text"])}
-    for candidate in (question, question.split(" — ")[-1], question.split(" - ")[-1], column):
+    bracketed = re.search(r"\[([^\]]+)\]\s*$", question)   # Google Forms / LimeSurvey grids: "Question [Row]"
+    candidates = (question, question.split(" — ")[-1], question.split(" - ")[-1],
+                  bracketed.group(1) if bracketed else "", column)
+    for candidate in candidates:
         match = by_text.get(normalise(candidate))
         if match:
             return match, "question text"
