@@ -754,3 +754,44 @@ def import_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
     return pd.DataFrame([{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason} for p in problems],
                         columns=["row", "column", "value", "reason"])
+
+
+LAYOUT_LABELS = {
+    "auto": "Detect automatically", "native": "Native template", "qualtrics": "Qualtrics",
+    "qualtrics_legacy": "Qualtrics (legacy two-row export)", "surveymonkey": "SurveyMonkey",
+    "google_forms": "Google Forms", "ms_forms": "Microsoft Forms", "typeform": "Typeform",
+    "limesurvey": "LimeSurvey", "glint": "Viva Glint",
+}
+
+
+def mapping_rows(prepared: PreparedImport) -> pd.DataFrame:
+    """The answer and comment columns of a survey file with the target each was given (for the mapping form)."""
+    table = prepared.mapping_table
+    if table is None or table.empty:
+        return pd.DataFrame(columns=["source", "question", "kind", "target", "how"])
+    return table[table["kind"].isin(["answer", "comment"])].reset_index(drop=True)
+
+
+def mapping_targets(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What a column can map to: nothing (""), a catalogue item, or one of the survey fields."""
+    return ["", *_stored_items(con)["item_id"], *mapping_module.FIELDS]
+
+
+def changed_mapping(rows: pd.DataFrame, chosen: dict[str, str]) -> dict[str, str]:
+    """Only the analyst's changes to the proposed mapping (these are remembered for the next file)."""
+    proposed = dict(zip(rows["source"], rows["target"]))
+    return {source: target for source, target in chosen.items() if proposed.get(source) != target}
+
+
+def dropped_summary(prepared: PreparedImport) -> dict[str, list[str]]:
+    """Columns that will not be stored, by why: personal data, platform bookkeeping, not mapped."""
+    table = prepared.mapping_table
+    if table is None:
+        return {}
+    summary = {
+        "personal data (never stored)": list(table.loc[table["kind"] == "personal data", "source"]),
+        "platform columns": list(table.loc[table["kind"] == "platform", "source"]),
+        "not mapped to an item": list(table.loc[table["kind"].isin(["answer", "comment"]) & (table["target"] == ""),
+                                                "source"]),
+    }
+    return {why: columns for why, columns in summary.items() if columns}

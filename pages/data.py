@@ -17,13 +17,56 @@ with upload_tab:
     upload = st.file_uploader("File", type=["csv", "tsv", "txt", "xlsx"], key="data_upload",
                               help="CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or Excel.")
     if upload is not None:
-        prepared = ingest.prepare_import(_ui.connection(), kind, upload.getvalue(), upload.name)
+        con, data = _ui.connection(), upload.getvalue()
+        constants, layout, date_order = {}, "auto", None
+        if kind == "survey":
+            left, middle, right = st.columns(3)
+            layout = left.selectbox("Layout", list(ingest.LAYOUT_LABELS), format_func=ingest.LAYOUT_LABELS.get,
+                                    key="data_layout")
+            unit = middle.text_input("Business unit (for the whole file)", key="data_unit",
+                                     placeholder="taken from the file")
+            department = right.selectbox("Department (for the whole file)", ["", "marketing", "it", "other"],
+                                         format_func=lambda d: d or "taken from the file", key="data_department")
+            left, middle, right = st.columns(3)
+            wave = left.text_input("Survey month (YYYY-MM)", key="data_wave", placeholder="month of submission")
+            role = middle.selectbox("Role (for the whole file)", ["", "staff", "manager", "lead"],
+                                    format_func=lambda r: r or "taken from the file, else staff", key="data_role")
+            order = right.selectbox("Dates like 03/04/2026 are", ["", "dmy", "mdy"], key="data_date_order",
+                                    format_func={"": "decided by the file", "dmy": "day first (3 April)",
+                                                 "mdy": "month first (4 March)"}.get)
+            constants = {name: value.strip() for name, value in (("business_unit", unit), ("department", department),
+                                                                 ("wave", wave), ("role", role)) if value.strip()}
+            date_order = order or None
+        prepared = ingest.prepare_import(con, kind, data, upload.name, layout=layout, constants=constants,
+                                         date_order=date_order)
+        rows = ingest.mapping_rows(prepared)
+        if len(rows):
+            with st.expander(f"Column mapping: {int((rows['target'] != '').sum())} of {len(rows)} question columns "
+                             "mapped", expanded=bool((rows["target"] == "").any())):
+                st.caption("Each question column goes to a catalogue item, a field, or nowhere. Your changes are "
+                           "remembered for the next file of this layout and question set.")
+                targets = ingest.mapping_targets(con)
+                chosen = {}
+                for i, row in rows.iterrows():
+                    current = row["target"] if row["target"] in targets else ""
+                    chosen[row["source"]] = st.selectbox(
+                        row["question"][:120], targets, index=targets.index(current), key=f"data_map_{i}_{row['source']}",
+                        format_func=lambda t: t or "— not stored —", help=f"Column {row['source']!r}; {row['how']}")
+            changes = ingest.changed_mapping(rows, chosen)
+            if changes:
+                prepared = ingest.prepare_import(con, kind, data, upload.name, layout=layout, constants=constants,
+                                                 mapping=changes, date_order=date_order)
         report = prepared.report
         read, valid, problems = st.columns(3)
         read.metric("Rows read", report.rows_read)
         valid.metric("Rows valid", report.rows_valid if prepared.importable else 0)
         problems.metric("Problems", len(report.problems) + len(prepared.blocking))
-        st.caption(f"Layout: {report.layout}")
+        st.caption(f"Layout: {ingest.LAYOUT_LABELS.get(report.layout, report.layout)}"
+                   + (" (detected)" if kind == "survey" and layout == "auto" else ""))
+        for note in prepared.notes:
+            st.info(note)
+        for why, columns in ingest.dropped_summary(prepared).items():
+            st.caption(f"Not stored, {why}: " + ", ".join(columns))
         if prepared.blocking:
             st.error("This file cannot be imported as it is:\n\n" + "\n".join(f"- {p}" for p in prepared.blocking))
         elif report.problems:

@@ -90,3 +90,30 @@ def test_templates_carry_the_catalogue(fixture_db):
     at = data_page()
     labels = [b.label for b in at.get("download_button")]
     assert "Pulse-survey responses template" in labels and "KPIs template" in labels
+
+
+def test_a_real_glint_export_uploaded_mapped_once_and_seen_in_the_scorecard(fixture_db):
+    from tests.conftest import REAL_EXPORTS
+
+    at = data_page()
+    at.file_uploader(key="data_upload").set_value(
+        ("glint_sample.csv", (REAL_EXPORTS / "glint_sample.csv").read_bytes(), "text/csv")).run()
+    assert "Viva Glint (detected)" in " ".join(c.value for c in at.caption)
+    assert any("no business unit" in e.value for e in at.error)
+    at.text_input(key="data_unit").set_value("Delta").run()
+    at.selectbox(key="data_department").set_value("marketing").run()
+    dropped = " ".join(c.value for c in at.caption)
+    assert "personal data (never stored): First Name, Last Name, Email" in dropped
+    by_label = {s.label: s for s in at.selectbox}
+    by_label["My work is meaningful"].set_value("comm_vocabulary")
+    by_label["I feel valued"].set_value("partner_strategic")
+    at.run()
+    tiles = {m.label: m.value for m in at.metric}
+    assert (tiles["Rows read"], tiles["Rows valid"]) == ("5", "5")
+    at.button(key="data_import").click().run()
+    assert "Imported 5 rows from glint_sample.csv" in at.success[0].value
+    # The scorecard of January 2024 now has Delta's marketing index (hand-worked in test_imports.py: 72.5).
+    at.session_state["month"] = "2024-01"
+    at.switch_page("pages/scorecard.py").run()
+    table = at.dataframe[0].value.set_index("unit")
+    assert table.loc["Delta", "marketing_index"] == pytest.approx(72.5)
