@@ -423,7 +423,9 @@ def prepare_import(
         prepared.blocking = [Problem(None, c, None, f"the mapping names column {c!r}, which the file does not have")
                              for c in missing]
         cell_problems = []
-    prepared.blocking += _column_problems(kind, frame, items)
+    if prepared.blocking:
+        return prepared
+    prepared.blocking = _column_problems(kind, frame, items)
     if prepared.blocking:
         return prepared
     report.problems = sorted(cell_problems + validate(frame, kind, items, row_numbers),

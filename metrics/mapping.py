@@ -127,7 +127,8 @@ def build_survey_frame(con: duckdb.DuckDBPyConnection, parsed: ParsedExport, ite
     _timestamps(result, parsed, date_order)
     _fields(result, source, targets, constants)
     _answers(result, source, targets, items)
-    result.dropped_columns = [c for c in source.columns if c not in targets or not targets[c]]
+    used = {parsed.submitted_column} | ({parsed.id_column} if not parsed.id_is_personal else set())
+    result.dropped_columns = [c for c in source.columns if (c not in targets or not targets[c]) and c not in used]
     if not any(t in item_ids for t in targets.values()):
         result.blocking.append("no column is mapped to a catalogue item: map the question columns to item ids "
                                "(in the page, or --map 'COLUMN=ITEM_ID')")
