@@ -14,6 +14,7 @@ navigation = st.navigation(
             st.Page("pages/results.py", title="Collaboration and results", icon=":material/trending_up:"),
             st.Page("pages/meetings.py", title="Meetings", icon=":material/groups:"),
             st.Page("pages/projects.py", title="Joint projects", icon=":material/rocket_launch:"),
+            st.Page("pages/boardpack.py", title="Board pack", icon=":material/slideshow:"),
         ],
         "Data": [
             st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
@@ -24,4 +25,6 @@ navigation = st.navigation(
     }
 )
 _ui.sidebar_filters()
+_ui.presentation_toggle()
 navigation.run()
+_ui.presentation_exit()

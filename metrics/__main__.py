@@ -149,6 +149,27 @@ def cmd_linkage(args) -> int:
     return 0
 
 
+def cmd_boardpack(args) -> int:
+    from metrics import boardpack
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".pptx", ".pdf"):
+        print(f"{out}: the board pack is written as .pptx or .pdf; name the file accordingly.", file=sys.stderr)
+        return 2
+    con = _connect(args)
+    from metrics.scorecard import months_available
+
+    if args.month not in months_available(con):
+        print(f"no data for {args.month}; the store holds {months_available(con)[0]} to {months_available(con)[-1]}"
+              if months_available(con) else "the store holds no data yet", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    kind = "pptx_path" if out.suffix.lower() == ".pptx" else "pdf_path"
+    result = boardpack.build_pack(con, args.month, **{kind: out})
+    print(f"{out}: {len(result['slides'])} slides for {args.month} in {result['seconds']:.1f} s")
+    return 0
+
+
 def cmd_export(args) -> int:
     count = ingest.export(_connect(args), args.kind, args.out)
     print(f"{args.out}: {count} {args.kind} rows")
@@ -216,6 +237,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-lag", type=int, default=6, choices=range(0, 13), metavar="0-12")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_linkage)
+
+    p = with_db(sub.add_parser("boardpack", help="the month's board pack as PowerPoint or PDF"))
+    p.add_argument("--month", required=True, type=_month)
+    p.add_argument("--out", required=True, help="FILE.pptx or FILE.pdf")
+    p.set_defaults(func=cmd_boardpack)
 
     p = with_db(sub.add_parser("export", help="write stored data in the native template layout"))
     p.add_argument("kind", choices=list(KINDS))

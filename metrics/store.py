@@ -96,3 +96,9 @@ def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     """Changes whenever an import lands or is undone: a cache key for everything read from the store."""
     return tuple(fetch_rows(con, "SELECT count(*), max(import_id), count(undone_at) FROM imports")[0])
+
+
+def as_of(con: duckdb.DuckDBPyConnection) -> str:
+    """The date of the newest import still in force: how fresh the figures are."""
+    newest = fetch_rows(con, "SELECT max(imported_at) FROM imports WHERE undone_at IS NULL")[0][0]
+    return "no data" if newest is None else f"{newest:%d %b %Y}"

@@ -92,9 +92,25 @@ def selected_unit() -> str | None:
     return None if unit == ALL_UNITS else unit
 
 
+def as_of() -> str:
+    return read(store.as_of)
+
+
 def page_header(title: str, month: str) -> None:
     st.title(title)
-    st.caption(f"{month_label(month)} · as of {pd.Timestamp.now():%d %b %Y} · {SOURCE}")
+    st.caption(f"{month_label(month)} · data as of {as_of()} · {SOURCE}")
+
+
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def chart(figure) -> None:
+    """A chart with the data's as-of date in it and a PNG download at three times screen resolution."""
+    from metrics.charts.style import file_stem, stamp
+
+    stamped = stamp(figure, as_of())
+    config = {**CHART_CONFIG, "toImageButtonOptions": {"format": "png", "scale": 3, "filename": file_stem(figure)}}
+    st.plotly_chart(stamped, width="stretch", config=config)
 
 
 def fmt(value, digits: int = 1, suffix: str = "") -> str:
@@ -115,3 +131,37 @@ def catalog_status_label(status: str | None) -> str:
 
 
 __all__ = ["COMPANY", "catalog", "month_label"]
+
+
+# Presentation mode hides the sidebar, the header and every control, so a page can be captured clean for a
+# slide; the charts' own toolbars go too. Only the exit button at the very bottom stays.
+PRESENTATION_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], .modebar-container {
+    display: none !important;
+}
+[data-testid="stElementContainer"]:has(.stSelectbox, .stTextInput, .stNumberInput, .stCheckbox, .stToggle,
+    .stFileUploader, .stDownloadButton, .stButton, .stRadio) { display: none !important; }
+[data-testid="stElementContainer"].st-key-exit_presentation { display: block !important; margin-top: 4rem; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem !important; }
+</style>
+"""
+
+
+def _leave_presentation() -> None:
+    st.session_state["presentation"] = False
+
+
+def presentation_toggle() -> None:
+    if st.query_params.get("present") == "1" and "presentation" not in st.session_state:
+        st.session_state["presentation"] = True
+    st.sidebar.toggle("Presentation mode", key="presentation",
+                      help="Hide the sidebar and the controls so the page can be captured clean for a slide.")
+    if st.session_state.get("presentation"):
+        st.html(PRESENTATION_CSS)
+
+
+def presentation_exit() -> None:
+    if st.session_state.get("presentation"):
+        st.button("Exit presentation mode", key="exit_presentation", on_click=_leave_presentation)

@@ -46,7 +46,7 @@ if unit is None:
 
 st.subheader("The monthly steering meeting")
 grid = _ui.read(meetings.cadence_grid, month, unit)
-st.plotly_chart(charts.cadence_chart(grid, summary, month), width="stretch")
+_ui.chart(charts.cadence_chart(grid, summary, month))
 
 units = summary[summary["unit"] != COMPANY]
 if units.empty:
@@ -72,11 +72,11 @@ else:
 
 st.subheader("Attendance by department")
 attendance = _ui.read(meetings.attendance_by_type, month, unit)
-st.plotly_chart(charts.attendance_chart(attendance, month, scope), width="stretch")
+_ui.chart(charts.attendance_chart(attendance, month, scope))
 
 st.subheader("Leadership presence")
 trend = _ui.read(meetings.leadership_trend, month, unit)
-st.plotly_chart(charts.leadership_chart(trend, month), width="stretch")
+_ui.chart(charts.leadership_chart(trend, month))
 
 people = summary[["unit", "attendance_rate", "attendance_rate_n", "attendance_rate_marketing", "attendance_rate_it",
                   "leadership_presence", "leadership_presence_n"]]

@@ -33,10 +33,9 @@ st.markdown(linkage.lag_sentence(lags, index_label, kpi_label))
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.scatter(_ui.read(linkage.scatter_data, kpi, index, int(lag)), index_label, kpi_label,
-                                   int(lag)), width="stretch")
+    _ui.chart(charts.scatter(_ui.read(linkage.scatter_data, kpi, index, int(lag)), index_label, kpi_label, int(lag)))
 with right:
-    st.plotly_chart(charts.lag_chart(lags, index_label, kpi_label), width="stretch")
+    _ui.chart(charts.lag_chart(lags, index_label, kpi_label))
 
 st.dataframe(linkage.lag_frame(lags), hide_index=True, width="stretch", column_config={
     "lag": "Lag (months)", "n": "n (unit-months)", "pearson_r": st.column_config.NumberColumn("Pearson r", format="%.2f"),
@@ -48,16 +47,16 @@ st.dataframe(linkage.lag_frame(lags), hide_index=True, width="stretch", column_c
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.quartile_chart(_ui.read(linkage.quartile_view, kpi, index, int(lag)), index_label,
-                                          kpi_label, int(lag)), width="stretch")
+    _ui.chart(charts.quartile_chart(_ui.read(linkage.quartile_view, kpi, index, int(lag)), index_label,
+                                    kpi_label, int(lag)))
 with right:
     benchmark = _ui.read(linkage.seed_benchmark)
-    st.plotly_chart(charts.benchmark_chart(benchmark), width="stretch")
+    _ui.chart(charts.benchmark_chart(benchmark))
     st.caption(linkage.benchmark_sentence(benchmark))
 
 st.subheader("Where to act")
 drivers = _ui.read(linkage.driver_view, month)
-st.plotly_chart(charts.driver_chart(drivers, label, linkage.kpi_label("margin_growth_pct")), width="stretch")
+_ui.chart(charts.driver_chart(drivers, label, linkage.kpi_label("margin_growth_pct")))
 st.caption("Each dimension's company score this month against how closely unit-months with a higher score were "
            "followed by higher margin growth over the next three months. Stars: below-median score with an "
            "above-median link: the places where improvement may pay most. " + linkage.CAUSATION_NOTE)

@@ -70,8 +70,8 @@ st.caption("Cell colours: green on target, amber near target, red off target (ba
 left, right = st.columns(2)
 scope = _ui.read(alignment.scope_dimensions, month, unit)
 with left:
-    st.plotly_chart(charts.perception_gap_chart(scope, unit or COMPANY, label), width="stretch")
+    _ui.chart(charts.perception_gap_chart(scope, unit or COMPANY, label))
 with right:
     chi = catalog.metric("chi")
     trend = history if unit is None else history[history["unit"].isin([COMPANY, unit])]
-    st.plotly_chart(charts.trend_chart(trend, "chi", chi.label, label, target=chi.target), width="stretch")
+    _ui.chart(charts.trend_chart(trend, "chi", chi.label, label, target=chi.target))

@@ -86,3 +86,25 @@ def test_unit_filter_narrows_the_table(fixture_db):
     assert names == ["Marketing", "IT"]
     assert figure["data"][-2]["x"] == pytest.approx([75.0, 75.0])  # Gamma marketing, both dimensions
     assert figure["data"][-1]["x"] == pytest.approx([50.0, 50.0])  # Gamma IT
+
+
+def test_presentation_mode_hides_controls_and_can_be_left(fixture_db):
+    at = run_app()
+    assert not at.button                                          # no exit button outside presentation mode
+    # AppTest keeps the entrypoint's own elements only on a session's first run (see above), so presentation
+    # mode is switched on before it; the browser tests switch it with the real toggle.
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["presentation"] = True
+    at.run()
+    assert any("stSidebar" in h.proto.body and "display: none" in h.proto.body for h in at.get("html"))
+    assert at.toggle(key="presentation").value is True
+    assert at.button(key="exit_presentation")
+
+
+def test_every_chart_carries_the_as_of_date_and_downloads_at_three_times(fixture_db):
+    at = run_app()
+    for element in at.get("plotly_chart"):
+        spec = chart_spec(element)
+        assert "data as of" in spec["layout"]["title"]["text"]
+        config = json.loads(element.proto.config)
+        assert config["toImageButtonOptions"]["scale"] == 3

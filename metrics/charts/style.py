@@ -53,3 +53,25 @@ def empty_figure(message: str, title: str = "") -> go.Figure:
     return fig
 
 
+
+
+def stamp(figure: go.Figure, as_of: str) -> go.Figure:
+    """A copy of the figure with the data's as-of date in its subtitle, so a saved image carries it."""
+    stamped = go.Figure(figure)
+    text = stamped.layout.title.text or ""
+    note = f"data as of {as_of}"
+    if "</span>" in text:
+        head, _, tail = text.rpartition("</span>")
+        text = f"{head} · {note}</span>{tail}"
+    else:
+        text = f"{text}<br><span style='font-size:13px;color:#555555'>{note}</span>"
+    stamped.update_layout(title=dict(text=text))
+    return stamped
+
+
+def file_stem(figure: go.Figure) -> str:
+    """A file name for a chart's image, from its title."""
+    import re
+
+    title = re.sub(r"<[^>]+>.*", "", figure.layout.title.text or "chart")
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80] or "chart"

@@ -1,0 +1,406 @@
+"""The board pack: the month's story as 16:9 slides, written as PowerPoint (python-pptx) and PDF (reportlab)
+from the same slides and the same chart images (kaleido, one browser for the whole pack)."""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from metrics import alignment, catalog, linkage, meetings, projects, scorecard
+from metrics.charts import alignment as alignment_charts
+from metrics.charts import meetings as meeting_charts
+from metrics.charts import perception_gap_chart, trend_chart
+from metrics.charts import projects as project_charts
+from metrics.charts import results as results_charts
+from metrics.scorecard import COMPANY, month_label
+
+SOURCE = "Source: Collaboration Health: pulse survey, meeting records, joint-project register, KPI feed"
+SLIDE_W, SLIDE_H = 13.333, 7.5          # inches, 16:9
+IMAGE_W, IMAGE_H = 1250, 560            # chart pixels: fonts keep their size relative to the slide
+IMAGE_SCALE = 2                          # rendered at twice that for sharp print
+IMAGE_TOP, IMAGE_BOTTOM = 1.75, 6.45     # inches: the band between the takeaway and the footnote
+STATUS_TINTS = {"green": "#CDEBE1", "amber": "#FBE5BF", "red": "#F6D0B8", None: "#FFFFFF"}
+TABLE_COLUMNS = ("chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate",
+                 "perception_gap_abs")
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class Slide:
+    title: str
+    takeaway: str
+    figure: go.Figure | None = None
+    table: pd.DataFrame | None = None            # shown as a table; cells are text
+    tints: list[list[str]] | None = None         # background colour per table cell
+    subtitle: str = ""
+    image: bytes | None = field(default=None, repr=False)
+
+
+def _fmt(value, digits: int = 1, sign: bool = False) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+
+
+def build_slides(con: duckdb.DuckDBPyConnection, month: str, company: str | None = None) -> list[Slide]:
+    """Every slide of the month's pack, with a one-line takeaway computed from the data."""
+    label = month_label(month)
+    history = scorecard.history(con, month)
+    table = scorecard.scorecard_table(history, month, catalog.SCORECARD_COLUMNS)
+    company_row = table[table["unit"] == COMPANY].iloc[0]
+    return [
+        _title_slide(company or "Marketing and IT", label, company_row),
+        _scorecard_slide(table, label),
+        _trend_slide(history, label),
+        _heatmap_slide(con, month, label),
+        _gap_slide(con, month, label),
+        _results_slide(con, month),
+        _meetings_slide(con, month),
+        _projects_slide(con, month),
+        _definitions_slide(),
+    ]
+
+
+def _title_slide(company: str, label: str, row: pd.Series) -> Slide:
+    chi = catalog.metric("chi")
+    status = catalog.metric("chi").status(None if pd.isna(row["chi"]) else row["chi"])
+    takeaway = (f"Collaboration Health Index {_fmt(row['chi'])} (target {chi.target:g}, "
+                f"{_status_words(status)}), {_fmt(row['chi_change'], sign=True)} points since last month.")
+    return Slide(f"{company}: collaboration health", takeaway, subtitle=f"Board pack · {label}")
+
+
+def _status_words(status: str | None) -> str:
+    return {"green": "on target", "amber": "near target", "red": "off target"}.get(status, "no data")
+
+
+def _scorecard_slide(table: pd.DataFrame, label: str) -> Slide:
+    moves = scorecard.biggest_moves(table)
+    if len(moves):
+        top = moves.iloc[0]
+        takeaway = f"{top['unit']} moved most: CHI {_fmt(top['chi_change'], sign=True)} points to {_fmt(top['chi'])}."
+    else:
+        takeaway = "No unit has a CHI for both this month and last month."
+    headings = ["Unit"] + [catalog.metric(c).short_label for c in TABLE_COLUMNS] + ["CHI change"]
+    rows, tints = [], []
+    for _, row in table.iterrows():
+        rows.append([row["unit"]] + [_fmt(row[c]) for c in TABLE_COLUMNS] + [_fmt(row["chi_change"], sign=True)])
+        tints.append(["#FFFFFF"] + [STATUS_TINTS.get(row[f"{c}_status"], "#FFFFFF") for c in TABLE_COLUMNS]
+                     + ["#FFFFFF"])
+    frame = pd.DataFrame(rows, columns=headings)
+    return Slide(f"Scorecard, {label}", takeaway, table=frame, tints=tints,
+                 subtitle="Green on target, amber near, red off target; – hidden (fewer than 5 respondents) or no data")
+
+
+def _trend_slide(history: pd.DataFrame, label: str) -> Slide:
+    company = history[history["unit"] == COMPANY].dropna(subset=["chi"])
+    if len(company) >= 2:
+        first, last = company.iloc[0], company.iloc[-1]
+        verb = "rose" if last["chi"] > first["chi"] else "fell" if last["chi"] < first["chi"] else "held"
+        takeaway = (f"Company CHI {verb} from {_fmt(first['chi'])} ({first['month']}) to {_fmt(last['chi'])} "
+                    f"({last['month']}).")
+    else:
+        takeaway = "Too few months with a company CHI to show a trend."
+    chi = catalog.metric("chi")
+    return Slide("Collaboration Health Index over 12 months", takeaway,
+                 figure=trend_chart(history, "chi", chi.label, label, target=chi.target))
+
+
+def _heatmap_slide(con, month: str, label: str) -> Slide:
+    scores = alignment.unit_dimension_scores(con, month)
+    company = scores[(scores["unit"] == COMPANY)].dropna(subset=["score"])
+    units = scores[(scores["unit"] != COMPANY)].dropna(subset=["score"])
+    if len(company):
+        weakest = company.sort_values("score").iloc[0]
+        takeaway = f"Weakest dimension company-wide: {weakest['dimension'].replace('_', ' ')} at {_fmt(weakest['score'], 0)}"
+        if len(units):
+            low = units.sort_values("score").iloc[0]
+            takeaway += f"; lowest cell: {low['unit']}, {low['dimension'].replace('_', ' ')} ({_fmt(low['score'], 0)})."
+        else:
+            takeaway += "."
+    else:
+        takeaway = "No survey figures this month."
+    target = catalog.metric("alignment_index").target
+    return Slide("Alignment by dimension and business unit", takeaway,
+                 figure=alignment_charts.dimension_heatmap(scores, label, target))
+
+
+def _gap_slide(con, month: str, label: str) -> Slide:
+    dims = alignment.scope_dimensions(con, month, None).dropna(subset=["gap"])
+    if len(dims):
+        widest = dims.loc[dims["gap"].abs().idxmax()]
+        higher, lower = ("Marketing", "IT") if widest["gap"] > 0 else ("IT", "marketing")
+        takeaway = (f"Widest gap: {widest['dimension'].replace('_', ' ')}: {higher} rates it "
+                    f"{abs(widest['gap']):.0f} points higher than {lower}.")
+    else:
+        takeaway = "No perception gap to show this month (hidden or no survey)."
+    return Slide("Marketing and IT see the collaboration differently", takeaway,
+                 figure=perception_gap_chart(dims if len(dims) else alignment.scope_dimensions(con, month, None),
+                                             COMPANY, label))
+
+
+def _results_slide(con, month: str) -> Slide:
+    kpi = "margin_growth_pct"
+    if kpi not in linkage.kpi_names(con):
+        return Slide("Collaboration and margin growth", "No margin-growth figures are stored yet.")
+    lags = linkage.lag_table(con, kpi, "alignment_index", 6)
+    usable = [row for row in lags if row["pearson_r"] is not None]
+    lag = max(usable, key=lambda r: abs(r["pearson_r"]))["lag"] if usable else 0
+    data = linkage.scatter_data(con, kpi, "alignment_index", lag)
+    corr = data["correlation"]
+    if corr.pearson_r is None:
+        takeaway = f"Too few unit-months (n = {corr.n}) to relate alignment to margin growth."
+    else:
+        takeaway = (f"Units with higher alignment had higher margin growth {lag} months later: r = "
+                    f"{corr.pearson_r:+.2f} (95% CI {corr.ci_low:+.2f} to {corr.ci_high:+.2f}, n = {corr.n}). "
+                    "Correlation, not proof of cause.")
+    figure = results_charts.scatter(data, "Alignment index", linkage.kpi_label(kpi), lag)
+    return Slide("Collaboration and margin growth", takeaway, figure=figure)
+
+
+def _meetings_slide(con, month: str) -> Slide:
+    summary = meetings.unit_summary(con, month)
+    units = summary[summary["unit"] != COMPANY]
+    held = int((units["state"] == "held").sum())
+    takeaway = f"{held} of {len(units)} units held their monthly joint steering meeting"
+    if len(units) and units["current_streak"].notna().any():
+        best = units.sort_values("current_streak", ascending=False).iloc[0]
+        takeaway += f"; {best['unit']} has held it {int(best['current_streak'])} months running."
+    else:
+        takeaway += "."
+    grid = meetings.cadence_grid(con, month)
+    return Slide("Meeting cadence: the monthly joint steering meeting", takeaway,
+                 figure=meeting_charts.cadence_chart(grid, summary, month))
+
+
+def _projects_slide(con, month: str) -> Slide:
+    rates = projects.delivery_rates(con, month)
+    company = rates[rates["unit"] == COMPANY].iloc[0]
+    if company["project_success_rate_n"]:
+        takeaway = (f"{int(company['project_success_rate_n'])} joint projects delivered in 12 months: "
+                    f"{_fmt(company['project_on_time_rate'], 0)}% on time, {_fmt(company['project_success_rate'], 0)}% "
+                    f"successful, {_fmt(company['pilot_to_scale_rate'], 0)}% of successful pilots scaled.")
+    else:
+        takeaway = "No joint project was delivered in the last 12 months."
+    return Slide("Joint projects: outcomes over 12 months", takeaway,
+                 figure=project_charts.delivery_rates_chart(rates, month))
+
+
+def _definitions_slide() -> Slide:
+    rows = [[m.label, m.description, m.unit, "–" if m.target is None else f"{m.target:g}"] for m in catalog.METRICS
+            if m.name in set(catalog.SCORECARD_COLUMNS) | {"leadership_presence", "project_on_time_rate"}]
+    frame = pd.DataFrame(rows, columns=["Metric", "Definition", "Unit", "Target"])
+    return Slide("Appendix: metric definitions", "Every figure in this pack follows these definitions; survey "
+                 f"groups under {catalog.ANONYMITY_THRESHOLD} respondents are hidden.", table=frame)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Rendering
+
+
+def render_images(slides: list[Slide], progress: Progress | None = None) -> None:
+    """PNG of every slide's chart, with one Chromium for the whole pack (kaleido's sync server)."""
+    import kaleido
+
+    charts = [s for s in slides if s.figure is not None]
+    kaleido.start_sync_server(silence_warnings=True)
+    try:
+        for i, slide in enumerate(charts):
+            if progress:
+                progress(0.1 + 0.7 * i / max(len(charts), 1), f"Drawing chart {i + 1} of {len(charts)}: {slide.title}")
+            figure = go.Figure(slide.figure)
+            figure.update_layout(width=IMAGE_W, height=IMAGE_H)
+            slide.image = figure.to_image(format="png", width=IMAGE_W, height=IMAGE_H, scale=IMAGE_SCALE)
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
+
+
+def _image_box() -> tuple[float, float, float, float]:
+    """Where a chart goes on a slide (inches: left, top, width, height): as large as fits, centred."""
+    height = IMAGE_BOTTOM - IMAGE_TOP
+    width = min(12.3, height * IMAGE_W / IMAGE_H)
+    return (SLIDE_W - width) / 2, IMAGE_TOP, width, width * IMAGE_H / IMAGE_W
+
+
+def _footer(label: str, as_of: date, number: int, total: int) -> str:
+    return f"{label} · data as of {as_of:%d %b %Y} · {SOURCE} · {number}/{total}"
+
+
+def write_pptx(slides: list[Slide], month: str, path: str | Path, as_of: date) -> None:
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.util import Inches, Pt
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
+    blank = deck.slide_layouts[6]
+    label = month_label(month)
+
+    def text(slide, x, y, w, h, value, size, bold=False, colour="222222"):
+        box = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
+        frame = box.text_frame
+        frame.word_wrap = True
+        run = frame.paragraphs[0].add_run()
+        run.text = value
+        run.font.size, run.font.bold = Pt(size), bold
+        run.font.color.rgb = RGBColor.from_string(colour)
+        return box
+
+    for number, content in enumerate(slides, start=1):
+        slide = deck.slides.add_slide(blank)
+        if number == 1:
+            text(slide, 0.8, 2.2, 11.7, 1.2, content.title, 40, bold=True)
+            text(slide, 0.8, 3.4, 11.7, 0.6, content.subtitle, 24, colour="555555")
+            text(slide, 0.8, 4.4, 11.7, 1.0, content.takeaway, 20)
+        else:
+            text(slide, 0.5, 0.3, 12.3, 0.7, content.title, 28, bold=True)
+            text(slide, 0.5, 0.95, 12.3, 0.75, content.takeaway, 16, colour="0072B2")
+            if content.image is not None:
+                x, y, w, h = _image_box()
+                slide.shapes.add_picture(io.BytesIO(content.image), Inches(x), Inches(y), Inches(w), Inches(h))
+            elif content.table is not None:
+                _pptx_table(slide, content, Inches, Pt, RGBColor)
+            if content.subtitle:
+                text(slide, 0.5, 6.55, 12.3, 0.4, content.subtitle, 11, colour="555555")
+        text(slide, 0.5, 6.95, 12.3, 0.4, _footer(label, as_of, number, len(slides)), 10, colour="777777")
+        slide.notes_slide.notes_text_frame.text = content.takeaway
+    deck.save(str(path))
+
+
+def _pptx_table(slide, content: Slide, Inches, Pt, RGBColor) -> None:
+    frame = content.table
+    rows, cols = len(frame) + 1, len(frame.columns)
+    height = min(4.8, 0.4 * rows)
+    shape = slide.shapes.add_table(rows, cols, Inches(0.5), Inches(1.6), Inches(12.3), Inches(height))
+    table = shape.table
+    wide = "Definition" in frame.columns
+    for j, heading in enumerate(frame.columns):
+        table.columns[j].width = Inches(6.3 if wide and heading == "Definition" else (12.3 - 6.3) / (cols - 1)
+                                        if wide else 12.3 / cols)
+        _cell(table.cell(0, j), str(heading), Pt(12 if not wide else 11), True, "FFFFFF", "333333", RGBColor)
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        for j, value in enumerate(row):
+            fill = (content.tints[i - 1][j] if content.tints else "#FFFFFF").lstrip("#")
+            _cell(table.cell(i, j), str(value), Pt(12 if not wide else 9), j == 0, fill, "222222", RGBColor)
+
+
+def _cell(cell, value, size, bold, fill, colour, RGBColor) -> None:
+    cell.text = value
+    paragraph = cell.text_frame.paragraphs[0]
+    for run in paragraph.runs:
+        run.font.size, run.font.bold = size, bold
+        run.font.color.rgb = RGBColor.from_string(colour)
+    cell.fill.solid()
+    cell.fill.fore_color.rgb = RGBColor.from_string(fill)
+
+
+def write_pdf(slides: list[Slide], month: str, path: str | Path, as_of: date) -> None:
+    """The same slides as a 16:9 PDF, one page a slide."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import inch
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+    from reportlab.platypus import Table, TableStyle
+
+    width, height = SLIDE_W * inch, SLIDE_H * inch
+    pdf = canvas.Canvas(str(path), pagesize=(width, height))
+    pdf.setTitle(f"Collaboration Health board pack, {month_label(month)}")
+    label = month_label(month)
+
+    def line(x, y, value, size, font="Helvetica", colour="#222222", max_width=12.3 * inch):
+        pdf.setFont(font, size)
+        pdf.setFillColor(colors.HexColor(colour))
+        words, current, lines = value.split(), "", []
+        for word in words:
+            candidate = f"{current} {word}".strip()
+            if pdf.stringWidth(candidate, font, size) > max_width and current:
+                lines.append(current)
+                current = word
+            else:
+                current = candidate
+        lines.append(current)
+        for k, text_line in enumerate(lines):
+            pdf.drawString(x, y - k * size * 1.25, text_line)
+
+    for number, content in enumerate(slides, start=1):
+        if number == 1:
+            line(0.8 * inch, height - 2.9 * inch, content.title, 40, "Helvetica-Bold")
+            line(0.8 * inch, height - 3.8 * inch, content.subtitle, 24, colour="#555555")
+            line(0.8 * inch, height - 4.8 * inch, content.takeaway, 20)
+        else:
+            line(0.5 * inch, height - 0.75 * inch, content.title, 28, "Helvetica-Bold")
+            line(0.5 * inch, height - 1.25 * inch, content.takeaway, 16, colour="#0072B2")
+            if content.image is not None:
+                x, y, w, h = _image_box()
+                pdf.drawImage(ImageReader(io.BytesIO(content.image)), x * inch, height - (y + h) * inch,
+                              width=w * inch, height=h * inch)
+            elif content.table is not None:
+                _pdf_table(pdf, content, width, height, inch, colors, Table, TableStyle)
+            if content.subtitle:
+                line(0.5 * inch, 0.85 * inch, content.subtitle, 11, colour="#555555")
+        line(0.5 * inch, 0.4 * inch, _footer(label, as_of, number, len(slides)), 10, colour="#777777")
+        pdf.showPage()
+    pdf.save()
+
+
+def _pdf_table(pdf, content: Slide, width, height, inch, colors, Table, TableStyle) -> None:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph
+
+    frame = content.table
+    wide = "Definition" in frame.columns
+    style = getSampleStyleSheet()["BodyText"]
+    style.fontSize, style.leading = (8.5, 10) if wide else (12, 14)
+    data = [list(frame.columns)] + [[Paragraph(str(v), style) if wide else str(v) for v in row]
+                                    for row in frame.itertuples(index=False)]
+    cols = len(frame.columns)
+    widths = ([2.2 * inch, 7.6 * inch, 1.3 * inch, 1.2 * inch] if wide else [12.3 * inch / cols] * cols)
+    table = Table(data, colWidths=widths)
+    commands = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#333333")),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 8.5 if wide else 12), ("GRID", (0, 0), (-1, -1), 0.5, colors.white),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 1), (0, -1), "Helvetica-Bold")]
+    for i, tints in enumerate(content.tints or [], start=1):
+        for j, tint in enumerate(tints):
+            commands.append(("BACKGROUND", (j, i), (j, i), colors.HexColor(tint)))
+    table.setStyle(TableStyle(commands))
+    _, table_h = table.wrap(12.3 * inch, 5 * inch)
+    table.drawOn(pdf, 0.5 * inch, height - 1.6 * inch - table_h)
+
+
+def build_pack(con: duckdb.DuckDBPyConnection, month: str, *, pptx_path: str | Path | None = None,
+               pdf_path: str | Path | None = None, company: str | None = None,
+               progress: Progress | None = None) -> dict:
+    """Build the month's pack into the given files; returns the slides' titles and takeaways and the seconds taken."""
+    started = time.perf_counter()
+    if progress:
+        progress(0.02, "Computing the month's figures")
+    slides = build_slides(con, month, company)
+    render_images(slides, progress)
+    as_of = date.today()
+    if pptx_path:
+        if progress:
+            progress(0.85, "Writing PowerPoint")
+        write_pptx(slides, month, pptx_path, as_of)
+    if pdf_path:
+        if progress:
+            progress(0.93, "Writing PDF")
+        write_pdf(slides, month, pdf_path, as_of)
+    if progress:
+        progress(1.0, "Done")
+    return {"slides": [(s.title, s.takeaway) for s in slides], "seconds": time.perf_counter() - started}
+
+
+def slide_outline(con: duckdb.DuckDBPyConnection, month: str) -> pd.DataFrame:
+    """The pack's slides (number, title, takeaway) without drawing anything: the Board pack page's preview."""
+    slides = build_slides(con, month)
+    return pd.DataFrame([(i, s.title, s.takeaway) for i, s in enumerate(slides, start=1)],
+                        columns=["slide", "title", "takeaway"])

@@ -1,0 +1,44 @@
+"""Board pack: the month's slides as PowerPoint and PDF, with a preview of every slide's takeaway."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from metrics import boardpack
+from pages import _ui
+
+month = _ui.selected_month()
+if month is None:
+    st.title("Board pack")
+    st.info("No data yet: upload data on the Data page first.")
+    st.stop()
+
+label = _ui.month_label(month)
+_ui.page_header(f"Board pack · {label}", month)
+st.write("A 16:9 deck for the board: title, scorecard, CHI trend, alignment heatmap, perception gap, collaboration "
+         "against margin growth, meeting cadence, joint-project outcomes and the metric definitions. Survey groups "
+         "under the anonymity threshold stay hidden in the pack. The month is the one chosen in the sidebar.")
+
+preview = _ui.read(boardpack.slide_outline, month)
+st.dataframe(preview, hide_index=True, width="stretch",
+             column_config={"slide": "Slide", "title": "Title", "takeaway": "Takeaway"})
+
+if st.button("Build board pack", type="primary", key="boardpack_build"):
+    bar = st.progress(0.0, text="Starting")
+    folder = Path(tempfile.mkdtemp(prefix="boardpack-"))
+    pptx, pdf = folder / f"collaboration-health-{month}.pptx", folder / f"collaboration-health-{month}.pdf"
+    result = boardpack.build_pack(_ui.connection(), month, pptx_path=pptx, pdf_path=pdf,
+                                  progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+    st.session_state["boardpack_files"] = {"month": month, "pptx": pptx.read_bytes(), "pdf": pdf.read_bytes(),
+                                           "seconds": result["seconds"], "names": (pptx.name, pdf.name)}
+
+files = st.session_state.get("boardpack_files")
+if files and files["month"] == month:
+    st.success(f"Board pack for {label} built in {files['seconds']:.1f} s.")
+    left, right = st.columns(2)
+    left.download_button("Download PowerPoint (.pptx)", files["pptx"], file_name=files["names"][0],
+                         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                         key="boardpack_pptx", type="primary")
+    right.download_button("Download PDF", files["pdf"], file_name=files["names"][1], mime="application/pdf",
+                          key="boardpack_pdf")
