@@ -367,7 +367,8 @@ def _pdf_table(pdf, content: Slide, width, height, inch, colors, Table, TableSty
     commands = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#333333")),
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                 ("FONTSIZE", (0, 0), (-1, -1), 8.5 if wide else 12), ("GRID", (0, 0), (-1, -1), 0.5, colors.white),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 1), (0, -1), "Helvetica-Bold")]
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 1), (0, -1), "Helvetica-Bold"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3 if wide else 7), ("BOTTOMPADDING", (0, 0), (-1, -1), 3 if wide else 7)]
     for i, tints in enumerate(content.tints or [], start=1):
         for j, tint in enumerate(tints):
             commands.append(("BACKGROUND", (j, i), (j, i), colors.HexColor(tint)))
