@@ -535,7 +535,12 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
     report.rows_replaced = len(conflicts)
     if report.rows_imported == 0:
         return  # everything is stored already: the same file twice changes nothing, not even the log
+    touched = set(staged["wave"]) if kind == "survey" else set()
     if conflicts:
+        if kind == "survey":
+            cur.register("conflict_ids", pd.DataFrame(conflicts, columns=["response_id"]))
+            touched |= {m for (m,) in cur.execute("SELECT DISTINCT wave FROM survey_responses WHERE response_id "
+                                                   "IN (SELECT response_id FROM conflict_ids)").fetchall()}
         _set_aside(cur, spec, conflicts, import_id)
     if kind == "survey":
         cur.execute("""INSERT INTO survey_responses BY NAME
@@ -543,10 +548,13 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
         cur.execute("""INSERT INTO survey_answers BY NAME
                        SELECT * FROM incoming_answers
                        WHERE response_id NOT IN (SELECT response_id FROM survey_answers)""")
+        refresh_survey_stats(cur, touched)
     else:
         key = " AND ".join(f"s.{c} = i.{c}" for c in spec.key)
         cur.execute(f"INSERT INTO {spec.table} BY NAME SELECT i.* FROM incoming i "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {spec.table} s WHERE {key})")
+    if kind == "items":  # a changed catalogue changes every month's scores
+        refresh_survey_stats(cur, [m for (m,) in cur.execute("SELECT DISTINCT wave FROM survey_responses").fetchall()])
     report.import_id = import_id
     skipped = [{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason} for p in report.problems]
     cur.execute(
@@ -558,6 +566,16 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
          "dropped": json.dumps(report.dropped_columns), "at": datetime.now(timezone.utc).replace(tzinfo=None),
          "by": user},
     )
+
+
+def refresh_survey_stats(cur, months) -> None:
+    """Store the survey figures of these months again (pages read them, never the raw answers)."""
+    months = sorted({m for m in months if m})
+    if not months:
+        return
+    cur.register("touched_months", pd.DataFrame({"month": months}))
+    cur.execute("DELETE FROM survey_group_stats WHERE month IN (SELECT month FROM touched_months)")
+    cur.execute(store.query("refresh_survey_stats"))
 
 
 def _set_aside(cur, spec: Kind, conflicts: list[tuple], import_id: int) -> None:
@@ -653,6 +671,9 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
             later = cur.execute(f"SELECT min(replaced_by) FROM replaced_{tables[-1]} WHERE import_id = $id",
                                 {"id": import_id}).fetchall()[0][0]
             raise UndoRefused(f"Rows of import {import_id} were replaced by import {later}; undo import {later} first.")
+        touched = [m for (m,) in cur.execute(
+            "SELECT DISTINCT wave FROM survey_responses WHERE import_id = $id UNION "
+            "SELECT DISTINCT wave FROM replaced_survey_responses WHERE replaced_by = $id", {"id": import_id}).fetchall()]
         if kind == "survey":
             removed["survey_answers"] = cur.execute(
                 """DELETE FROM survey_answers WHERE response_id IN
@@ -665,6 +686,9 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
             cur.execute(f"DELETE FROM replaced_{t} WHERE replaced_by = $id", {"id": import_id})
             if restored:
                 removed[f"{t} restored"] = restored
+        if kind in ("survey", "items"):
+            refresh_survey_stats(cur, touched if kind == "survey" else
+                                 [m for (m,) in cur.execute("SELECT DISTINCT wave FROM survey_responses").fetchall()])
         cur.execute("UPDATE imports SET undone_at = $at WHERE import_id = $id",
                     {"at": datetime.now(timezone.utc).replace(tzinfo=None), "id": import_id})
     return removed

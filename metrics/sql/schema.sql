@@ -126,3 +126,13 @@ CREATE TABLE IF NOT EXISTS replaced_meetings AS SELECT *, NULL::INTEGER AS repla
 CREATE TABLE IF NOT EXISTS replaced_attendance AS SELECT *, NULL::INTEGER AS replaced_by FROM attendance LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_joint_projects AS SELECT *, NULL::INTEGER AS replaced_by FROM joint_projects LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_kpis AS SELECT *, NULL::INTEGER AS replaced_by FROM kpis LIMIT 0;
+
+-- survey_group_measures_live, stored per month by every import and undo that touches the month.
+CREATE TABLE IF NOT EXISTS survey_group_stats (
+    month         VARCHAR NOT NULL,
+    business_unit VARCHAR NOT NULL,
+    department    VARCHAR NOT NULL,
+    measure       VARCHAR NOT NULL,
+    value         DOUBLE,
+    n             BIGINT NOT NULL
+);

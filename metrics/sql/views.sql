@@ -18,11 +18,12 @@ WHERE scale = 'likert5'
 GROUP BY GROUPING SETS ((response_id, month, business_unit, department, dimension),
                         (response_id, month, business_unit, department));
 
--- Survey figures of each business unit, month and department, before anonymity rules:
+-- Survey figures of each business unit, month and department, before anonymity rules, computed from the
+-- answers. Imports store them in survey_group_stats for the months they touch, so pages never scan answers:
 -- index (all Likert items), dimension:<d>, favourable:<item>, and nps:<item> over marketing and IT together
 -- (never per department: the pooled figure minus one department's would expose the other). n = respondents
 -- or answers.
-CREATE OR REPLACE VIEW survey_group_measures AS
+CREATE OR REPLACE VIEW survey_group_measures_live AS
 SELECT month, business_unit, department,
        CASE WHEN dimension = '*' THEN 'index' ELSE 'dimension:' || dimension END AS measure,
        (avg(score) - 1) / 4 * 100 AS value, count(*) AS n
@@ -51,7 +52,7 @@ WITH threshold AS (
 ),
 flagged AS (
     SELECT g.*, g.n < (SELECT k FROM threshold) AS below
-    FROM survey_group_measures g
+    FROM survey_group_stats g
 ),
 ranked AS (
     SELECT *,
@@ -69,7 +70,7 @@ company AS (
     SELECT month, NULL::VARCHAR AS business_unit, department, measure, sum(n) AS n,
            sum(n) < (SELECT k FROM threshold) AS suppressed,
            sum(value * n) / sum(n) AS value
-    FROM survey_group_measures
+    FROM survey_group_stats
     GROUP BY month, department, measure
 )
 SELECT month, business_unit, department, measure, n, suppressed,
