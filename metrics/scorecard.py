@@ -142,3 +142,9 @@ def biggest_moves(table: pd.DataFrame, name: str = "chi", count: int = 3) -> pd.
 
 def month_label(month: str) -> str:
     return pd.Timestamp(f"{month}-01").strftime("%B %Y")
+
+
+def unit_history(con: duckdb.DuckDBPyConnection, month: str, business_unit: str | None = None) -> pd.DataFrame:
+    """history() for the company and one unit (all units when business_unit is None)."""
+    frame = history(con, month)
+    return frame if business_unit is None else frame[frame["unit"].isin([COMPANY, business_unit])]

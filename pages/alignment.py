@@ -22,12 +22,9 @@ target = catalog.metric("alignment_index").target
 
 _ui.chart(charts.dimension_heatmap(_ui.read(alignment.unit_dimension_scores, month), label, target))
 
-left, right = st.columns(2)
-with left:
-    _ui.chart(perception_gap_chart(_ui.read(alignment.scope_dimensions, month, unit), scope, label))
-with right:
-    trends = _ui.read(alignment.department_trends, month, unit)
-    _ui.chart(charts.department_trend(trends, scope, label, catalog.metric("marketing_index").target))
+_ui.chart(perception_gap_chart(_ui.read(alignment.scope_dimensions, month, unit), scope, label))
+trends = _ui.read(alignment.department_trends, month, unit)
+_ui.chart(charts.department_trend(trends, scope, label, catalog.metric("marketing_index").target))
 
 _ui.chart(charts.likert_bars(_ui.read(alignment.likert_distribution, month, unit), scope, label))
 

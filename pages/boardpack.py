@@ -22,7 +22,9 @@ st.write("A 16:9 deck for the board: title, scorecard, CHI trend, alignment heat
 
 preview = _ui.read(boardpack.slide_outline, month)
 st.dataframe(preview, hide_index=True, width="stretch",
-             column_config={"slide": "Slide", "title": "Title", "takeaway": "Takeaway"})
+             column_config={"slide": st.column_config.NumberColumn("Slide", width="small"),
+                            "title": st.column_config.TextColumn("Title", width="medium"),
+                            "takeaway": st.column_config.TextColumn("Takeaway", width="large")})
 
 if st.button("Build board pack", type="primary", key="boardpack_build"):
     bar = st.progress(0.0, text="Starting")
@@ -30,13 +32,14 @@ if st.button("Build board pack", type="primary", key="boardpack_build"):
     pptx, pdf = folder / f"collaboration-health-{month}.pptx", folder / f"collaboration-health-{month}.pdf"
     result = boardpack.build_pack(_ui.connection(), month, pptx_path=pptx, pdf_path=pdf,
                                   progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+    bar.empty()
     st.session_state["boardpack_files"] = {"month": month, "pptx": pptx.read_bytes(), "pdf": pdf.read_bytes(),
                                            "seconds": result["seconds"], "names": (pptx.name, pdf.name)}
 
 files = st.session_state.get("boardpack_files")
 if files and files["month"] == month:
     st.success(f"Board pack for {label} built in {files['seconds']:.1f} s.")
-    left, right = st.columns(2)
+    left, right, _ = st.columns([1, 1, 2])
     left.download_button("Download PowerPoint (.pptx)", files["pptx"], file_name=files["names"][0],
                          mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                          key="boardpack_pptx", type="primary")

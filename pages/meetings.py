@@ -29,7 +29,8 @@ current = scope_rows.iloc[0]
 def tile(column, name: str, count: str | None = None, count_label: str = "") -> None:
     metric = catalog.metric(name)
     with column:
-        st.metric(metric.label, _ui.fmt(current[name], 0, "%"), border=True, help=metric.description)
+        st.metric(metric.short_label, _ui.fmt(current[name], 0, "%"), border=True,
+                  help=f"{metric.label}: {metric.description}")
         note = f"target {metric.target:g}%"
         if count:
             note = f"n = {current[count]} {count_label} · " + note

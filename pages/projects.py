@@ -24,7 +24,8 @@ current = rates[rates["unit"] == scope].iloc[0]
 for column, (name, count) in zip(st.columns(len(projects.DELIVERY_METRICS)), projects.DELIVERY_METRICS.items()):
     metric = catalog.metric(name)
     with column:
-        st.metric(metric.label, _ui.fmt(current[name], 1, "%"), border=True, help=metric.description)
+        st.metric(metric.short_label, _ui.fmt(current[name], 1, "%"), border=True,
+                  help=f"{metric.label}: {metric.description}")
         st.caption(f"n = {current[count]} · target {metric.target:g}%")
 st.caption(f"{scope}: joint projects delivered in the 12 months to the end of {label}. "
            "n = delivered projects (pilot to scale: successful pilots; mean ROI: projects with an ROI).")

@@ -31,11 +31,8 @@ index_label, kpi_label = linkage.INDEXES[index], linkage.kpi_label(kpi)
 lags = _ui.read(linkage.lag_table, kpi, index, 6)
 st.markdown(linkage.lag_sentence(lags, index_label, kpi_label))
 
-left, right = st.columns(2)
-with left:
-    _ui.chart(charts.scatter(_ui.read(linkage.scatter_data, kpi, index, int(lag)), index_label, kpi_label, int(lag)))
-with right:
-    _ui.chart(charts.lag_chart(lags, index_label, kpi_label))
+_ui.chart(charts.scatter(_ui.read(linkage.scatter_data, kpi, index, int(lag)), index_label, kpi_label, int(lag)))
+_ui.chart(charts.lag_chart(lags, index_label, kpi_label))
 
 st.dataframe(linkage.lag_frame(lags), hide_index=True, width="stretch", column_config={
     "lag": "Lag (months)", "n": "n (unit-months)", "pearson_r": st.column_config.NumberColumn("Pearson r", format="%.2f"),
@@ -45,14 +42,11 @@ st.dataframe(linkage.lag_frame(lags), hide_index=True, width="stretch", column_c
     "spearman_rho": st.column_config.NumberColumn("Spearman ρ", format="%.2f"),
     "within_unit_r": st.column_config.NumberColumn("Within-unit r", format="%.2f")})
 
-left, right = st.columns(2)
-with left:
-    _ui.chart(charts.quartile_chart(_ui.read(linkage.quartile_view, kpi, index, int(lag)), index_label,
-                                    kpi_label, int(lag)))
-with right:
-    benchmark = _ui.read(linkage.seed_benchmark)
-    _ui.chart(charts.benchmark_chart(benchmark))
-    st.caption(linkage.benchmark_sentence(benchmark))
+_ui.chart(charts.quartile_chart(_ui.read(linkage.quartile_view, kpi, index, int(lag)), index_label, kpi_label,
+                                int(lag)))
+benchmark = _ui.read(linkage.seed_benchmark)
+_ui.chart(charts.benchmark_chart(benchmark))
+st.caption(linkage.benchmark_sentence(benchmark))
 
 st.subheader("Where to act")
 drivers = _ui.read(linkage.driver_view, month)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from metrics import alignment, catalog, charts
+from metrics import scorecard
 from metrics.scorecard import COMPANY, biggest_moves, scorecard_table
 from pages import _ui
 
@@ -26,12 +27,12 @@ for column, name in zip(st.columns(len(TILES)), TILES):
     with column:
         change = company[f"{name}_change"]
         st.metric(
-            metric.label,
+            metric.short_label,
             _ui.fmt(company[name]),
-            delta=None if change != change else f"{change:+.1f} vs last month",
+            delta=None if change != change else f"{change:+.1f}",
             delta_color="normal" if metric.direction == catalog.HIGHER else "inverse",
             border=True,
-            help=metric.description,
+            help=f"{metric.label}: {metric.description} The small figure is the change since last month.",
         )
         st.markdown(_ui.status_badge(company[f"{name}_status"]) + f" target {metric.target:g}")
 
@@ -56,7 +57,7 @@ def tint(column):
 view = shown[columns + ["chi_change", "chi_trend"]]
 styled = view.style.apply(tint, subset=list(catalog.SCORECARD_COLUMNS)).format(
     {c: "{:.1f}" for c in catalog.SCORECARD_COLUMNS} | {"chi_change": "{:+.1f}"}, na_rep="–")
-config = {"unit": st.column_config.TextColumn("Unit", pinned=True),
+config = {"unit": st.column_config.TextColumn("Unit"),
           "chi_change": st.column_config.NumberColumn("CHI change", help="Points since the previous month"),
           "chi_trend": st.column_config.LineChartColumn("CHI, last 12 months", y_min=0, y_max=100)}
 for name in catalog.SCORECARD_COLUMNS:
@@ -67,11 +68,7 @@ st.dataframe(styled, column_config=config, hide_index=True, width="stretch")
 st.caption("Cell colours: green on target, amber near target, red off target (bands from the metric catalogue). "
            "– = hidden (fewer than 5 respondents, or hidden so a small group cannot be worked out) or no data.")
 
-left, right = st.columns(2)
 scope = _ui.read(alignment.scope_dimensions, month, unit)
-with left:
-    _ui.chart(charts.perception_gap_chart(scope, unit or COMPANY, label))
-with right:
-    chi = catalog.metric("chi")
-    trend = history if unit is None else history[history["unit"].isin([COMPANY, unit])]
-    _ui.chart(charts.trend_chart(trend, "chi", chi.label, label, target=chi.target))
+_ui.chart(charts.perception_gap_chart(scope, unit or COMPANY, label))
+chi = catalog.metric("chi")
+_ui.chart(charts.trend_chart(_ui.read(scorecard.unit_history, month, unit), "chi", chi.label, label, target=chi.target))

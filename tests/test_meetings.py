@@ -262,8 +262,8 @@ def test_meetings_page_shows_the_numbers(meetings_db):
     at = open_meetings()
     assert at.title[0].value == "Joint meetings · March 2026"
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles == {"Cadence adherence (month)": "33%", "Cadence adherence (3 months)": "44%",
-                     "Attendance rate": "67%", "Leadership presence": "100%"}
+    assert tiles == {"Cadence": "33%", "Cadence 3m": "44%",
+                     "Attendance": "67%", "Leaders present": "100%"}
     captions = [c.value for c in at.caption]
     assert "n = 9 invitations · target 80%" in captions and "n = 1 steering meetings · target 100%" in captions
 
@@ -291,8 +291,8 @@ def test_meetings_page_follows_the_unit_filter(meetings_db):
     at = open_meetings(unit="South")
     tiles = {m.label: m.value for m in at.metric}
     # South only cancelled in March: no held meeting, so no attendance or leadership figure.
-    assert tiles == {"Cadence adherence (month)": "0%", "Cadence adherence (3 months)": "33%",
-                     "Attendance rate": "–", "Leadership presence": "–"}
+    assert tiles == {"Cadence": "0%", "Cadence 3m": "33%",
+                     "Attendance": "–", "Leaders present": "–"}
     assert list(at.dataframe[0].value["unit"]) == ["South"]
     attendance = chart_spec(at.get("plotly_chart")[1])
     assert "South" in attendance["layout"]["title"]["text"]
@@ -344,7 +344,7 @@ def test_meetings_page_without_meeting_records(tmp_path, monkeypatch):
     con.close()
     monkeypatch.setenv("COLLAB_DB", str(path))
     at = open_meetings()
-    assert {m.label: m.value for m in at.metric}["Attendance rate"] == "–"
+    assert {m.label: m.value for m in at.metric}["Attendance"] == "–"
     assert any("No business unit has meeting records" in i.value for i in at.info)
     messages = [chart_spec(c)["layout"]["annotations"][0]["text"] for c in at.get("plotly_chart")]
     assert messages == ["No meeting records yet", "No held meetings with attendance records in these months",

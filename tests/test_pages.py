@@ -42,7 +42,7 @@ def test_scorecard_shows_the_cli_numbers(fixture_db):
 
     tiles = {m.label: m.value for m in at.metric}
     for name in ("chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate"):
-        assert tiles[metric(name).label] == f"{expected['company'][name]:.1f}"
+        assert tiles[metric(name).short_label] == f"{expected['company'][name]:.1f}"
 
     table = at.dataframe[0].value
     assert list(table["unit"]) == ["Company", "Alpha", "Beta", "Gamma"]
@@ -67,13 +67,13 @@ def test_scorecard_follows_the_month_filter_and_shows_changes(fixture_db):
     con = store.connect(fixture_db, load_sample=False)
     dec, jan = scorecard(con, "2025-12"), scorecard(con, "2026-01")
     con.close()
-    assert tiles["Alignment index"].value == f"{dec['company']['alignment_index']:.1f}"
+    assert tiles["Alignment"].value == f"{dec['company']['alignment_index']:.1f}"
     # AppTest drops the sidebar's elements from its tree after a rerun under st.navigation (the browser
     # tests check the real sidebar), so the second change goes through session state.
     at.session_state["month"] = "2026-01"
     at.run()
     change = jan["company"]["chi"] - dec["company"]["chi"]
-    assert {m.label: m for m in at.metric}["Collaboration Health Index"].delta == f"{change:+.1f} vs last month"
+    assert {m.label: m for m in at.metric}["CHI"].delta == f"{change:+.1f}"
 
 
 def test_unit_filter_narrows_the_table(fixture_db):

@@ -171,8 +171,8 @@ def test_projects_page_shows_the_numbers(projects_db):
     at = open_projects()
     assert at.title[0].value == "Joint projects · March 2026"
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles == {"Projects on time": "66.7%", "Project success rate": "66.7%", "Pilot-to-scale rate": "50.0%",
-                     "Mean project ROI": "18.3%", "Budget variance": "2.6%"}
+    assert tiles == {"On time": "66.7%", "Project success": "66.7%", "Pilot to scale": "50.0%",
+                     "Mean ROI": "18.3%", "Budget variance": "2.6%"}
     captions = [c.value for c in at.caption]
     assert "n = 3 · target 70%" in captions and "n = 2 · target 50%" in captions
 
@@ -193,7 +193,7 @@ def test_projects_page_shows_the_numbers(projects_db):
 def test_projects_page_follows_the_unit_filter(projects_db):
     at = open_projects("North")
     tiles = {m.label: m.value for m in at.metric}
-    assert tiles["Projects on time"] == "50.0%" and tiles["Pilot-to-scale rate"] == "100.0%"
+    assert tiles["On time"] == "50.0%" and tiles["Pilot to scale"] == "100.0%"
     assert list(at.dataframe[0].value["unit"]) == ["Company", "North"]
     assert list(at.dataframe[1].value["name"]) == ["Pilot A", "Scale A", "Pilot B", "Pilot F"]
     assert chart_spec(at.get("plotly_chart")[2])["data"][0]["x"] == pytest.approx([10.0, -10.0])

@@ -117,10 +117,8 @@ def response_rates(rates: pd.DataFrame, month_label: str, flag_below: float) -> 
             x=rates["unit"], y=values, name=label, marker_color=DEPARTMENT_COLOURS[department],
             text=[("" if pd.isna(v) else f"{v:.0f}%" + (" ⚑" if v < flag_below else "")) for v in values],
             textposition="outside", textfont=dict(size=12), hovertemplate="%{x}: %{y:.1f}%<extra>" + label + "</extra>"))
-    fig.add_hline(y=flag_below, line=dict(color="#555555", dash="dash", width=1.5),
-                  annotation_text=f"{flag_below:g}%: below is flagged ⚑", annotation_position="bottom left",
-                  annotation_font=dict(size=12, color="#555555"))
-    fig.update_layout(template=TEMPLATE, barmode="group", title=chart_title(heading, "Respondents / headcount"),
+    fig.add_hline(y=flag_below, line=dict(color="#555555", dash="dash", width=1.5))
+    fig.update_layout(template=TEMPLATE, barmode="group", title=chart_title(heading, f"Respondents / headcount; dashed line {flag_below:g}%: below it is flagged ⚑"),
                       legend=dict(x=1, xanchor="right"),
                       yaxis=dict(title="response rate (%)", range=[0, 115]), height=430, margin=dict(t=120))
     return fig

@@ -126,7 +126,10 @@ def driver_chart(table: pd.DataFrame, month_label: str, kpi_label: str) -> go.Fi
         part = data[data["priority"] == priority]
         fig.add_trace(go.Scatter(
             x=part["score"], y=part["r"], mode="markers+text", name=name,
-            text=[d.replace("_", " ") for d in part["dimension"]], textposition="top center", textfont=dict(size=12),
+            text=[d.replace("_", " ") for d in part["dimension"]], textfont=dict(size=12),
+            # Neighbours by score take turns above and below, so close points keep readable labels.
+            textposition=[("top center", "bottom center")[rank % 2] for rank in part["score"].rank(method="first")
+                          .astype(int)],
             marker=dict(size=16 if priority else 12, color=colour, symbol=symbol),
             error_y=dict(type="data", symmetric=False, array=part["ci_high"] - part["r"],
                          arrayminus=part["r"] - part["ci_low"], color="#BBBBBB", thickness=1.5),

@@ -54,7 +54,7 @@ def perception_gap_chart(dimensions: pd.DataFrame, title_scope: str, month_label
                              marker=dict(color=IT, size=16, symbol="diamond"),
                              hovertemplate="IT %{x:.1f}<extra>%{y}</extra>"))
     for label, row in zip(labels, data.itertuples()):
-        fig.add_annotation(x=max(row.marketing, row.it), y=label, text=f"{row.gap:+.0f}", showarrow=False,
+        fig.add_annotation(x=max(row.marketing, row.it), y=label, text=f"{round(row.gap):+d}" if round(row.gap) else "0", showarrow=False,
                            xanchor="left", xshift=14, font=dict(size=13, color="#555555"))
     fig.update_layout(template=TEMPLATE, title=chart_title(heading, "Dimension score 0-100; label = marketing minus IT"),
                       xaxis=dict(title="dimension score (0-100)", range=[0, 105]), height=110 + 48 * len(data),

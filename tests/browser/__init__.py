@@ -1,0 +1,1 @@
+"""Real-browser tests: streamlit run on a free port, driven by Debian's Chromium through Playwright."""
