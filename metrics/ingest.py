@@ -213,15 +213,8 @@ def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
                                  checks=[_matches(r"(?s).{0,5000}", "comment longer than 5000 characters")]),
             "wave": pa.Column(object, nullable=True, required=False, checks=[_matches(MONTH, "must be a month YYYY-MM")]),
         }
-        for item in (items if items is not None else pd.DataFrame(columns=["item_id", "scale"])).itertuples():
-            top = 5 if item.scale == "likert5" else 10
-            low = 1 if item.scale == "likert5" else 0
-            columns[item.item_id] = pa.Column(
-                object, nullable=True, required=False,
-                checks=[_matches(r"\d+(\.0+)?", f"must be a whole number from {low} to {top}"),
-                        pa.Check(lambda s, lo=low, hi=top: pd.to_numeric(s, errors="coerce").between(lo, hi),
-                                 error=f"must be a whole number from {low} to {top}")],
-            )
+        # Answer columns are not in this schema: mapping.build_survey_frame has already read every answer
+        # against its item's scale (layouts.likert_value) and reported each bad one with its row.
         unique = ["response_id"]
     elif kind == "headcount":
         columns = {"business_unit": bu(), "department": _required_text(_choice(DEPARTMENTS)),
@@ -543,11 +536,15 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
                                                    "IN (SELECT response_id FROM conflict_ids)").fetchall()}
         _set_aside(cur, spec, conflicts, import_id)
     if kind == "survey":
+        cur.execute("""CREATE OR REPLACE TEMP TABLE incoming_new AS
+                       SELECT i.response_id FROM incoming i ANTI JOIN survey_responses s USING (response_id)""")
         cur.execute("""INSERT INTO survey_responses BY NAME
-                       SELECT * FROM incoming WHERE response_id NOT IN (SELECT response_id FROM survey_responses)""")
+                       SELECT i.* FROM incoming i SEMI JOIN incoming_new n USING (response_id)""")
+        # Answers of responses already stored were skipped (unchanged) or set aside (replaced): only new
+        # responses' answers remain to add.
         cur.execute("""INSERT INTO survey_answers BY NAME
-                       SELECT * FROM incoming_answers
-                       WHERE response_id NOT IN (SELECT response_id FROM survey_answers)""")
+                       SELECT a.* FROM incoming_answers a
+                       WHERE a.response_id IN (SELECT response_id FROM incoming_new)""")
         refresh_survey_stats(cur, touched)
     else:
         key = " AND ".join(f"s.{c} = i.{c}" for c in spec.key)
@@ -604,11 +601,14 @@ def _stage_survey(cur, frame: pd.DataFrame, import_id: int) -> pd.DataFrame:
         "import_id": import_id,
     })
     item_columns = [c for c in frame.columns if c not in KINDS["survey"].columns + KINDS["survey"].optional]
-    answers = frame[["response_id", *item_columns]].melt(id_vars="response_id", var_name="item_id", value_name="value")
-    answers = answers[answers["value"].notna()].copy()
-    answers["value"] = pd.to_numeric(answers["value"]).astype("int16")
+    wide = frame[["response_id", *item_columns]]
     cur.register("incoming", responses)
-    cur.register("incoming_answers", answers)
+    cur.register("incoming_wide", wide)
+    # DuckDB unpivots and casts the wide answers itself (validated already: whole numbers or empty); empty
+    # cells are left out.
+    cur.execute("CREATE OR REPLACE TEMP TABLE incoming_answers AS "
+                "SELECT response_id, item_id, CAST(value AS SMALLINT) AS value FROM "
+                "(UNPIVOT incoming_wide ON COLUMNS(* EXCLUDE (response_id)) INTO NAME item_id VALUE value)")
     return responses
 
 

@@ -187,12 +187,16 @@ def _fields(result: SurveyFrame, source: pd.DataFrame, targets: dict[str, str], 
     words = {"department": DEPARTMENT_WORDS, "role": ROLE_WORDS}
     for name, vocabulary in words.items():
         if name in result.frame:
-            result.frame[name] = result.frame[name].map(
-                lambda v, vocab=vocabulary: vocab.get(str(v).strip().casefold(), v) if v is not None else None)
+            values = result.frame[name].astype(object)
+            known = values.astype(str).str.strip().str.casefold().map(vocabulary)
+            result.frame[name] = known.where(known.notna(), values)
     comments = [c for c, t in targets.items() if t == "comment"]
     if comments:
-        result.frame["comment"] = source[comments].apply(
-            lambda row: "\n".join(v for v in row if v) or None, axis=1)
+        joined = source[comments[0]].astype(object)
+        for column in comments[1:]:   # several comment columns (Glint has one per item): one comment, a line each
+            extra = source[column]
+            joined = joined.where(extra.isna(), joined.where(joined.isna(), joined + "\n").fillna("") + extra)
+        result.frame["comment"] = joined
 
 
 def _answers(result: SurveyFrame, source: pd.DataFrame, targets: dict[str, str], items: pd.DataFrame) -> None:

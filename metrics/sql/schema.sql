@@ -38,12 +38,13 @@ CREATE TABLE IF NOT EXISTS survey_responses (
     import_id     INTEGER NOT NULL
 );
 
--- One row per answered item: the survey's wide columns, stored long so the catalogue can grow.
+-- One row per answered item: the survey's wide columns, stored long so the catalogue can grow. No index:
+-- (response_id, item_id) is unique by construction (one file column per item, answers added only with their
+-- new response), and an index over every answer would cost more at import than it ever saves.
 CREATE TABLE IF NOT EXISTS survey_answers (
     response_id VARCHAR NOT NULL,
     item_id     VARCHAR NOT NULL,
-    value       SMALLINT NOT NULL,      -- as answered; reverse scoring is applied when scored
-    PRIMARY KEY (response_id, item_id)
+    value       SMALLINT NOT NULL       -- as answered; reverse scoring is applied when scored
 );
 
 CREATE TABLE IF NOT EXISTS headcount (
