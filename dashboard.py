@@ -24,6 +24,7 @@ navigation = st.navigation(
         ],
     }
 )
+_ui.warm_up()
 _ui.sidebar_filters()
 _ui.presentation_toggle()
 navigation.run()

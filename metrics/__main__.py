@@ -9,8 +9,11 @@ import re
 import sys
 from pathlib import Path
 
-from metrics import ingest, store
-from metrics.ingest import KINDS, ImportRefused, UndoRefused
+from metrics import store
+
+# The kinds of data (metrics.ingest.KINDS; a test keeps the two equal). Named here so that commands which do
+# not import anything, like scorecard, start without loading the import machinery (pandera, layouts).
+KIND_NAMES = ("items", "survey", "headcount", "meetings", "attendance", "projects", "kpis")
 
 
 def _connect(args):
@@ -48,6 +51,8 @@ def _pairs(pairs: list[str] | None, option: str) -> dict[str, str]:
 
 
 def cmd_import(args) -> int:
+    from metrics import ingest
+
     path = Path(args.file)
     if not path.is_file():
         print(f"{args.file}: no such file.", file=sys.stderr)
@@ -57,7 +62,7 @@ def cmd_import(args) -> int:
         report = ingest.import_file(con, args.kind, path, layout=args.format, constants=_pairs(args.set, "--set"),
                                     mapping=_pairs(args.map, "--map"), date_order=args.date_order,
                                     skip_invalid=args.skip_invalid, replace=args.replace, dry_run=args.dry_run)
-    except ImportRefused as refused:
+    except ingest.ImportRefused as refused:
         print(f"{refused.file_name}: refused, nothing was imported.", file=sys.stderr)
         for line in refused.problems:
             print(f"{refused.file_name}: {line}", file=sys.stderr)
@@ -81,6 +86,8 @@ def cmd_import(args) -> int:
 
 
 def cmd_imports(args) -> int:
+    from metrics import ingest
+
     frame = ingest.list_imports(_connect(args))
     if args.json:
         print(frame.to_json(orient="records", date_format="iso"))
@@ -97,9 +104,11 @@ def cmd_imports(args) -> int:
 
 
 def cmd_undo(args) -> int:
+    from metrics import ingest
+
     try:
         removed = ingest.undo(_connect(args), args.import_id)
-    except UndoRefused as refused:
+    except ingest.UndoRefused as refused:
         print(str(refused), file=sys.stderr)
         return 1
     parts = [f"restored {n} replaced rows of {t.split()[0]}" if t.endswith("restored") else f"removed {n} rows from {t}"
@@ -171,6 +180,8 @@ def cmd_boardpack(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from metrics import ingest
+
     count = ingest.export(_connect(args), args.kind, args.out)
     print(f"{args.out}: {count} {args.kind} rows")
     return 0
@@ -200,7 +211,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sample)
 
     p = with_db(sub.add_parser("import", help="import a file, all or nothing"))
-    p.add_argument("kind", choices=list(KINDS))
+    p.add_argument("kind", choices=list(KIND_NAMES))
     p.add_argument("file")
     p.add_argument("--format", default="auto",
                    choices=["auto", "native", "qualtrics", "surveymonkey", "google_forms", "ms_forms", "typeform",
@@ -244,7 +255,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_boardpack)
 
     p = with_db(sub.add_parser("export", help="write stored data in the native template layout"))
-    p.add_argument("kind", choices=list(KINDS))
+    p.add_argument("kind", choices=list(KIND_NAMES))
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_export)
     return main

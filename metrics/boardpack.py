@@ -38,7 +38,7 @@ Progress = Callable[[float, str], None]
 class Slide:
     title: str
     takeaway: str
-    figure: go.Figure | None = None
+    figure: Callable[[], go.Figure] | None = None   # drawn only when the pack is rendered, not for the preview
     table: pd.DataFrame | None = None            # shown as a table; cells are text
     tints: list[list[str]] | None = None         # background colour per table cell
     subtitle: str = ""
@@ -111,7 +111,7 @@ def _trend_slide(history: pd.DataFrame, label: str) -> Slide:
         takeaway = "Too few months with a company CHI to show a trend."
     chi = catalog.metric("chi")
     return Slide("Collaboration Health Index over 12 months", takeaway,
-                 figure=trend_chart(history, "chi", chi.label, label, target=chi.target))
+                 figure=lambda: trend_chart(history, "chi", chi.label, label, target=chi.target))
 
 
 def _heatmap_slide(con, month: str, label: str) -> Slide:
@@ -130,7 +130,7 @@ def _heatmap_slide(con, month: str, label: str) -> Slide:
         takeaway = "No survey figures this month."
     target = catalog.metric("alignment_index").target
     return Slide("Alignment by dimension and business unit", takeaway,
-                 figure=alignment_charts.dimension_heatmap(scores, label, target))
+                 figure=lambda: alignment_charts.dimension_heatmap(scores, label, target))
 
 
 def _gap_slide(con, month: str, label: str) -> Slide:
@@ -143,8 +143,7 @@ def _gap_slide(con, month: str, label: str) -> Slide:
     else:
         takeaway = "No perception gap to show this month (hidden or no survey)."
     return Slide("Marketing and IT see the collaboration differently", takeaway,
-                 figure=perception_gap_chart(dims if len(dims) else alignment.scope_dimensions(con, month, None),
-                                             COMPANY, label))
+                 figure=lambda: perception_gap_chart(dims, COMPANY, label))
 
 
 def _results_slide(con, month: str) -> Slide:
@@ -162,8 +161,8 @@ def _results_slide(con, month: str) -> Slide:
         takeaway = (f"Units with higher alignment had higher margin growth {lag} months later: r = "
                     f"{corr.pearson_r:+.2f} (95% CI {corr.ci_low:+.2f} to {corr.ci_high:+.2f}, n = {corr.n}). "
                     "Correlation, not proof of cause.")
-    figure = results_charts.scatter(data, "Alignment index", linkage.kpi_label(kpi), lag)
-    return Slide("Collaboration and margin growth", takeaway, figure=figure)
+    return Slide("Collaboration and margin growth", takeaway,
+                 figure=lambda: results_charts.scatter(data, "Alignment index", linkage.kpi_label(kpi), lag))
 
 
 def _meetings_slide(con, month: str) -> Slide:
@@ -178,7 +177,7 @@ def _meetings_slide(con, month: str) -> Slide:
         takeaway += "."
     grid = meetings.cadence_grid(con, month)
     return Slide("Meeting cadence: the monthly joint steering meeting", takeaway,
-                 figure=meeting_charts.cadence_chart(grid, summary, month))
+                 figure=lambda: meeting_charts.cadence_chart(grid, summary, month))
 
 
 def _projects_slide(con, month: str) -> Slide:
@@ -191,7 +190,7 @@ def _projects_slide(con, month: str) -> Slide:
     else:
         takeaway = "No joint project was delivered in the last 12 months."
     return Slide("Joint projects: outcomes over 12 months", takeaway,
-                 figure=project_charts.delivery_rates_chart(rates, month))
+                 figure=lambda: project_charts.delivery_rates_chart(rates, month))
 
 
 def _definitions_slide() -> Slide:
@@ -216,7 +215,7 @@ def render_images(slides: list[Slide], progress: Progress | None = None) -> None
         for i, slide in enumerate(charts):
             if progress:
                 progress(0.1 + 0.7 * i / max(len(charts), 1), f"Drawing chart {i + 1} of {len(charts)}: {slide.title}")
-            figure = go.Figure(slide.figure)
+            figure = go.Figure(slide.figure())
             figure.update_layout(width=IMAGE_W, height=IMAGE_H)
             slide.image = figure.to_image(format="png", width=IMAGE_W, height=IMAGE_H, scale=IMAGE_SCALE)
     finally:

@@ -23,6 +23,19 @@ def connection():
     return _connection(store.resolve_db_path())
 
 
+@st.cache_resource(show_spinner=False)
+def warm_up() -> None:
+    """Once per server: import the statistics and board-pack libraries in the background while the first page
+    is read, so that the Results and Board pack pages do not pay for those imports on their first run."""
+    import threading
+
+    def load() -> None:
+        import metrics.boardpack  # noqa: F401
+        import metrics.stats  # noqa: F401
+
+    threading.Thread(target=load, name="warm-up", daemon=True).start()
+
+
 def data_version() -> tuple:
     return store.data_version(connection())
 

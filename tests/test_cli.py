@@ -224,3 +224,9 @@ def test_undo_of_a_replaced_import_waits_for_the_replacing_one(fixture_db, tmp_p
     assert con.cursor().execute("SELECT value FROM kpis WHERE month = '2026-02'").fetchall() == [(1.0,)]
     con.close()
     assert cli("undo", str(first_id), db=fixture_db).returncode == 0
+
+
+def test_the_command_line_names_every_kind():
+    from metrics.__main__ import KIND_NAMES
+
+    assert set(KIND_NAMES) == set(ingest.KINDS)
