@@ -27,7 +27,7 @@ test: db
 sample: setup
 	$(PY) -m metrics sample --seed 7 --scale 1 --out sample_data
 
-bench: db
+bench: setup
 	$(PY) -m benchmarks.run
 
 clean:
