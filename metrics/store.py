@@ -58,6 +58,7 @@ def connect(db: str | os.PathLike | None = None, *, load_sample: bool = True) ->
         raise
     with _init_lock:
         create_schema(con)
+        _fill_survey_stats(con)
         if is_new and load_sample:
             from metrics import ingest  # late import: ingest builds on this module
 
@@ -69,6 +70,16 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     cur = con.cursor()
     cur.execute(query("schema"))
     cur.execute(query("views"))
+
+
+def _fill_survey_stats(con: duckdb.DuckDBPyConnection) -> None:
+    """A store written before survey figures were stored at import gets them now, once."""
+    cur = con.cursor()
+    missing = cur.execute("SELECT EXISTS (SELECT 1 FROM survey_responses) "
+                          "AND NOT EXISTS (SELECT 1 FROM survey_group_stats)").fetchall()[0][0]
+    if missing:
+        cur.execute("INSERT INTO survey_group_stats SELECT month, business_unit, department, measure, value, n "
+                    "FROM survey_group_measures_live")
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from fractions import Fraction as F
 
 import pytest
 
+from metrics import store
 from metrics.catalog import CHI_WEIGHTS, METRICS, metric
 from metrics.scorecard import scorecard
 
@@ -192,3 +193,17 @@ def test_scorecard_json_has_every_catalogue_metric(card):
     assert required <= names
     for record in [card["company"], *card["business_units"]]:
         assert names <= set(record)
+
+
+def test_a_store_without_stored_survey_figures_gets_them_on_connect(tmp_path):
+    from tests.conftest import load_fixture
+
+    path = tmp_path / "old.duckdb"
+    con = store.connect(path, load_sample=False)
+    load_fixture(con, tmp_path)
+    expected = scorecard(con, "2026-01")["company"]["alignment_index"]
+    con.cursor().execute("DELETE FROM survey_group_stats")      # as a store from before they were stored
+    con.close()
+    con = store.connect(path, load_sample=False)
+    assert scorecard(con, "2026-01")["company"]["alignment_index"] == pytest.approx(expected)
+    con.close()
