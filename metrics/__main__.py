@@ -130,7 +130,7 @@ def cmd_scorecard(args) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    from metrics.catalog import SCORECARD_COLUMNS, metric
+    from metrics.catalog import SCORECARD_COLUMNS
 
     rows = [("Company", result["company"])] + [(u["business_unit"], u) for u in result["business_units"]]
     print(f"Scorecard {result['month']}")

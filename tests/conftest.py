@@ -63,6 +63,17 @@ def con(tmp_path):
 
 
 @pytest.fixture
+def fixture_db(tmp_path, monkeypatch) -> Path:
+    """A database file holding the hand-made fixture data set, which COLLAB_DB points the app at."""
+    path = tmp_path / "fixture.duckdb"
+    connection = store.connect(path, load_sample=False)
+    load_fixture(connection, tmp_path)
+    connection.close()
+    monkeypatch.setenv("COLLAB_DB", str(path))
+    return path
+
+
+@pytest.fixture
 def empty_con():
     connection = store.connect(":memory:")
     yield connection

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics import alignment, store
-from tests.conftest import chart_spec, load_fixture
+from tests.conftest import chart_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,16 +44,6 @@ def test_low_response_groups(con):
     # Alpha marketing 5/10, Beta IT 3/10 and Gamma IT 8/16 are under 60%; 60% itself is not flagged.
     assert sorted(zip(flagged["unit"], flagged["department"])) == [("Alpha", "marketing"), ("Beta", "IT"),
                                                                      ("Gamma", "IT")]
-
-
-@pytest.fixture
-def fixture_db(tmp_path, monkeypatch):
-    path = tmp_path / "fixture.duckdb"
-    con = store.connect(path, load_sample=False)
-    load_fixture(con, tmp_path)
-    con.close()
-    monkeypatch.setenv("COLLAB_DB", str(path))
-    return path
 
 
 def open_page(page: str) -> AppTest:

@@ -12,7 +12,6 @@ import pytest
 
 from metrics import ingest, store
 from metrics.scorecard import scorecard
-from tests.conftest import FIXTURES, load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,16 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def cli(*args: str, db: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "metrics", *args, "--db", str(db)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
-
-
-@pytest.fixture
-def fixture_db(tmp_path) -> Path:
-    """A database file holding the hand-made fixture data set (not the sample data)."""
-    path = tmp_path / "fixture.duckdb"
-    con = store.connect(path, load_sample=False)
-    load_fixture(con, tmp_path)
-    con.close()
-    return path
 
 
 def snapshot(db: Path) -> dict[str, list]:

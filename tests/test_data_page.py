@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics import store
-from tests.conftest import load_fixture
+
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,16 +18,6 @@ GOOD = (b"response_id,submitted_at,business_unit,department,role,comm_vocabulary
 BAD = (b"response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
        b"U1,2026-01-20 10:00:00,Beta,it,staff,5\n"
        b"U2,2026-01-20 11:00:00,Beta,finance,staff,9\n")
-
-
-@pytest.fixture
-def fixture_db(tmp_path, monkeypatch):
-    path = tmp_path / "fixture.duckdb"
-    con = store.connect(path, load_sample=False)
-    load_fixture(con, tmp_path)
-    con.close()
-    monkeypatch.setenv("COLLAB_DB", str(path))
-    return path
 
 
 def data_page() -> AppTest:

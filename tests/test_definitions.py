@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics import catalog, glossary, store
-from tests.conftest import load_fixture
+
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/definitions.py"
@@ -150,16 +150,6 @@ def test_the_page_holds_no_sql_or_reshaping():
 
 
 # ---- the page ------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def fixture_db(tmp_path, monkeypatch):
-    path = tmp_path / "fixture.duckdb"
-    con = store.connect(path, load_sample=False)
-    load_fixture(con, tmp_path)
-    con.close()
-    monkeypatch.setenv("COLLAB_DB", str(path))
-    return path
-
 
 def open_definitions() -> AppTest:
     """The dashboard as a user reaches the page: through the router, with the shared sidebar."""

@@ -11,19 +11,9 @@ from streamlit.testing.v1 import AppTest
 from metrics import store
 from metrics.catalog import SCORECARD_COLUMNS, metric
 from metrics.scorecard import scorecard
-from tests.conftest import chart_spec, load_fixture
+from tests.conftest import chart_spec
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def fixture_db(tmp_path, monkeypatch):
-    path = tmp_path / "fixture.duckdb"
-    con = store.connect(path, load_sample=False)
-    load_fixture(con, tmp_path)
-    con.close()
-    monkeypatch.setenv("COLLAB_DB", str(path))
-    return path
 
 
 def run_app() -> AppTest:
