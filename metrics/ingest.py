@@ -6,7 +6,6 @@ import getpass
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -119,35 +118,17 @@ class ImportReport:
 # Reading
 
 
-def read_native_bytes(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[int], str]:
-    """A native template file: every cell as text (empty -> None), read by DuckDB's CSV reader."""
-    with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
-        handle.write(data)
-        handle.flush()
-        try:
-            rel = duckdb.read_csv(handle.name, header=True, all_varchar=True, auto_detect=True, strict_mode=True)
-            frame = rel.df()
-        except (duckdb.Error, UnicodeDecodeError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ImportRefused(file_name, [f"file: could not be read as a CSV file ({first}). "
-                                            "Save it as CSV (UTF-8, comma-separated, one header row) and try again."])
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.astype(object).where(frame.notna(), None)
-    for col in frame.columns:
-        frame[col] = frame[col].map(_clean_cell)
-    return frame.reset_index(drop=True), list(range(2, len(frame) + 2)), "native"
-
-
-def _clean_cell(value):
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text:
-        return None
-    # Undo the export's formula neutralisation, so a native file round-trips.
-    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
-        text = text[1:]
-    return text
+def unneutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo the exports' formula neutralisation ('=… back to =…), so an exported file imports unchanged."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        text = values.astype(object)
+        escaped = text.map(lambda v: isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in FORMULA_START)
+        if escaped.any():
+            frame[column] = text.where(~escaped, text.str[1:])
+    return frame
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -395,6 +376,7 @@ def prepare_import(
         prepared.blocking = [Problem(None, None, None, str(error).removeprefix(f"{file_name}: "))]
         return prepared
     if kind == "survey":
+        parsed.frame = unneutralise(parsed.frame)
         survey = mapping_module.build_survey_frame(con, parsed, items, mapping, constants, date_order)
         frame, row_numbers = survey.frame, survey.row_numbers
         frame = frame.astype(object).where(frame.notna(), None)
@@ -407,6 +389,7 @@ def prepare_import(
         cell_problems = [Problem(row, column, value, reason) for row, column, value, reason in survey.cell_problems]
     else:
         frame, row_numbers, _, _, warnings = table
+        frame = unneutralise(frame)
         missing = [source for source in (mapping or {}) if source not in frame.columns]
         frame = frame.rename(columns=mapping or {})
         for column, value in (constants or {}).items():

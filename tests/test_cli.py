@@ -219,3 +219,21 @@ def test_the_command_line_names_every_kind():
     from metrics.__main__ import KIND_NAMES
 
     assert set(KIND_NAMES) == set(ingest.KINDS)
+
+
+def test_formula_cells_are_neutralised_on_export_and_round_trip(fixture_db, tmp_path):
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text(
+        "response_id,submitted_at,business_unit,department,role,comm_vocabulary,comment\n"
+        'F1,2026-01-20 10:00:00,=HYPERLINK("http://x"),it,staff,4,-1 for speed\n'
+        "F2,2026-01-20 10:00:00,@Delta,it,staff,4,+ great\n", encoding="utf-8")
+    assert cli("import", "survey", str(hostile), db=fixture_db).returncode == 0
+    out = tmp_path / "export.csv"
+    assert cli("export", "survey", "--out", str(out), db=fixture_db).returncode == 0
+    exported = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("response_id")
+    assert exported.loc["F1", "business_unit"] == "'=HYPERLINK(\"http://x\")"
+    assert exported.loc["F1", "comment"] == "'-1 for speed" and exported.loc["F2", "business_unit"] == "'@Delta"
+    before = snapshot(fixture_db)
+    again = cli("import", "survey", str(out), db=fixture_db)
+    assert again.returncode == 0 and "nothing new" in again.stdout
+    assert snapshot(fixture_db) == before
