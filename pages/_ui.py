@@ -100,6 +100,16 @@ def selected_month() -> str | None:
     return st.session_state.get("month")
 
 
+def month_or_stop(title: str, missing: str) -> str:
+    """The selected month; with no data at all, the page says what to upload and stops there."""
+    month = selected_month()
+    if month is None:
+        st.title(title)
+        st.info(f"No data yet: {missing}")
+        st.stop()
+    return month
+
+
 def selected_unit() -> str | None:
     unit = st.session_state.get("business_unit", ALL_UNITS)
     return None if unit == ALL_UNITS else unit

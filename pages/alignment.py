@@ -8,11 +8,7 @@ from metrics.charts import perception_gap_chart
 from metrics.scorecard import COMPANY
 from pages import _ui
 
-month = _ui.selected_month()
-if month is None:
-    st.title("Alignment")
-    st.info("No data yet: upload survey exports on the Data page.")
-    st.stop()
+month = _ui.month_or_stop("Alignment", "upload survey exports on the Data page.")
 
 unit = _ui.selected_unit()
 scope = unit or COMPANY

@@ -8,11 +8,7 @@ import streamlit as st
 from metrics import boardpack
 from pages import _ui
 
-month = _ui.selected_month()
-if month is None:
-    st.title("Board pack")
-    st.info("No data yet: upload data on the Data page first.")
-    st.stop()
+month = _ui.month_or_stop("Board pack", "upload data on the Data page first.")
 
 label = _ui.month_label(month)
 _ui.page_header(f"Board pack · {label}", month)

@@ -7,11 +7,7 @@ from metrics.charts import meetings as charts
 from metrics.scorecard import COMPANY
 from pages import _ui
 
-month = _ui.selected_month()
-if month is None:
-    st.title("Joint meetings")
-    st.info("No data yet: upload meeting and attendance records on the Data page.")
-    st.stop()
+month = _ui.month_or_stop("Joint meetings", "upload meeting and attendance records on the Data page.")
 
 unit = _ui.selected_unit()
 scope = unit or COMPANY

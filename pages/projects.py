@@ -7,11 +7,7 @@ from metrics.charts import projects as charts
 from metrics.scorecard import COMPANY
 from pages import _ui
 
-month = _ui.selected_month()
-if month is None:
-    st.title("Joint projects")
-    st.info("No data yet: upload the joint-project register on the Data page.")
-    st.stop()
+month = _ui.month_or_stop("Joint projects", "upload the joint-project register on the Data page.")
 
 unit = _ui.selected_unit()
 scope = unit or COMPANY

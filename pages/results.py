@@ -6,11 +6,7 @@ from metrics import linkage
 from metrics.charts import results as charts
 from pages import _ui
 
-month = _ui.selected_month()
-if month is None:
-    st.title("Collaboration and results")
-    st.info("No data yet: upload survey exports and KPIs on the Data page.")
-    st.stop()
+month = _ui.month_or_stop("Collaboration and results", "upload survey exports and KPIs on the Data page.")
 
 label = _ui.month_label(month)
 _ui.page_header("Collaboration and results", month)

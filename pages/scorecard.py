@@ -7,11 +7,7 @@ from metrics import scorecard
 from metrics.scorecard import COMPANY, biggest_moves, scorecard_table
 from pages import _ui
 
-month = _ui.selected_month()
-if month is None:
-    st.title("Collaboration scorecard")
-    st.info("No data yet: upload survey exports and other data on the Data page.")
-    st.stop()
+month = _ui.month_or_stop("Collaboration scorecard", "upload survey exports and other data on the Data page.")
 
 unit = _ui.selected_unit()
 label = _ui.month_label(month)
