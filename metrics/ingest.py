@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics import layouts, store
+from metrics import answers, layouts, store
 from metrics import mapping as mapping_module
 
 DEPARTMENTS = ("marketing", "it", "other")
@@ -176,7 +176,9 @@ def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
     bu = text
     if kind == "items":
         columns = {
-            "item_id": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _")),
+            "item_id": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _"),
+                                      pa.Check(lambda s: ~s.isin(answers.RESERVED),
+                                               error="is the name of a response field: choose another item id")),
             "dimension": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _")),
             "text": text(),
             "scale": _required_text(_choice(("likert5", "nps11"))),
@@ -488,12 +490,15 @@ def _column_problems(kind: str, frame: pd.DataFrame, items: pd.DataFrame | None)
     return problems
 
 
-def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: str, user: str,
+def _write(cur, kind: str, frame: pd.DataFrame | None, report: ImportReport, digest: str, user: str,
            replace: bool = False) -> None:
+    """Write the valid rows (a survey's may be staged already, as the temp table `incoming`, when frame is None)."""
     spec = KINDS[kind]
     import_id = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
     if kind == "survey":
-        staged = _stage_survey(cur, frame, import_id)
+        if frame is not None:
+            _stage_survey(cur, frame)
+        staged_rows, touched = _staged_survey(cur)
         unchanged, conflicts = _survey_overlap(cur)
     else:
         staged = frame[list(spec.columns)].copy()
@@ -507,11 +512,10 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
             f"{', '.join(map(str, key))}: already stored with different values (a conflict). "
             "Correct the file, or replace the stored rows on purpose (--replace)." for key in shown] + more)
     report.rows_unchanged = unchanged
-    report.rows_imported = len(staged) - unchanged
+    report.rows_imported = (staged_rows if kind == "survey" else len(staged)) - unchanged
     report.rows_replaced = len(conflicts)
     if report.rows_imported == 0:
         return  # everything is stored already: the same file twice changes nothing, not even the log
-    touched = set(staged["wave"]) if kind == "survey" else set()
     if conflicts:
         if kind == "survey":
             cur.register("conflict_ids", pd.DataFrame(conflicts, columns=["response_id"]))
@@ -519,21 +523,17 @@ def _write(cur, kind: str, frame: pd.DataFrame, report: ImportReport, digest: st
                                                    "IN (SELECT response_id FROM conflict_ids)").fetchall()}
         _set_aside(cur, spec, conflicts, import_id)
     if kind == "survey":
-        cur.execute("""CREATE OR REPLACE TEMP TABLE incoming_new AS
-                       SELECT i.response_id FROM incoming i ANTI JOIN survey_responses s USING (response_id)""")
+        # Responses already stored were skipped (unchanged) or set aside just now (replaced): the rest are added.
         cur.execute("""INSERT INTO survey_responses BY NAME
-                       SELECT i.* FROM incoming i SEMI JOIN incoming_new n USING (response_id)""")
-        # Answers of responses already stored were skipped (unchanged) or set aside (replaced): only new
-        # responses' answers remain to add.
-        cur.execute("""INSERT INTO survey_answers BY NAME
-                       SELECT a.* FROM incoming_answers a
-                       WHERE a.response_id IN (SELECT response_id FROM incoming_new)""")
+                       SELECT i.* REPLACE ($id AS import_id) FROM incoming i ANTI JOIN survey_responses s
+                       USING (response_id)""", {"id": import_id})
         refresh_survey_stats(cur, touched)
     else:
         key = " AND ".join(f"s.{c} = i.{c}" for c in spec.key)
         cur.execute(f"INSERT INTO {spec.table} BY NAME SELECT i.* FROM incoming i "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {spec.table} s WHERE {key})")
     if kind == "items":  # a changed catalogue changes every month's scores
+        answers.sync(cur)
         refresh_survey_stats(cur, [m for (m,) in cur.execute("SELECT DISTINCT wave FROM survey_responses").fetchall()])
     report.import_id = import_id
     skipped = [{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason} for p in report.problems]
@@ -553,26 +553,28 @@ def refresh_survey_stats(cur, months) -> None:
     months = sorted({m for m in months if m})
     if not months:
         return
-    cur.register("touched_months", pd.DataFrame({"month": months}))
+    cur.execute("CREATE OR REPLACE TEMP TABLE touched_months (month VARCHAR)")
+    cur.executemany("INSERT INTO touched_months VALUES (?)", [[m] for m in months])
     cur.execute("DELETE FROM survey_group_stats WHERE month IN (SELECT month FROM touched_months)")
-    cur.execute(store.query("refresh_survey_stats"))
+    cur.execute("INSERT INTO survey_group_stats " + answers.stats_sql(answers.catalogue(cur), "touched_months"))
 
 
 def _set_aside(cur, spec: Kind, conflicts: list[tuple], import_id: int) -> None:
     """Move the stored rows a --replace import overwrites into replaced_<table>, so undo can restore them."""
     keys = pd.DataFrame(conflicts, columns=list(spec.key))
     cur.register("conflict_keys", keys)
-    tables = ("survey_answers", "survey_responses") if spec.name == "survey" else (spec.table,)
-    for table in tables:
-        match = " AND ".join(f"t.{c} = k.{c}" for c in spec.key)
-        cur.execute(f"INSERT INTO replaced_{table} SELECT t.*, $id FROM {table} t "
-                    f"WHERE EXISTS (SELECT 1 FROM conflict_keys k WHERE {match})", {"id": import_id})
-        cur.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM conflict_keys k WHERE {match})")
+    table = spec.table
+    match = " AND ".join(f"t.{c} = k.{c}" for c in spec.key)
+    cur.execute(f"INSERT INTO replaced_{table} BY NAME SELECT t.*, $id AS replaced_by FROM {table} t "
+                f"WHERE EXISTS (SELECT 1 FROM conflict_keys k WHERE {match})", {"id": import_id})
+    cur.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM conflict_keys k WHERE {match})")
 
 
-def _stage_survey(cur, frame: pd.DataFrame, import_id: int) -> pd.DataFrame:
+def _stage_survey(cur, frame: pd.DataFrame) -> None:
+    """The valid rows of a read, mapped and validated file as the temp table `incoming`, typed as stored."""
     submitted = pd.to_datetime(frame["submitted_at"], format="ISO8601")
     wave = frame["wave"] if "wave" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    item_columns = [c for c in frame.columns if c not in KINDS["survey"].columns + KINDS["survey"].optional]
     responses = pd.DataFrame({
         "response_id": frame["response_id"],
         "submitted_at": submitted,
@@ -581,23 +583,28 @@ def _stage_survey(cur, frame: pd.DataFrame, import_id: int) -> pd.DataFrame:
         "department": frame["department"],
         "role": frame["role"],
         "comment": frame["comment"] if "comment" in frame.columns else None,
-        "import_id": import_id,
+        **{c: frame[c] for c in item_columns},
     })
-    item_columns = [c for c in frame.columns if c not in KINDS["survey"].columns + KINDS["survey"].optional]
-    wide = frame[["response_id", *item_columns]]
-    cur.register("incoming", responses)
-    cur.register("incoming_wide", wide)
-    # DuckDB unpivots and casts the wide answers itself (validated already: whole numbers or empty); empty
-    # cells are left out.
-    cur.execute("CREATE OR REPLACE TEMP TABLE incoming_answers AS "
-                "SELECT response_id, item_id, CAST(value AS SMALLINT) AS value FROM "
-                "(UNPIVOT incoming_wide ON COLUMNS(* EXCLUDE (response_id)) INTO NAME item_id VALUE value)")
-    return responses
+    cur.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM survey_responses LIMIT 0")
+    cur.register("incoming_frame", responses)
+    # The answers were validated already (whole numbers on their item's scale, or empty); DuckDB casts them.
+    casts = ", ".join(f"CAST({answers.quoted(c)} AS SMALLINT) AS {answers.quoted(c)}" for c in item_columns)
+    cur.execute("INSERT INTO incoming BY NAME SELECT response_id, submitted_at, wave, business_unit, department, "
+                "role, comment, 0 AS import_id" + (f", {casts}" if casts else "") + " FROM incoming_frame")
+    cur.unregister("incoming_frame")
+
+
+def _staged_survey(cur) -> tuple[int, set[str]]:
+    rows = cur.execute("SELECT count(*) FROM incoming").fetchall()[0][0]
+    return rows, {m for (m,) in cur.execute("SELECT DISTINCT wave FROM incoming").fetchall()}
 
 
 def _survey_overlap(cur) -> tuple[int, list[tuple]]:
     """Stored responses with the same id: identical ones are skipped, different ones are conflicts."""
-    rows = cur.execute(store.query("survey_overlap")).fetchall()
+    compared = [c for c in answers.BASE_COLUMNS if c != "import_id"] + answers.item_columns(cur)
+    same = " AND ".join(f"i.{answers.quoted(c)} IS NOT DISTINCT FROM s.{answers.quoted(c)}" for c in compared)
+    rows = cur.execute(f"SELECT i.response_id, {same} AS same FROM incoming i JOIN survey_responses s "
+                       "USING (response_id) ORDER BY i.response_id").fetchall()
     unchanged = sum(1 for _, same in rows if same)
     return unchanged, [(rid,) for rid, same in rows if not same]
 
@@ -641,34 +648,32 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
     removed: dict[str, int] = {}
     with store.transaction(con) as cur:
         if kind == "items":
-            used = cur.execute(
-                """SELECT count(*) FROM survey_answers WHERE item_id IN
-                   (SELECT item_id FROM survey_items WHERE import_id = $id)""", {"id": import_id}).fetchall()[0][0]
+            stored = set(answers.item_columns(cur))
+            brought = [i for (i,) in cur.execute("SELECT item_id FROM survey_items WHERE import_id = $id",
+                                                 {"id": import_id}).fetchall() if i in stored]
+            used = cur.execute("SELECT count(*) FROM survey_responses WHERE "
+                               + (" OR ".join(f"{answers.quoted(i)} IS NOT NULL" for i in brought) or "false")
+                               ).fetchall()[0][0]
             if used:
-                raise UndoRefused(f"Import {import_id} brought catalogue items that {used} stored answers use; "
+                raise UndoRefused(f"Import {import_id} brought catalogue items that {used} stored responses answer; "
                                   "undo those survey imports first.")
-        tables = ("survey_answers", "survey_responses") if kind == "survey" else (KINDS[kind].table,)
-        superseded = sum(cur.execute(f"SELECT count(*) FROM replaced_{t} WHERE import_id = $id", {"id": import_id})
-                         .fetchall()[0][0] for t in tables if t != "survey_answers")
+        table = KINDS[kind].table
+        superseded = cur.execute(f"SELECT count(*) FROM replaced_{table} WHERE import_id = $id",
+                                 {"id": import_id}).fetchall()[0][0]
         if superseded:
-            later = cur.execute(f"SELECT min(replaced_by) FROM replaced_{tables[-1]} WHERE import_id = $id",
+            later = cur.execute(f"SELECT min(replaced_by) FROM replaced_{table} WHERE import_id = $id",
                                 {"id": import_id}).fetchall()[0][0]
             raise UndoRefused(f"Rows of import {import_id} were replaced by import {later}; undo import {later} first.")
         touched = [m for (m,) in cur.execute(
             "SELECT DISTINCT wave FROM survey_responses WHERE import_id = $id UNION "
             "SELECT DISTINCT wave FROM replaced_survey_responses WHERE replaced_by = $id", {"id": import_id}).fetchall()]
-        if kind == "survey":
-            removed["survey_answers"] = cur.execute(
-                """DELETE FROM survey_answers WHERE response_id IN
-                   (SELECT response_id FROM survey_responses WHERE import_id = $id)""", {"id": import_id}).fetchall()[0][0]
-        table = KINDS[kind].table
         removed[table] = cur.execute(f"DELETE FROM {table} WHERE import_id = $id", {"id": import_id}).fetchall()[0][0]
-        for t in tables:  # bring back what this import had replaced
-            restored = cur.execute(f"INSERT INTO {t} SELECT * EXCLUDE (replaced_by) FROM replaced_{t} "
-                                   "WHERE replaced_by = $id", {"id": import_id}).fetchall()[0][0]
-            cur.execute(f"DELETE FROM replaced_{t} WHERE replaced_by = $id", {"id": import_id})
-            if restored:
-                removed[f"{t} restored"] = restored
+        # bring back what this import had replaced
+        restored = cur.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
+                               "WHERE replaced_by = $id", {"id": import_id}).fetchall()[0][0]
+        cur.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = $id", {"id": import_id})
+        if restored:
+            removed[f"{table} restored"] = restored
         if kind in ("survey", "items"):
             refresh_survey_stats(cur, touched if kind == "survey" else
                                  [m for (m,) in cur.execute("SELECT DISTINCT wave FROM survey_responses").fetchall()])
@@ -715,21 +720,19 @@ def export_frame(con: duckdb.DuckDBPyConnection, kind: str) -> pd.DataFrame:
 
 def _survey_wide(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     cur = con.cursor()
+    stored = set(answers.item_columns(cur))
     items = [r[0] for r in cur.execute(
-        "SELECT item_id FROM survey_items ORDER BY dimension = 'nps', rowid").fetchall()]
-    responses = cur.execute(
-        """SELECT response_id, strftime(submitted_at, '%Y-%m-%d %H:%M:%S') AS submitted_at, business_unit,
-                  department, role, comment,
-                  CASE WHEN wave <> strftime(submitted_at, '%Y-%m') THEN wave END AS wave
-           FROM survey_responses ORDER BY response_id""").df()
-    answers = cur.execute("SELECT response_id, item_id, value FROM survey_answers").df()
-    wide = answers.pivot(index="response_id", columns="item_id", values="value")
-    wide = wide.reindex(columns=[i for i in items]).astype("Int64")
-    frame = responses.set_index("response_id").join(wide).reset_index()
-    columns = ["response_id", "submitted_at", "business_unit", "department", "role", *items, "comment"]
-    if frame["wave"].notna().any():
-        columns.append("wave")
-    return frame[columns]
+        "SELECT item_id FROM survey_items ORDER BY dimension = 'nps', rowid").fetchall() if r[0] in stored]
+    frame = cur.execute(
+        f"""SELECT response_id, strftime(submitted_at, '%Y-%m-%d %H:%M:%S') AS submitted_at, business_unit,
+                   department, role, {''.join(answers.quoted(i) + ', ' for i in items)}comment,
+                   CASE WHEN wave <> strftime(submitted_at, '%Y-%m') THEN wave END AS wave
+            FROM survey_responses ORDER BY response_id""").df()
+    for item in items:
+        frame[item] = frame[item].astype("Int64")
+    if frame["wave"].isna().all():
+        frame = frame.drop(columns="wave")
+    return frame
 
 
 def neutralise_formula(value):

@@ -12,6 +12,8 @@ from typing import Any, Iterator
 import duckdb
 import pandas as pd
 
+from metrics import answers
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
@@ -21,6 +23,9 @@ DATA_TABLES = ("survey_items", "survey_responses", "survey_answers", "headcount"
                "attendance", "joint_projects", "kpis")
 
 _init_lock = threading.Lock()
+# Writes of this process run one at a time: DuckDB lets two transactions append at once, and the checks an
+# import makes against what is stored (ids already there, conflicts) hold only if nothing lands in between.
+_write_lock = threading.RLock()
 
 
 class StoreBusy(RuntimeError):
@@ -69,6 +74,8 @@ def connect(db: str | os.PathLike | None = None, *, load_sample: bool = True) ->
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     cur = con.cursor()
     cur.execute(query("schema"))
+    answers.migrate_long(con)
+    answers.sync(cur)
     cur.execute(query("views"))
 
 
@@ -78,21 +85,22 @@ def _fill_survey_stats(con: duckdb.DuckDBPyConnection) -> None:
     missing = cur.execute("SELECT EXISTS (SELECT 1 FROM survey_responses) "
                           "AND NOT EXISTS (SELECT 1 FROM survey_group_stats)").fetchall()[0][0]
     if missing:
-        cur.execute("INSERT INTO survey_group_stats SELECT month, business_unit, department, measure, value, n "
-                    "FROM survey_group_measures_live")
+        cur.execute("CREATE OR REPLACE TEMP TABLE every_month AS SELECT DISTINCT wave AS month FROM survey_responses")
+        cur.execute("INSERT INTO survey_group_stats " + answers.stats_sql(answers.catalogue(cur), "every_month"))
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor inside BEGIN … COMMIT; any exception rolls everything back."""
-    cur = con.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        yield cur
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    cur.execute("COMMIT")
+    """A cursor inside BEGIN … COMMIT, one writer at a time; any exception rolls everything back."""
+    with _write_lock:
+        cur = con.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
 
 
 def fetch_df(con: duckdb.DuckDBPyConnection, sql_name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:

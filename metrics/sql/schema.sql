@@ -27,8 +27,12 @@ CREATE TABLE IF NOT EXISTS survey_items (
     import_id      INTEGER
 );
 
+-- One row per response, and one SMALLINT column per catalogue item (metrics/answers.py adds them when items
+-- are imported): the survey's wide layout as DESIGN.md has it. No index: response_id is unique by
+-- construction (a file with a repeated id is refused, stored ids are matched before anything is written, and
+-- imports run one at a time), and an index over a million ids costs more at import than it ever saves.
 CREATE TABLE IF NOT EXISTS survey_responses (
-    response_id   VARCHAR PRIMARY KEY,
+    response_id   VARCHAR NOT NULL,
     submitted_at  TIMESTAMP NOT NULL,
     wave          VARCHAR NOT NULL,     -- YYYY-MM: the month of submitted_at unless the import set it
     business_unit VARCHAR NOT NULL,
@@ -36,15 +40,6 @@ CREATE TABLE IF NOT EXISTS survey_responses (
     role          VARCHAR NOT NULL CHECK (role IN ('lead', 'manager', 'staff')),
     comment       VARCHAR,
     import_id     INTEGER NOT NULL
-);
-
--- One row per answered item: the survey's wide columns, stored long so the catalogue can grow. No index:
--- (response_id, item_id) is unique by construction (one file column per item, answers added only with their
--- new response), and an index over every answer would cost more at import than it ever saves.
-CREATE TABLE IF NOT EXISTS survey_answers (
-    response_id VARCHAR NOT NULL,
-    item_id     VARCHAR NOT NULL,
-    value       SMALLINT NOT NULL       -- as answered; reverse scoring is applied when scored
 );
 
 CREATE TABLE IF NOT EXISTS headcount (
@@ -121,7 +116,6 @@ INSERT OR IGNORE INTO settings VALUES ('anonymity_threshold', '5');
 -- Rows an import replaced on purpose (--replace), kept so that undoing that import brings them back.
 CREATE TABLE IF NOT EXISTS replaced_survey_items AS SELECT *, NULL::INTEGER AS replaced_by FROM survey_items LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_survey_responses AS SELECT *, NULL::INTEGER AS replaced_by FROM survey_responses LIMIT 0;
-CREATE TABLE IF NOT EXISTS replaced_survey_answers AS SELECT *, NULL::INTEGER AS replaced_by FROM survey_answers LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_headcount AS SELECT *, NULL::INTEGER AS replaced_by FROM headcount LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_meetings AS SELECT *, NULL::INTEGER AS replaced_by FROM meetings LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_attendance AS SELECT *, NULL::INTEGER AS replaced_by FROM attendance LIMIT 0;

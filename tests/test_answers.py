@@ -1,0 +1,93 @@
+"""Answers stored wide: the stored figures match the reference view, old long stores migrate, item ids stay safe."""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics import answers, ingest, store
+from tests.conftest import load_fixture
+
+DIFFERENCES = """
+SELECT count(*) FROM survey_group_measures_live a
+FULL JOIN survey_group_stats b USING (month, business_unit, department, measure)
+WHERE a.n IS DISTINCT FROM b.n OR abs(a.value - b.value) > 1e-9 OR (a.value IS NULL) <> (b.value IS NULL)
+"""
+
+
+def _count(con, sql: str) -> int:
+    return con.cursor().execute(sql).fetchall()[0][0]
+
+
+def test_stored_figures_equal_the_reference_view_on_the_fixture(con):
+    # The fixture has a reverse-scored item, a missing answer, an NPS item and an 'other' department.
+    assert _count(con, "SELECT count(*) FROM survey_group_stats") > 50
+    assert _count(con, DIFFERENCES) == 0
+
+
+def test_stored_figures_equal_the_reference_view_on_the_sample_data(tmp_path):
+    con = store.connect(tmp_path / "sample.duckdb")  # a new file is loaded with sample_data/
+    assert _count(con, "SELECT count(*) FROM survey_group_stats") > 10_000
+    assert _count(con, DIFFERENCES) == 0
+
+
+def test_the_long_view_gives_every_answer_once(con):
+    cur = con.cursor()
+    # 47 fixture respondents (5 + 6 + 2 + 6 + 3 + 7 + 8 + 5 + 5) answer 4 items; one leaves one blank.
+    assert cur.execute("SELECT count(*) FROM survey_answers").fetchall()[0][0] == 47 * 4 - 1
+    assert cur.execute("SELECT item_id, value FROM survey_answers WHERE response_id = 'R005' "
+                       "ORDER BY item_id").fetchall() == [("comm_vocabulary", 4), ("partner_nps", 8),
+                                                           ("partner_strategic", 4)]
+
+
+def test_each_catalogue_item_is_a_column_of_the_responses(con):
+    assert sorted(answers.item_columns(con.cursor())) == sorted(
+        r[0] for r in con.cursor().execute("SELECT item_id FROM survey_items").fetchall())
+
+
+def _to_long_layout(con) -> None:
+    """Rewrite a store the way stores were written before answers were stored wide."""
+    cur = con.cursor()
+    items = answers.item_columns(cur)
+    cur.execute("CREATE TABLE survey_answers_old AS SELECT * FROM survey_answers")
+    cur.execute("DROP VIEW survey_answers")
+    cur.execute("ALTER TABLE survey_answers_old RENAME TO survey_answers")
+    cur.execute("CREATE TABLE replaced_survey_answers (response_id VARCHAR, item_id VARCHAR, value SMALLINT, "
+                "replaced_by INTEGER)")
+    for table in ("survey_responses", "replaced_survey_responses"):
+        cur.execute(f"CREATE TABLE {table}_old AS SELECT * EXCLUDE ({', '.join(items)}) FROM {table}")
+        cur.execute(f"DROP TABLE {table}")
+        cur.execute(f"ALTER TABLE {table}_old RENAME TO {table}")
+
+
+def test_a_store_with_long_answers_is_migrated_on_connect(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = store.connect(path, load_sample=False)
+    load_fixture(con, tmp_path)
+    before = con.cursor().execute("SELECT * FROM survey_answers ORDER BY ALL").fetchall()
+    stats = con.cursor().execute("SELECT * FROM survey_group_stats ORDER BY ALL").fetchall()
+    _to_long_layout(con)
+    con.close()
+
+    con = store.connect(path, load_sample=False)
+    cur = con.cursor()
+    assert cur.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'survey_answers'"
+                       ).fetchall() == [("VIEW",)]
+    assert cur.execute("SELECT * FROM survey_answers ORDER BY ALL").fetchall() == before
+    assert cur.execute("SELECT * FROM survey_group_stats ORDER BY ALL").fetchall() == stats
+    assert _count(con, DIFFERENCES) == 0
+    # and imports work on the migrated store
+    extra = tmp_path / "extra.csv"
+    extra.write_text("response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
+                     "NEW1,2026-01-20 10:00:00,Alpha,marketing,lead,5\n", encoding="utf-8")
+    assert ingest.import_file(con, "survey", extra, user="tests").rows_imported == 1
+    assert _count(con, DIFFERENCES) == 0
+
+
+@pytest.mark.parametrize("item_id", ["response_id", "comment", "import_id", "replaced_by", "wave"])
+def test_an_item_id_cannot_take_a_response_fields_name(empty_con, tmp_path, item_id):
+    path = tmp_path / "items.csv"
+    path.write_text("item_id,dimension,text,scale,reverse_scored\n"
+                    f"{item_id},trust,A question,likert5,false\n", encoding="utf-8")
+    with pytest.raises(ingest.ImportRefused, match="name of a response field"):
+        ingest.import_file(empty_con, "items", path, user="tests")
+    assert _count(empty_con, "SELECT count(*) FROM survey_items") == 0
