@@ -134,7 +134,8 @@ def stats_sql(items: list[Item], months_table: str) -> str:
         measures.append((f"dimension:{dimension}", f"(avg(r_dim_{d}) - 1) / 4 * 100", f"count(r_dim_{d})"))
     for i in likert:
         c = col[i.item_id]
-        measures.append((f"favourable:{i.item_id}", f"100.0 * avg(CASE WHEN {c} >= 4 THEN 1 WHEN {c} IS NOT NULL THEN 0 END)", f"count({c})"))
+        measures.append((f"favourable:{i.item_id}", f"100.0 * avg(CASE WHEN {c} >= 4 THEN 1 WHEN {c} IS NOT NULL THEN 0 END)",
+                         f"count({c})"))
     if not measures and not nps:
         return ("SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS business_unit, NULL::VARCHAR AS department, "
                 "NULL::VARCHAR AS measure, NULL::DOUBLE AS value, NULL::BIGINT AS n WHERE false")
@@ -146,15 +147,17 @@ def stats_sql(items: list[Item], months_table: str) -> str:
     if measures:
         aggregates = ", ".join(f"{value} AS v_{m}, {n} AS n_{m}" for m, (_, value, n) in enumerate(measures))
         parts.append(f"groups AS (SELECT month, business_unit, department, {aggregates} FROM respondents GROUP BY ALL)")
-        selects += [f"SELECT month, business_unit, department, '{name}' AS measure, v_{m} AS value, n_{m} AS n "
-                    f"FROM groups WHERE n_{m} > 0" for m, (name, _, _) in enumerate(measures)]
+        pairs = ", ".join(f"(v_{m}, n_{m}) AS {quoted(name)}" for m, (name, _, _) in enumerate(measures))
+        selects.append("SELECT month, business_unit, department, measure, value, n FROM "
+                       f"(UNPIVOT groups ON {pairs} INTO NAME measure VALUE value, n) WHERE n > 0")
     if nps:
         aggregates = ", ".join(
             f"100.0 * (avg(CASE WHEN {col[i.item_id]} >= 9 THEN 1 WHEN {col[i.item_id]} IS NOT NULL THEN 0 END) "
             f"- avg(CASE WHEN {col[i.item_id]} <= 6 THEN 1 WHEN {col[i.item_id]} IS NOT NULL THEN 0 END)) AS v_{k}, "
             f"count({col[i.item_id]}) AS n_{k}" for k, i in enumerate(nps))
-        parts.append(f"pooled AS (SELECT month, business_unit, {aggregates} FROM scored "
+        parts.append(f"pooled AS (SELECT month, business_unit, 'marketing+it' AS department, {aggregates} FROM scored "
                      f"WHERE department IN ('marketing', 'it') GROUP BY ALL)")
-        selects += [f"SELECT month, business_unit, 'marketing+it' AS department, 'nps:{i.item_id}' AS measure, "
-                    f"v_{k} AS value, n_{k} AS n FROM pooled WHERE n_{k} > 0" for k, i in enumerate(nps)]
+        pairs = ", ".join(f"(v_{k}, n_{k}) AS {quoted('nps:' + i.item_id)}" for k, i in enumerate(nps))
+        selects.append("SELECT month, business_unit, department, measure, value, n FROM "
+                       f"(UNPIVOT pooled ON {pairs} INTO NAME measure VALUE value, n) WHERE n > 0")
     return "WITH " + ", ".join(parts) + "\n" + "\nUNION ALL\n".join(selects)

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics import answers, layouts, store
+from metrics import answers, layouts, native_survey, store
 from metrics import mapping as mapping_module
 
 DEPARTMENTS = ("marketing", "it", "other")
@@ -333,7 +333,7 @@ class PreparedImport:
     kind: str
     file_name: str
     digest: str
-    frame: pd.DataFrame                  # native columns, text cells
+    frame: pd.DataFrame                  # native columns, text cells (staged: the first rows only, a preview)
     report: ImportReport
     row_numbers: list[int]               # the file's row number of each frame row
     blocking: list[Problem] = field(default_factory=list)   # whole-file problems: nothing can be imported
@@ -341,6 +341,7 @@ class PreparedImport:
     notes: list[str] = field(default_factory=list)
     survey: object | None = None                            # mapping.SurveyFrame, to remember the mapping
     parsed_layout: str | None = None
+    staged: duckdb.DuckDBPyConnection | None = None         # a clean native survey: the cursor holding `incoming`
 
     @property
     def importable(self) -> bool:
@@ -361,12 +362,22 @@ def prepare_import(
     constants: dict[str, str] | None = None,
     mapping: dict[str, str] | None = None,
     date_order: str | None = None,
+    path: str | Path | None = None,
+    general: bool = False,
 ) -> PreparedImport:
-    """Read and validate a file without writing anything; every problem is listed with row, column and value."""
+    """Read and validate a file without writing anything; every problem is listed with row, column and value.
+
+    A clean native survey file is read by DuckDB alone (metrics.native_survey); `general` forces the general
+    reader, which every other file takes. `path`, when given, is where `data` was read from."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     digest = hashlib.sha256(data).hexdigest()
     items = _stored_items(con) if kind == "survey" else None
+    if (kind == "survey" and not general and layout in (None, "", "auto", "native") and not mapping
+            and not constants and date_order is None):
+        fast = _prepare_native(con, data, file_name, digest, items, path)
+        if fast is not None:
+            return fast
     try:
         if kind == "survey":
             parsed = layouts.read_export(data, file_name, "auto" if layout in (None, "") else layout, date_order)
@@ -412,6 +423,26 @@ def prepare_import(
     return prepared
 
 
+def _prepare_native(con, data: bytes, file_name: str, digest: str, items: pd.DataFrame,
+                    path: str | Path | None) -> PreparedImport | None:
+    """The fast path: a clean native survey staged by DuckDB, or None for the general reader to take it."""
+    scales = dict(zip(items["item_id"], items["scale"]))
+    if native_survey.applies(data, scales) is None:
+        return None
+    preview = _preview(con, data, file_name)
+    if preview is None:
+        return None
+    cur = con.cursor()
+    rows = native_survey.stage(cur, data, path, scales)
+    if rows is None:
+        cur.close()
+        return None
+    report = ImportReport(file_name, "survey", "native", rows_read=rows, rows_valid=rows,
+                          dropped_columns=preview.report.dropped_columns)
+    return PreparedImport("survey", file_name, digest, preview.frame, report, [], mapping_table=preview.mapping_table,
+                          notes=preview.notes, survey=preview.survey, parsed_layout="native", staged=cur)
+
+
 def commit_import(
     con: duckdb.DuckDBPyConnection,
     prepared: PreparedImport,
@@ -430,14 +461,16 @@ def commit_import(
                             + ["Fix these rows, or import only the valid rows (--skip-invalid)."])
     if report.rows_valid == 0:
         raise ImportRefused(report.file_name, ["file: no valid row to import."])
-    keep = [row not in prepared.bad_rows for row in prepared.row_numbers]
-    valid = prepared.frame[keep]
     if dry_run:
         report.dry_run = True
         return report
-    with store.transaction(con) as cur:
-        _write(cur, prepared.kind, _typed(prepared.kind, valid), report, prepared.digest, user or current_user(),
-               replace)
+    if prepared.staged is not None:
+        frame = None  # staged already, as the temp table `incoming` on that cursor
+    else:
+        keep = [row not in prepared.bad_rows for row in prepared.row_numbers]
+        frame = _typed(prepared.kind, prepared.frame[keep])
+    with store.transaction(con, prepared.staged) as cur:
+        _write(cur, prepared.kind, frame, report, prepared.digest, user or current_user(), replace)
         survey = prepared.survey
         if survey is not None and survey.chosen_mapping:
             mapping_module.remember_mapping(cur, prepared.parsed_layout, survey.signature,
@@ -464,9 +497,47 @@ def import_file(
 ) -> ImportReport:
     """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure."""
     path = Path(path)
+    if (kind == "survey" and layout in (None, "", "auto", "native") and not (mapping or constants or date_order)
+            and not dry_run):
+        report = _import_native(con, path, file_name or path.name, user or current_user())
+        if report is not None:
+            return report
     prepared = prepare_import(con, kind, path.read_bytes(), file_name or path.name, layout=layout,
-                              constants=constants, mapping=mapping, date_order=date_order)
+                              constants=constants, mapping=mapping, date_order=date_order, path=path)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
+
+
+def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport | None:
+    """A clean native survey file in one pass (metrics.native_survey.insert), or None to take the long way."""
+    data = path.read_bytes()
+    items = _stored_items(con)
+    scales = dict(zip(items["item_id"], items["scale"]))
+    columns = native_survey.applies(data, scales)
+    if columns is None:
+        return None
+    report = ImportReport(file_name, "survey", "native")   # every column is the template's or an item's
+    try:
+        with store.transaction(con) as cur:
+            import_id = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+            rows = native_survey.insert(cur, str(path), columns, scales, import_id)
+            report.rows_read = report.rows_valid = report.rows_imported = rows
+            refresh_survey_stats(cur, [m for (m,) in cur.execute(
+                "SELECT DISTINCT wave FROM survey_responses WHERE import_id = $id", {"id": import_id}).fetchall()])
+            _log_import(cur, import_id, report, hashlib.sha256(data).hexdigest(), user)
+    except native_survey.NotClean:
+        return None
+    return report
+
+
+def _preview(con, data: bytes, file_name: str) -> PreparedImport | None:
+    """The file's first lines through the general reader: the page's preview and mapping table, and a check that
+    the general reader sees a clean native file too."""
+    head = b"\n".join(data[:65536].split(b"\n")[:21])
+    preview = prepare_import(con, "survey", head, file_name, general=True)
+    if (not preview.importable or preview.report.problems or preview.parsed_layout != "native"
+            or preview.report.rows_read == 0):
+        return None
+    return preview
 
 
 def _stored_items(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -535,13 +606,17 @@ def _write(cur, kind: str, frame: pd.DataFrame | None, report: ImportReport, dig
     if kind == "items":  # a changed catalogue changes every month's scores
         answers.sync(cur)
         refresh_survey_stats(cur, [m for (m,) in cur.execute("SELECT DISTINCT wave FROM survey_responses").fetchall()])
+    _log_import(cur, import_id, report, digest, user)
+
+
+def _log_import(cur, import_id: int, report: ImportReport, digest: str, user: str) -> None:
     report.import_id = import_id
     skipped = [{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason} for p in report.problems]
     cur.execute(
         """INSERT INTO imports VALUES ($id, $kind, $file, $hash, $layout, $read, $imported, $unchanged, $skipped,
                                        $skipped_rows, $dropped, $at, $by, NULL)""",
-        {"id": import_id, "kind": kind, "file": report.file_name, "hash": digest, "layout": report.layout,
-         "read": report.rows_read, "imported": report.rows_imported, "unchanged": unchanged,
+        {"id": import_id, "kind": report.kind, "file": report.file_name, "hash": digest, "layout": report.layout,
+         "read": report.rows_read, "imported": report.rows_imported, "unchanged": report.rows_unchanged,
          "skipped": report.rows_skipped, "skipped_rows": json.dumps(skipped),
          "dropped": json.dumps(report.dropped_columns), "at": datetime.now(timezone.utc).replace(tzinfo=None),
          "by": user},
@@ -601,8 +676,11 @@ def _staged_survey(cur) -> tuple[int, set[str]]:
 
 def _survey_overlap(cur) -> tuple[int, list[tuple]]:
     """Stored responses with the same id: identical ones are skipped, different ones are conflicts."""
+    staged = {name for (name, *_) in cur.execute("DESCRIBE incoming").fetchall()}
     compared = [c for c in answers.BASE_COLUMNS if c != "import_id"] + answers.item_columns(cur)
-    same = " AND ".join(f"i.{answers.quoted(c)} IS NOT DISTINCT FROM s.{answers.quoted(c)}" for c in compared)
+    # An item the file has no column for is unanswered in it.
+    same = " AND ".join(f"{'i.' + answers.quoted(c) if c in staged else 'NULL'} IS NOT DISTINCT FROM "
+                        f"s.{answers.quoted(c)}" for c in compared)
     rows = cur.execute(f"SELECT i.response_id, {same} AS same FROM incoming i JOIN survey_responses s "
                        "USING (response_id) ORDER BY i.response_id").fetchall()
     unchanged = sum(1 for _, same in rows if same)

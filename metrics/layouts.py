@@ -198,6 +198,7 @@ SCALES = {"likert5": (1, 5, LIKERT5_LABELS, "Strongly disagree, Disagree, Neithe
                                             "Strongly agree"),
           "nps11": (0, 10, NPS_LABELS, "Not at all likely (0), Extremely likely (10)")}
 # A number, alone or followed by a separator and its label: "4", "4.0", "4 - Agree", "5 = Strongly agree", "4 (Agree)".
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", re.ASCII)
 NUMBERED = re.compile(r"(\d+(?:[.,]\d+)?)(?:(?:\s*[-=:.(]|\s)\s*(.*?)\)?)?", re.ASCII)
 
 # A date and time as the platforms write them: 2024-03-15 10:30:00, 2024-03-15T10:30:00Z, 15/03/2024 10:30,
@@ -923,6 +924,9 @@ def likert_value(text: str | None, scale: str) -> int | None:
     clean = _label(text)
     if not clean or clean in NO_ANSWER:
         return None
+    plain = str(text).strip(TRIM).casefold()
+    if PLAIN_NUMBER.fullmatch(plain):  # a number, however written ("4", "+4", "4.0", "4e0"), as a CSV reader reads it
+        return _numbered_value(repr(float(plain)), "", text, low, high, labels)
     numbered = NUMBERED.fullmatch(clean)
     if numbered:
         return _numbered_value(numbered.group(1), numbered.group(2) or "", text, low, high, labels)

@@ -90,10 +90,12 @@ def _fill_survey_stats(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor inside BEGIN … COMMIT, one writer at a time; any exception rolls everything back."""
+def transaction(con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnection | None = None
+                ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor (a new one, or the one given) inside BEGIN … COMMIT, one writer at a time; any exception rolls
+    everything back."""
     with _write_lock:
-        cur = con.cursor()
+        cur = cursor if cursor is not None else con.cursor()
         cur.execute("BEGIN TRANSACTION")
         try:
             yield cur
