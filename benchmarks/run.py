@@ -66,15 +66,23 @@ def worker_generate(p: dict) -> dict:
 def worker_plain_load(p: dict) -> dict:
     import duckdb
 
-    times = []
+    # Into a fresh database file, as the import writes one: the like-for-like load, which the goal is measured
+    # against; and into memory, written down beside it.
+    times, memory_times = [], []
+    db = Path(p["db"])
     for _ in range(p["repeats"]):
-        con = duckdb.connect()          # fresh in-memory database each time
-        started = time.perf_counter()
-        con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [p["path"]])
-        times.append(time.perf_counter() - started)
-        rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
-        con.close()
-    return {"times": times, "seconds": min(times), "rows": rows}
+        for stale in (db, db.with_name(db.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        for target, into in ((str(db), times), (":memory:", memory_times)):
+            con = duckdb.connect(target)
+            started = time.perf_counter()
+            con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [p["path"]])
+            into.append(time.perf_counter() - started)
+            rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+            con.close()
+    db.unlink(missing_ok=True)
+    return {"times": times, "seconds": min(times), "memory_times": memory_times, "memory_seconds": min(memory_times),
+            "rows": rows}
 
 
 def worker_import(p: dict) -> dict:
@@ -388,12 +396,14 @@ def measure_scale(target: int, work: Path, calibration: dict, args, base_env: di
         _say(label, step, steps[step])
         return steps[step]
 
-    worker("plain_load", "plain_load", {"path": files["survey"], "repeats": PLAIN_LOAD_REPEATS})
+    worker("plain_load", "plain_load", {"path": files["survey"], "repeats": PLAIN_LOAD_REPEATS,
+                                        "db": str(work / "db" / "plain.duckdb")})
     imported = worker("import", "import", {"db": str(db), "files": files})
     if imported["status"] == "ok" and imported["rows"]["survey"] != data["rows"]:
         imported["error"] = f"imported {imported['rows']['survey']:,} of {data['rows']:,} responses"
     if imported["status"] == "ok" and steps["plain_load"]["status"] == "ok":
         imported["ratio"] = imported["seconds"] / steps["plain_load"]["seconds"]
+        imported["memory_ratio"] = imported["seconds"] / steps["plain_load"]["memory_seconds"]
     if args.profile == target:
         worker("profile_import", "profile_import", {"db": str(work / "db" / "profile.duckdb"), "files": files})
     if imported["status"] != "ok":
@@ -556,10 +566,15 @@ def render(results: list[dict], floor: dict, info: dict, started: datetime, seco
     lines = [header]
     lines.append(row("survey responses (actual)", "", [f"{r['data']['rows']:,}" for r in scales]))
     lines.append(row("survey import (`ingest.import_file`, in-process)", "", [_cell(r["steps"].get("import")) for r in scales]))
-    lines.append(row(f"DuckDB `read_csv` plain load (best of {PLAIN_LOAD_REPEATS})", "",
+    lines.append(row(f"DuckDB `read_csv` plain load into a database file (best of {PLAIN_LOAD_REPEATS})", "",
                      [_cell(r["steps"].get("plain_load")) for r in scales]))
     lines.append(row("**import ÷ plain load**", f"≤ {GOAL_IMPORT_RATIO:g}×",
-                     [_cell(r["steps"].get("import"), "ratio", GOAL_IMPORT_RATIO, lambda v: f"{v:,.1f}×")
+                     [_cell(r["steps"].get("import"), "ratio", GOAL_IMPORT_RATIO, lambda v: f"{v:,.2f}×")
+                      for r in scales]))
+    lines.append(row(f"DuckDB `read_csv` plain load into memory (best of {PLAIN_LOAD_REPEATS})", "–",
+                     [_cell(r["steps"].get("plain_load"), "memory_seconds") for r in scales]))
+    lines.append(row("import ÷ in-memory load", "–",
+                     [_cell(r["steps"].get("import"), "memory_ratio", None, lambda v: f"{v:,.2f}×")
                       for r in scales]))
     lines.append(row(f"`scorecard` command, wall (best of {CLI_REPEATS})", f"≤ {GOAL_SCORECARD:g} s",
                      [_cell(r["steps"].get("scorecard_cli"), goal=GOAL_SCORECARD) for r in scales]))
@@ -606,7 +621,9 @@ def render(results: list[dict], floor: dict, info: dict, started: datetime, seco
         "",
         "PASS/MISS compares each figure with the issue's goal at that scale (the page goals are stated for 1 million "
         "responses; they are checked at every scale). Every step ran in a fresh process. The import is timed "
-        "once, into a fresh database; the plain load is the best of three fresh in-memory loads.",
+        "once, into a fresh database file; the plain load it is compared with is the best of three `CREATE TABLE t "
+        "AS SELECT * FROM read_csv(file)` into a fresh database file (the same destination), with the best of three "
+        "into memory beside it.",
         "",
         summary,
         "",
