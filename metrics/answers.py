@@ -108,7 +108,7 @@ def _mean(expressions: list[str]) -> str:
     """The mean of the non-missing expressions: what avg() over a respondent's long answers gives."""
     total = " + ".join(f"coalesce({e}, 0)" for e in expressions)
     count = " + ".join(f"({e} IS NOT NULL)::INTEGER" for e in expressions)
-    return f"({total}) / nullif({count}, 0)"
+    return f"({total}) / nullif({count}, 0)::DOUBLE"
 
 
 def stats_sql(items: list[Item], months_table: str) -> str:
@@ -121,7 +121,7 @@ def stats_sql(items: list[Item], months_table: str) -> str:
              for i in items}
     likert = [i for i in items if i.scale == "likert5"]
     nps = [i for i in items if i.scale == "nps11"]
-    scored_cols = [f"{score[i.item_id]}::DOUBLE AS s_{n}" for n, i in enumerate(items)]
+    scored_cols = [f"{score[i.item_id]} AS s_{n}" for n, i in enumerate(items)]
     col = {i.item_id: f"s_{n}" for n, i in enumerate(items)}
     per_respondent = []
     measures: list[tuple[str, str, str]] = []  # (measure, value expression, n expression) over `scored`
@@ -134,8 +134,7 @@ def stats_sql(items: list[Item], months_table: str) -> str:
         measures.append((f"dimension:{dimension}", f"(avg(r_dim_{d}) - 1) / 4 * 100", f"count(r_dim_{d})"))
     for i in likert:
         c = col[i.item_id]
-        measures.append((f"favourable:{i.item_id}", f"100.0 * avg(CASE WHEN {c} >= 4 THEN 1 WHEN {c} IS NOT NULL THEN 0 END)",
-                         f"count({c})"))
+        measures.append((f"favourable:{i.item_id}", f"100.0 * count_if({c} >= 4) / count({c})", f"count({c})"))
     if not measures and not nps:
         return ("SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS business_unit, NULL::VARCHAR AS department, "
                 "NULL::VARCHAR AS measure, NULL::DOUBLE AS value, NULL::BIGINT AS n WHERE false")
@@ -152,8 +151,8 @@ def stats_sql(items: list[Item], months_table: str) -> str:
                        f"(UNPIVOT groups ON {pairs} INTO NAME measure VALUE value, n) WHERE n > 0")
     if nps:
         aggregates = ", ".join(
-            f"100.0 * (avg(CASE WHEN {col[i.item_id]} >= 9 THEN 1 WHEN {col[i.item_id]} IS NOT NULL THEN 0 END) "
-            f"- avg(CASE WHEN {col[i.item_id]} <= 6 THEN 1 WHEN {col[i.item_id]} IS NOT NULL THEN 0 END)) AS v_{k}, "
+            f"100.0 * (count_if({col[i.item_id]} >= 9) - count_if({col[i.item_id]} <= 6)) / count({col[i.item_id]}) "
+            f"AS v_{k}, "
             f"count({col[i.item_id]}) AS n_{k}" for k, i in enumerate(nps))
         parts.append(f"pooled AS (SELECT month, business_unit, 'marketing+it' AS department, {aggregates} FROM scored "
                      f"WHERE department IN ('marketing', 'it') GROUP BY ALL)")
