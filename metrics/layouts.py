@@ -16,6 +16,7 @@ import io
 import json
 import re
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -198,7 +199,7 @@ SCALES = {"likert5": (1, 5, LIKERT5_LABELS, "Strongly disagree, Disagree, Neithe
                                             "Strongly agree"),
           "nps11": (0, 10, NPS_LABELS, "Not at all likely (0), Extremely likely (10)")}
 # A number, alone or followed by a separator and its label: "4", "4.0", "4 - Agree", "5 = Strongly agree", "4 (Agree)".
-PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", re.ASCII)
+NUMBERISH = re.compile(r"[0-9+\-._eE ]*[0-9][0-9+\-._eE ]*", re.ASCII)
 NUMBERED = re.compile(r"(\d+(?:[.,]\d+)?)(?:(?:\s*[-=:.(]|\s)\s*(.*?)\)?)?", re.ASCII)
 
 # A date and time as the platforms write them: 2024-03-15 10:30:00, 2024-03-15T10:30:00Z, 15/03/2024 10:30,
@@ -924,9 +925,9 @@ def likert_value(text: str | None, scale: str) -> int | None:
     clean = _label(text)
     if not clean or clean in NO_ANSWER:
         return None
-    plain = str(text).strip(TRIM).casefold()
-    if PLAIN_NUMBER.fullmatch(plain):  # a number, however written ("4", "+4", "4.0", "4e0"), as a CSV reader reads it
-        return _numbered_value(repr(float(plain)), "", text, low, high, labels)
+    number = _number(str(text).strip(TRIM))
+    if number is not None:  # a number, however written ("4", "+4", "4.0", "4e0"): as DuckDB's CSV reader reads it
+        return _numbered_value(repr(number), "", text, low, high, labels)
     numbered = NUMBERED.fullmatch(clean)
     if numbered:
         return _numbered_value(numbered.group(1), numbered.group(2) or "", text, low, high, labels)
@@ -934,6 +935,20 @@ def likert_value(text: str | None, scale: str) -> int | None:
         return labels[clean]
     raise ValueError(f"{text!r} is not an answer on the {low}–{high} scale: expected a number from {low} to {high} "
                      f"or a label ({suggested})")
+
+
+_numbers = duckdb.connect()
+_numbers_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4096)
+def _number(text: str) -> float | None:
+    """The number DuckDB reads in this text (the fast import path reads answers with it), or None. One reader for
+    both paths, so a cell means the same whichever path a file takes."""
+    if not NUMBERISH.fullmatch(text):
+        return None
+    with _numbers_lock:
+        return _numbers.execute("SELECT TRY_CAST($text AS DOUBLE)", {"text": text}).fetchall()[0][0]
 
 
 def _label(text: str | None) -> str:

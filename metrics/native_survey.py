@@ -107,15 +107,18 @@ def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | 
     return rows
 
 
-def _flaws(columns: list[str]) -> list[str]:
-    """SQL conditions of a row the fast path leaves to the general reader (which may still accept it)."""
+def _flaws(columns: list[str], stored: bool = False) -> list[str]:
+    """SQL conditions of a row the fast path leaves to the general reader (which may still accept it); `stored`:
+    only those survey_responses' constraints do not hold already."""
     free = [answers.quoted(c) for c in ("response_id", "business_unit", "comment") if c in columns]
     edges = "9, 10, 13, 32, 160, 65279"   # what the general reader trims from a cell (layouts.TRIM)
     # A cell the general reader would trim, or starting with an apostrophe (an export's neutralised '=...).
     flaws = [f"ascii({c}) IN ({edges}, 39) OR ascii({c}[-1]) IN ({edges})" for c in free]
-    flaws += ["response_id IS NULL", "length(response_id) > 200", "business_unit IS NULL",
-              "length(business_unit) > 200", "department IS NULL", "department NOT IN ('marketing', 'it', 'other')",
-              "role IS NULL", "role NOT IN ('lead', 'manager', 'staff')", "submitted IS NULL"]
+    flaws += ["length(response_id) > 200", "length(business_unit) > 200"]
+    if not stored:
+        flaws += ["response_id IS NULL", "business_unit IS NULL", "department IS NULL", "role IS NULL",
+                  "department NOT IN ('marketing', 'it', 'other')", "role NOT IN ('lead', 'manager', 'staff')",
+                  "submitted IS NULL"]
     if "comment" in columns:
         flaws.append("length(comment) > 5000")
     if "wave" in columns:
@@ -128,40 +131,40 @@ class NotClean(Exception):
 
 
 def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id: int) -> int:
-    """In the caller's transaction, read the file straight into survey_responses in one pass, checking each row as
-    it goes; NotClean (the caller rolls back) when any row needs the general reader or any id is stored already.
+    """In the caller's transaction, read the file straight into survey_responses in one pass, then check what
+    landed; NotClean (the caller rolls back) when any row needs the general reader or any id is stored already.
 
-    This is the CLI's and the benchmark's path: one read of the file, no staging copy."""
+    This is the command line's path (and the benchmark's): one read of the file, no staging copy. The table's
+    own constraints refuse an empty id, unit or date and an unknown department or role; a fractional answer is
+    refused as it is read (a cast would round it); the rest is checked on the stored rows, a column at a time."""
     items = [c for c in columns if c in scales]
     types = {c: ("DOUBLE" if c in scales else "VARCHAR") for c in columns}
-    flaw = " OR ".join(f"coalesce({f}, false)" for f in _flaws(columns))
-    values = []
-    for item in items:
-        low, high = SCALE_RANGE[scales[item]]
-        q = answers.quoted(item)
-        # NaN is above every number in DuckDB, so BETWEEN refuses it too.
-        values.append(f"CASE WHEN {q} BETWEEN {low} AND {high} AND {q} = trunc({q}) THEN {q}::SMALLINT "
-                      f"WHEN {q} IS NOT NULL THEN error('not clean') END AS {q}")
+    # NaN and infinity pass `= trunc()` but fail the cast.
+    values = "".join(f", CASE WHEN {q} <> trunc({q}) THEN error('not clean') ELSE {q}::SMALLINT END AS {q}"
+                     for q in map(answers.quoted, items))
     wave = "coalesce(wave, strftime(submitted, '%Y-%m'))" if "wave" in columns else "strftime(submitted, '%Y-%m')"
     comment = "comment" if "comment" in columns else "NULL::VARCHAR"
     try:
         rows = cur.execute(
             f"""INSERT INTO survey_responses BY NAME
-                SELECT CASE WHEN {flaw} THEN error('not clean') ELSE response_id END AS response_id,
-                       submitted AS submitted_at, {wave} AS wave, business_unit, department, role,
-                       {comment} AS comment, $id AS import_id{''.join(', ' + v for v in values)}
+                SELECT response_id, submitted AS submitted_at, {wave} AS wave, business_unit, department, role,
+                       {comment} AS comment, $id AS import_id{values}
                 FROM (SELECT *, try_strptime(submitted_at, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d']) AS submitted
                       FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"',
                                     escape = '"', columns = $types, strict_mode = true))""",
             {"path": path, "types": types, "id": import_id}).fetchall()[0][0]
     except duckdb.Error as error:
         raise NotClean(str(error)) from None
-    repeated = cur.execute(
-        """SELECT count(*) - count(DISTINCT response_id),
-                  (SELECT count(*) FROM survey_responses o
-                   WHERE o.import_id <> $id AND o.response_id IN (SELECT response_id FROM survey_responses
-                                                                  WHERE import_id = $id))
-           FROM survey_responses WHERE import_id = $id""", {"id": import_id}).fetchall()[0]
-    if rows == 0 or any(repeated):
-        raise NotClean("empty, or ids repeated or stored already")
+    # per item: no answer below or above its scale (an item nobody answered has no minimum: fine)
+    ranges = "".join(f", coalesce(min({answers.quoted(i)}) >= {SCALE_RANGE[scales[i]][0]} "
+                     f"AND max({answers.quoted(i)}) <= {SCALE_RANGE[scales[i]][1]}, true)" for i in items)
+    found = cur.execute(
+        f"""SELECT count(*) - count(DISTINCT response_id),
+                   count_if({' OR '.join(f'coalesce({f}, false)' for f in _flaws(columns, stored=True))}),
+                   (SELECT count(*) FROM survey_responses o
+                    WHERE o.import_id <> $id AND o.response_id IN (SELECT response_id FROM survey_responses
+                                                                   WHERE import_id = $id)){ranges}
+            FROM survey_responses WHERE import_id = $id""", {"id": import_id}).fetchall()[0]
+    if rows == 0 or any(found[:3]) or not all(found[3:]):
+        raise NotClean("empty, ids repeated or stored already, a cell to trim or an answer off its scale")
     return rows
