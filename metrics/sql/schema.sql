@@ -112,6 +112,8 @@ CREATE TABLE IF NOT EXISTS settings (
     value VARCHAR NOT NULL
 );
 INSERT OR IGNORE INTO settings VALUES ('anonymity_threshold', '5');
+-- Free-text comments are shown only from groups (business unit, department, month) at least this large.
+INSERT OR IGNORE INTO settings VALUES ('comment_threshold', '10');
 
 -- Rows an import replaced on purpose (--replace), kept so that undoing that import brings them back.
 CREATE TABLE IF NOT EXISTS replaced_survey_items AS SELECT *, NULL::INTEGER AS replaced_by FROM survey_items LIMIT 0;
