@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -771,11 +772,34 @@ def load_sample(con: duckdb.DuckDBPyConnection, directory: Path | None = None) -
         import_file(con, kind, directory / file_name, user="sample data")
 
 
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
 def export(con: duckdb.DuckDBPyConnection, kind: str, out: str | Path) -> int:
-    """Write what is stored in the native template layout; returns the number of rows written."""
+    """Write what is stored in the native template layout, as CSV or (for a .xlsx path) an Excel workbook; every
+    cell a spreadsheet would run as a formula is neutralised. Returns the number of rows written."""
+    out = Path(out)
+    data, rows = export_bytes(con, kind, "xlsx" if out.suffix.lower() == ".xlsx" else "csv")
+    out.write_bytes(data)
+    return rows
+
+
+def export_bytes(con: duckdb.DuckDBPyConnection, kind: str, fmt: str = "csv") -> tuple[bytes, int]:
+    """(the file, its rows): a kind's stored rows as CSV (UTF-8) or .xlsx, formula cells neutralised."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of: {', '.join(EXPORT_FORMATS)}")
     frame = export_frame(con, kind)
-    frame.to_csv(out, index=False, date_format="%Y-%m-%d %H:%M:%S")
-    return len(frame)
+    if fmt == "csv":
+        return frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").encode("utf-8"), len(frame)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name=KIND_LABELS[kind][:31])
+        sheet = writer.sheets[KIND_LABELS[kind][:31]]
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"   # text is text: openpyxl would otherwise store "=..." as a formula
+    return buffer.getvalue(), len(frame)
 
 
 def export_frame(con: duckdb.DuckDBPyConnection, kind: str) -> pd.DataFrame:
@@ -787,8 +811,8 @@ def export_frame(con: duckdb.DuckDBPyConnection, kind: str) -> pd.DataFrame:
         order = ", ".join(spec.key)
         select = ", ".join(f"strftime({c}, '%Y-%m-%d') AS {c}" if c in spec.date_columns else c for c in spec.columns)
         frame = cur.execute(f"SELECT {select} FROM {spec.table} ORDER BY {order}").df()
-    for column in spec.text_columns:
-        if column in frame.columns:
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             frame[column] = frame[column].map(neutralise_formula)
     for column in frame.columns:
         if frame[column].dtype == bool:
