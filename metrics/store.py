@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from contextlib import contextmanager
 from functools import cache
@@ -105,13 +106,24 @@ def transaction(con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnectio
         cur.execute("COMMIT")
 
 
+MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def check_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Every month parameter is a month (YYYY-MM): anything else is refused in words, before DuckDB sees it."""
+    for name, value in params.items():
+        if "month" in name and value is not None and not (isinstance(value, str) and MONTH_PATTERN.fullmatch(value)):
+            raise ValueError(f"{value!r} is not a month: use YYYY-MM, e.g. 2026-10")
+    return params
+
+
 def fetch_df(con: duckdb.DuckDBPyConnection, sql_name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Run sql/NAME.sql with named parameters on a fresh cursor and return a DataFrame."""
-    return con.cursor().execute(query(sql_name), params or {}).df()
+    """Run sql/NAME.sql with named parameters (bound, never pasted into the text) on a fresh cursor."""
+    return con.cursor().execute(query(sql_name), check_params(params or {})).df()
 
 
 def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
-    return con.cursor().execute(sql, params or {}).fetchall()
+    return con.cursor().execute(sql, check_params(params or {})).fetchall()
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
