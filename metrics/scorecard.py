@@ -73,14 +73,16 @@ def scorecard(con: duckdb.DuckDBPyConnection, month: str, business_unit: str | N
     gaps = dimension_scores(con, month, month)
     keys = metric_keys() + ["response_rate_marketing", "response_rate_it",
                             "attendance_rate_marketing", "attendance_rate_it"]
+    unit_gaps: dict[str | None, dict] = {}  # one pass over the gaps, not a filter of them per unit
+    for r in gaps.itertuples():
+        unit_gaps.setdefault(None if pd.isna(r.business_unit) else r.business_unit, {})[r.dimension] = _clean(r.gap)
 
     def record(row: pd.Series, unit: str | None) -> dict:
         out = {k: _clean(row[k]) for k in keys}
         for k in keys:  # counts come back as floats where pandas met a missing value
             if k.endswith("_n") and out[k] is not None:
                 out[k] = int(out[k])
-        unit_gaps = gaps[gaps["business_unit"].isna()] if unit is None else gaps[gaps["business_unit"] == unit]
-        out["perception_gap"] = {r.dimension: _clean(r.gap) for r in unit_gaps.itertuples()}
+        out["perception_gap"] = dict(unit_gaps.get(unit, {}))
         return out
 
     company = frame[frame["business_unit"].isna()]
@@ -131,6 +133,11 @@ def scorecard_table(frame: pd.DataFrame, month: str, columns: tuple[str, ...]) -
         [None if pd.isna(v) else round(float(v), 1) for v in trend.loc[u]] if u in trend.index else [] for u in order
     ]
     return table.reset_index()
+
+
+def month_table(con: duckdb.DuckDBPyConnection, month: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """scorecard_table of the 12 months to `month`, read from the store in one call so a page can cache it."""
+    return scorecard_table(history(con, month), month, columns)
 
 
 def biggest_moves(table: pd.DataFrame, name: str = "chi", count: int = 3) -> pd.DataFrame:

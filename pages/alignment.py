@@ -16,24 +16,24 @@ label = _ui.month_label(month)
 _ui.page_header(f"Alignment · {label}", month)
 target = catalog.metric("alignment_index").target
 
-_ui.chart(charts.dimension_heatmap(_ui.read(alignment.unit_dimension_scores, month), label, target))
+_ui.chart(charts.dimension_heatmap, _ui.read(alignment.unit_dimension_scores, month), label, target)
 
-_ui.chart(perception_gap_chart(_ui.read(alignment.scope_dimensions, month, unit), scope, label))
+_ui.chart(perception_gap_chart, _ui.read(alignment.scope_dimensions, month, unit), scope, label)
 trends = _ui.read(alignment.department_trends, month, unit)
-_ui.chart(charts.department_trend(trends, scope, label, catalog.metric("marketing_index").target))
+_ui.chart(charts.department_trend, trends, scope, label, catalog.metric("marketing_index").target)
 
-_ui.chart(charts.likert_bars(_ui.read(alignment.likert_distribution, month, unit), scope, label))
+_ui.chart(charts.likert_bars, _ui.read(alignment.likert_distribution, month, unit), scope, label)
 
 rates = _ui.read(alignment.unit_rates, month)
-_ui.chart(charts.response_rates(rates, label, catalog.RESPONSE_RATE_FLAG))
+_ui.chart(charts.response_rates, rates, label, catalog.RESPONSE_RATE_FLAG)
 flagged = _ui.read(alignment.low_response_groups, month)
 if len(flagged):
     st.warning("Response rate under 60%: " + "; ".join(
         f"{r.unit} {r.department} {r.rate:.0f}%" for r in flagged.itertuples())
         + ". Read these groups' figures with care.")
 
-_ui.chart(charts.partner_rates(rates, label, alignment.SEED_PARTNER_RATES))
-_ui.chart(charts.partner_nps(rates, label))
+_ui.chart(charts.partner_rates, rates, label, alignment.SEED_PARTNER_RATES)
+_ui.chart(charts.partner_nps, rates, label)
 st.caption("Survey figures for groups of fewer than "
            f"{catalog.ANONYMITY_THRESHOLD} respondents are hidden, and so is the next-smallest group where "
            "the hidden one could otherwise be worked out from the company figure.")

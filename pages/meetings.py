@@ -43,7 +43,7 @@ if unit is None:
 
 st.subheader("The monthly steering meeting")
 grid = _ui.read(meetings.cadence_grid, month, unit)
-_ui.chart(charts.cadence_chart(grid, summary, month))
+_ui.chart(charts.cadence_chart, grid, summary, month)
 
 units = summary[summary["unit"] != COMPANY]
 if units.empty:
@@ -69,11 +69,11 @@ else:
 
 st.subheader("Attendance by department")
 attendance = _ui.read(meetings.attendance_by_type, month, unit)
-_ui.chart(charts.attendance_chart(attendance, month, scope))
+_ui.chart(charts.attendance_chart, attendance, month, scope)
 
 st.subheader("Leadership presence")
 trend = _ui.read(meetings.leadership_trend, month, unit)
-_ui.chart(charts.leadership_chart(trend, month))
+_ui.chart(charts.leadership_chart, trend, month)
 
 people = summary[["unit", "attendance_rate", "attendance_rate_n", "attendance_rate_marketing", "attendance_rate_it",
                   "leadership_presence", "leadership_presence_n"]]

@@ -27,7 +27,7 @@ st.caption(f"{scope}: joint projects delivered in the 12 months to the end of {l
            "n = delivered projects (pilot to scale: successful pilots; mean ROI: projects with an ROI).")
 
 st.subheader("Delivery by unit")
-_ui.chart(charts.delivery_rates_chart(rates, month))
+_ui.chart(charts.delivery_rates_chart, rates, month)
 RATE_COLUMNS = {  # column: heading
     "project_on_time_rate": "On time (%)", "project_on_time_rate_n": "n delivered",
     "project_success_rate": "Success (%)", "project_success_rate_n": "n delivered",
@@ -44,10 +44,10 @@ st.dataframe(rates[["unit", *RATE_COLUMNS]], hide_index=True, width="stretch", p
              column_config=config)
 
 st.subheader("Timeline")
-_ui.chart(charts.timeline_chart(_ui.read(projects.timeline, month, unit), month))
+_ui.chart(charts.timeline_chart, _ui.read(projects.timeline, month, unit), month)
 
 st.subheader("Budget variance")
-_ui.chart(charts.budget_variance_chart(_ui.read(projects.budget_variance, month, unit), month))
+_ui.chart(charts.budget_variance_chart, _ui.read(projects.budget_variance, month, unit), month)
 
 st.subheader("Portfolio")
 portfolio = _ui.read(projects.portfolio, unit)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from metrics import alignment, catalog, charts
 from metrics import scorecard
-from metrics.scorecard import COMPANY, biggest_moves, scorecard_table
+from metrics.scorecard import COMPANY, biggest_moves
 from pages import _ui
 
 month = _ui.month_or_stop("Collaboration scorecard", "upload survey exports and other data on the Data page.")
@@ -13,8 +13,7 @@ unit = _ui.selected_unit()
 label = _ui.month_label(month)
 _ui.page_header(f"Collaboration scorecard · {label}", month)
 
-history = _ui.history(month)
-table = scorecard_table(history, month, catalog.SCORECARD_COLUMNS)
+table = _ui.read(scorecard.month_table, month, catalog.SCORECARD_COLUMNS)
 company = table[table["unit"] == COMPANY].iloc[0]
 
 TILES = ("chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate")
@@ -65,6 +64,6 @@ st.caption("Cell colours: green on target, amber near target, red off target (ba
            "– = hidden (fewer than 5 respondents, or hidden so a small group cannot be worked out) or no data.")
 
 scope = _ui.read(alignment.scope_dimensions, month, unit)
-_ui.chart(charts.perception_gap_chart(scope, unit or COMPANY, label))
+_ui.chart(charts.perception_gap_chart, scope, unit or COMPANY, label)
 chi = catalog.metric("chi")
-_ui.chart(charts.trend_chart(_ui.read(scorecard.unit_history, month, unit), "chi", chi.label, label, target=chi.target))
+_ui.chart(charts.trend_chart, _ui.read(scorecard.unit_history, month, unit), "chi", chi.label, label, target=chi.target)

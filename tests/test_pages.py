@@ -98,3 +98,33 @@ def test_every_chart_carries_the_as_of_date_and_downloads_at_three_times(fixture
         assert "data as of" in spec["layout"]["title"]["text"]
         config = json.loads(element.proto.config)
         assert config["toImageButtonOptions"]["scale"] == 3
+
+
+def test_a_rerun_reuses_the_drawn_charts_and_new_data_draws_them_again(fixture_db, monkeypatch):
+    """Figures are cached by their data: a rerun draws none again; an undo that changes the data redraws."""
+    from metrics import ingest
+    from metrics.charts import scorecard as scorecard_charts
+    from pages import _ui
+
+    drawn = []
+    draw = scorecard_charts.trend_chart
+    monkeypatch.setattr(scorecard_charts, "trend_chart", lambda *args, **kwargs: drawn.append(1) or draw(*args, **kwargs))
+    _ui._figure.clear()  # an earlier test in this process may have drawn the same figure from the same data
+    at = run_app()
+    month = at.session_state["month"]
+    before = at.get("plotly_chart")[1].proto.spec
+    at.session_state["month"] = month  # AppTest drops the sidebar's state on a rerun (see above)
+    at.run()
+    assert not at.exception
+    assert len(drawn) == 1
+    assert at.get("plotly_chart")[1].proto.spec == before
+
+    con = store.connect(fixture_db, load_sample=False)
+    imports = ingest.list_imports(con)
+    ingest.undo(con, int(imports.loc[imports["kind"] == "meetings", "import_id"].iloc[0]))
+    con.close()
+    at.session_state["month"] = month
+    at.run()
+    assert not at.exception
+    assert len(drawn) == 2
+    assert at.get("plotly_chart")[1].proto.spec != before

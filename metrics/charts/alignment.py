@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from metrics.charts.style import (COMPANY_COLOUR, DEPARTMENT_COLOURS, STATUS_COLOURS, STATUS_LABELS, TEMPLATE,
-                                  chart_title, empty_figure)
+                                  add_annotations, chart_title, empty_figure)
 
 # Purple-orange diverging scale (ColorBrewer PuOr): readable with the common colour-vision deficiencies and
 # distinct from the red/amber/green that mean status.
@@ -67,9 +67,9 @@ def likert_bars(distribution: pd.DataFrame, scope: str, month_label: str) -> go.
             y=labels, x=values, orientation="h", marker=dict(color=LIKERT_COLOURS[score], line=dict(width=0)),
             name=LIKERT_LABELS[score], legendgroup=str(score), showlegend=in_legend, legendrank=score,
             customdata=shares[score], hovertemplate=f"{LIKERT_LABELS[score]}: " + "%{customdata:.0f}%<extra>%{y}</extra>"))
-    for label, row in zip(labels, data.itertuples()):
-        fig.add_annotation(x=100, y=label, text=f"<b>{row.pct_favourable:.0f}%</b> fav. (n={row.n:.0f})",
-                           showarrow=False, xanchor="right", font=dict(size=12, color="#333333"))
+    add_annotations(fig, [dict(x=100, y=label, text=f"<b>{row.pct_favourable:.0f}%</b> fav. (n={row.n:.0f})",
+                               showarrow=False, xanchor="right", font=dict(size=12, color="#333333"))
+                          for label, row in zip(labels, data.itertuples())])
     fig.update_layout(
         template=TEMPLATE, barmode="relative", bargap=0.25,
         title=chart_title(heading, "Share of answers; reverse-scored statements flipped so right is always favourable"),

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from metrics.charts.style import DEPARTMENT_COLOURS, TEMPLATE, chart_title, empty_figure
+from metrics.charts.style import DEPARTMENT_COLOURS, TEMPLATE, add_annotations, chart_title, empty_figure
 from metrics.meetings import MEETING_TYPES, short_month, span_label, window_start
 
 # Cadence states in a neutral categorical palette (Paul Tol's high-contrast scheme, safe for colour-blind
@@ -71,12 +71,12 @@ def cadence_chart(grid: pd.DataFrame, summary: pd.DataFrame, month: str) -> go.F
                                  marker=dict(symbol="square", size=15, color=colour,
                                              line=dict(color="#888888", width=1))))
     adherence = summary.set_index("unit")["cadence_adherence_3m"] if len(summary) else pd.Series(dtype=float)
-    fig.add_annotation(x=1.0, xref="paper", xanchor="left", xshift=12, y=-0.5, yref="y", yanchor="bottom",
-                       text="<b>Last 3<br>months</b>", showarrow=False, font=dict(size=13), align="left")
-    for unit in units:
-        value = adherence.get(unit)
-        fig.add_annotation(x=1.0, xref="paper", xanchor="left", xshift=12, y=unit, yref="y", showarrow=False,
-                           text="–" if value is None or pd.isna(value) else f"{value:.0f}%", font=dict(size=14))
+    heading = dict(x=1.0, xref="paper", xanchor="left", xshift=12, y=-0.5, yref="y", yanchor="bottom",
+                   text="<b>Last 3<br>months</b>", showarrow=False, font=dict(size=13), align="left")
+    add_annotations(fig, [heading] + [
+        dict(x=1.0, xref="paper", xanchor="left", xshift=12, y=unit, yref="y", showarrow=False,
+             text="–" if value is None or pd.isna(value) else f"{value:.0f}%", font=dict(size=14))
+        for unit, value in ((unit, adherence.get(unit)) for unit in units)])
     fig.update_layout(
         template=TEMPLATE,
         title=chart_title(title, "Glyph = held (✓) or only cancelled (✕); right: cadence adherence over the last "

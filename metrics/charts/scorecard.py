@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics.charts.style import COMPANY_COLOUR, IT, MARKETING, TEMPLATE, UNIT_COLOURS, chart_title, empty_figure
+from metrics.charts.style import (COMPANY_COLOUR, IT, MARKETING, TEMPLATE, UNIT_COLOURS, add_annotations, chart_title,
+                                  empty_figure)
 
 def trend_chart(history: pd.DataFrame, metric_name: str, label: str, month_label: str, *,
                 target: float | None = None, unit: str = "index 0-100") -> go.Figure:
@@ -53,9 +54,9 @@ def perception_gap_chart(dimensions: pd.DataFrame, title_scope: str, month_label
     fig.add_trace(go.Scatter(x=data["it"], y=labels, mode="markers", name="IT",
                              marker=dict(color=IT, size=16, symbol="diamond"),
                              hovertemplate="IT %{x:.1f}<extra>%{y}</extra>"))
-    for label, row in zip(labels, data.itertuples()):
-        fig.add_annotation(x=max(row.marketing, row.it), y=label, text=f"{round(row.gap):+d}" if round(row.gap) else "0", showarrow=False,
-                           xanchor="left", xshift=14, font=dict(size=13, color="#555555"))
+    add_annotations(fig, [dict(x=max(row.marketing, row.it), y=label, text=f"{round(row.gap):+d}" if round(row.gap) else "0",
+                               showarrow=False, xanchor="left", xshift=14, font=dict(size=13, color="#555555"))
+                          for label, row in zip(labels, data.itertuples())])
     fig.update_layout(template=TEMPLATE, title=chart_title(heading, "Dimension score 0-100; label = marketing minus IT"),
                       xaxis=dict(title="dimension score (0-100)", range=[0, 105]), height=110 + 48 * len(data),
                       margin=dict(t=110, l=150))

@@ -53,6 +53,10 @@ def empty_figure(message: str, title: str = "") -> go.Figure:
     return fig
 
 
+def add_annotations(fig: go.Figure, annotations: list[dict]) -> None:
+    """Append annotations in one step: each add_annotation call copies every annotation already there, so a loop
+    of them costs the square of their number (a 40-unit cadence grid took 0.1 s)."""
+    fig.layout.annotations = (*fig.layout.annotations, *annotations)
 
 
 def stamp(figure: go.Figure, as_of: str) -> go.Figure:
