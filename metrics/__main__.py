@@ -15,9 +15,19 @@ from metrics import store
 # not import anything, like scorecard, start without loading the import machinery (pandera, layouts).
 KIND_NAMES = ("items", "survey", "headcount", "meetings", "attendance", "projects", "kpis")
 
+# Commands that only read the store and print. When one has run, its output is flushed and its connection closed,
+# so the process ends without the interpreter's teardown: freeing pandas, pyarrow and duckdb module by module
+# costs about 0.08 s, an eighth of a `scorecard` command. Commands that write files, start a browser (kaleido)
+# or use temporary directories keep the ordinary exit, which runs their clean-up.
+READ_ONLY_COMMANDS = ("scorecard", "linkage")
+
+_connections = []  # opened by this command; main() closes them
+
 
 def _connect(args):
-    return store.connect(args.db)
+    con = store.connect(args.db)
+    _connections.append(con)
+    return con
 
 
 def cmd_init(args) -> int:
@@ -274,7 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     except store.StoreBusy as busy:
         print(str(busy), file=sys.stderr)
         return 3
+    finally:
+        while _connections:
+            _connections.pop().close()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if sys.argv[1:2] and sys.argv[1] in READ_ONLY_COMMANDS:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
