@@ -15,6 +15,7 @@ COMPANY = "Company"
 
 
 def shift_month(month: str, by: int) -> str:
+    store.check_params({"month": month})
     year, mon = map(int, month.split("-"))
     index = year * 12 + (mon - 1) + by
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
