@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from metrics import alignment, catalog
+from metrics import alignment, catalog, comments
 from metrics.charts import alignment as charts
 from metrics.charts import perception_gap_chart
 from metrics.scorecard import COMPANY
@@ -34,6 +34,19 @@ if len(flagged):
 
 _ui.chart(charts.partner_rates, rates, label, alignment.SEED_PARTNER_RATES)
 _ui.chart(charts.partner_nps, rates, label)
+
+st.subheader(f"In their own words · {scope}")
+threshold = _ui.read(comments.comment_threshold)
+said = _ui.read(comments.comments, month, unit)
+withheld = _ui.read(comments.withheld, month, unit)
+if len(said):
+    st.dataframe(said.rename(columns={"business_unit": "Business unit", "department": "Department",
+                                      "comment": "Comment"}), hide_index=True, width="stretch")
+else:
+    st.caption("No comment to show for this month.")
+if withheld:
+    st.caption(f"{withheld} comment(s) come from groups of fewer than {threshold} respondents and are not shown, "
+               "so that no one can be recognised by what they wrote.")
 st.caption("Survey figures for groups of fewer than "
            f"{catalog.ANONYMITY_THRESHOLD} respondents are hidden, and so is the next-smallest group where "
            "the hidden one could otherwise be worked out from the company figure.")

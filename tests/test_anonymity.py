@@ -206,3 +206,27 @@ def test_a_group_of_nine_keeps_its_comments_hidden(attack_con):
     assert comments.comments(attack_con, MONTH, "Epsilon").empty
     assert comments.comments(attack_con, MONTH).empty
     assert comments.withheld(attack_con, MONTH, "Epsilon") == 9
+
+
+def test_the_alignment_page_shows_comments_only_from_groups_of_ten(attack_db):
+    def page():
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.session_state["month"] = MONTH
+        at.session_state["business_unit"] = "Delta"
+        at.run()
+        at.switch_page("pages/alignment.py").run()
+        assert not at.exception, at.exception
+        tables = [frame.value for frame in at.dataframe if "Comment" in frame.value.columns]
+        captions = " ".join(c.value for c in at.caption)
+        return tables, captions
+
+    tables, captions = page()
+    assert tables == [] and "1 comment(s) come from groups of fewer than 10 respondents" in captions
+    con = store.connect(attack_db, load_sample=False)
+    more = "".join(f"DX{i},2026-01-13 10:00:00,Delta,it,staff,4,2,4,8,\n" for i in range(9))
+    ingest.commit_import(con, ingest.prepare_import(con, "survey", (DELTA.splitlines()[0] + "\n" + more).encode(),
+                                                    "more.csv"), user="tests")
+    con.close()
+    tables, captions = page()
+    assert [list(t["Comment"]) for t in tables] == [["The CMO never listens to me"]]
+    assert "are not shown" not in captions
