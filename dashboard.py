@@ -1,29 +1,47 @@
-"""Collaboration Health: the router. Page config, navigation over pages/, the shared filters."""
+"""Collaboration Health: the router. Page config, who may see what, navigation over pages/, the shared filters."""
 
 import streamlit as st
 
-from pages import _ui
+from metrics import roles
+from pages import _auth, _ui
 
 st.set_page_config(page_title="Collaboration Health", page_icon=":material/handshake:", layout="wide")
 
-navigation = st.navigation(
-    {
-        "Monthly review": [
-            st.Page("pages/scorecard.py", title="Scorecard", icon=":material/dashboard:", default=True),
-            st.Page("pages/alignment.py", title="Alignment", icon=":material/compare_arrows:"),
-            st.Page("pages/results.py", title="Collaboration and results", icon=":material/trending_up:"),
-            st.Page("pages/meetings.py", title="Meetings", icon=":material/groups:"),
-            st.Page("pages/projects.py", title="Joint projects", icon=":material/rocket_launch:"),
-            st.Page("pages/boardpack.py", title="Board pack", icon=":material/slideshow:"),
-        ],
-        "Data": [
-            st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
-        ],
-        "Reference": [
-            st.Page("pages/definitions.py", title="Definitions", icon=":material/menu_book:"),
-        ],
-    }
-)
+access = _auth.access()
+
+
+def page(path: str, title: str, icon: str, capability: str = roles.PAGES, **kwargs) -> st.Page:
+    # A page the role cannot use stays registered but out of the menu: its URL then reaches the page's own
+    # refusal rather than falling back to another page.
+    visibility = "visible" if access.allows(capability) else "hidden"
+    return st.Page(path, title=title, icon=icon, visibility=visibility, **kwargs)
+
+
+data_page = page("pages/data.py", "Data", ":material/upload_file:", roles.DATA)
+sections = {
+    "Monthly review": [
+        page("pages/scorecard.py", "Scorecard", ":material/dashboard:", default=True),
+        page("pages/alignment.py", "Alignment", ":material/compare_arrows:"),
+        page("pages/results.py", "Collaboration and results", ":material/trending_up:"),
+        page("pages/meetings.py", "Meetings", ":material/groups:"),
+        page("pages/projects.py", "Joint projects", ":material/rocket_launch:"),
+        page("pages/boardpack.py", "Board pack", ":material/slideshow:"),
+    ],
+    "Data": [data_page],
+    "Reference": [
+        page("pages/definitions.py", "Definitions", ":material/menu_book:"),
+    ],
+}
+if not access.allows(roles.DATA):  # a section of hidden pages only would still show its heading
+    sections["Reference"].append(sections.pop("Data")[0])
+
+# Always called, even for the sign-in page: until some run calls st.navigation, Streamlit serves pages/ as an
+# old-style multipage app whose pages run without this script.
+navigation = st.navigation(sections, position="sidebar" if access.allows(roles.PAGES) else "hidden")
+_auth.mark_routed()
+if not access.allows(roles.PAGES):
+    _auth.show_gate(access)  # the sign-in page, the no-role page or a broken roles file, and nothing else; stops
+_auth.sidebar_account(access)
 _ui.warm_up()
 _ui.sidebar_filters()
 _ui.presentation_toggle()

@@ -1,15 +1,21 @@
-"""Data: upload a file, see what was read, mapped and rejected, import it all or nothing; history and undo."""
+"""Data: upload a file, see what was read, mapped and rejected, import it all or nothing; history, undo and
+exports; templates; the settings (admins)."""
 
 import streamlit as st
 
-from metrics import ingest
-from pages import _ui
+from metrics import ingest, roles, settings
+from pages import _auth, _ui
+
+# The page checks the role itself: the menu hides it from viewers, but its URL can still be typed in.
+access = _auth.require(roles.DATA, "Data")
+may_undo, may_configure = access.allows(roles.UNDO), access.allows(roles.SETTINGS)
 
 st.title("Data")
 st.caption("Upload survey exports and other data. Nothing is written until you confirm, and every import can be "
            "undone. Personal data (names, e-mails, IP addresses, locations) is never stored.")
 
-upload_tab, history_tab, templates_tab = st.tabs(["Upload", "Import history", "Templates"])
+tabs = ["Upload", "Import history", "Export", "Templates"] + (["Settings"] if may_configure else [])
+upload_tab, history_tab, export_tab, templates_tab, *settings_tab = st.tabs(tabs)
 
 with upload_tab:
     kind = st.selectbox("What is in the file?", list(ingest.KIND_LABELS), format_func=ingest.KIND_LABELS.get,
@@ -81,7 +87,7 @@ with upload_tab:
                      disabled=not ready, key="data_import"):
             try:
                 result = ingest.commit_import(_ui.connection(), prepared, skip_invalid=skip, replace=replace,
-                                              user=_ui.current_user())
+                                              user=access.user or _ui.current_user())
             except ingest.ImportRefused as refused:
                 st.error("Nothing was imported:\n\n" + "\n".join(f"- {p}" for p in refused.problems))
             else:
@@ -103,7 +109,9 @@ with history_tab:
                      "rows_imported": "New", "rows_unchanged": "Already stored", "rows_skipped": "Skipped",
                      "imported_by": "By", "state": "State"})
     active = list(history.loc[history["state"] == "active", "import_id"])
-    if active:
+    if active and not may_undo:
+        st.caption("Undoing an import is for admins.")
+    elif active:
         left, right = st.columns([1, 3])
         # Keyed by the newest import so that, after an import, the choice starts at the new one.
         chosen = left.selectbox("Import to undo", active, key=f"data_undo_id_{active[0]}")
@@ -117,8 +125,41 @@ with history_tab:
                 _ui.refresh()
                 st.success(f"Import {chosen} undone: " + ", ".join(f"{n} rows ({t})" for t, n in removed.items()))
 
+with export_tab:
+    st.write("What is stored, in the native template layout. Cells a spreadsheet would run as a formula are "
+             "neutralised.")
+    left, right = st.columns([2, 1])
+    export_kind = left.selectbox("Data", list(ingest.KIND_LABELS), format_func=ingest.KIND_LABELS.get,
+                                 key="export_kind")
+    export_format = right.selectbox("Format", list(ingest.EXPORT_FORMATS), key="export_format",
+                                    format_func={"csv": "CSV", "xlsx": "Excel (.xlsx)"}.get)
+    export_con = _ui.connection()
+    # Built only when the button is pressed: a million responses should not be written out on every rerun.
+    st.download_button(f"Export {ingest.KIND_LABELS[export_kind].lower()}",
+                       lambda: ingest.export_bytes(export_con, export_kind, export_format)[0],
+                       file_name=f"{export_kind}.{export_format}", key="export_download", on_click="ignore",
+                       icon=":material/download:")
+
 with templates_tab:
     st.write("Each kind of data has a native CSV template: one header row, one row per record.")
     for template_kind, label in ingest.KIND_LABELS.items():
         st.download_button(f"{label} template", ingest.template_csv(_ui.connection(), template_kind),
                            file_name=f"{template_kind}_template.csv", mime="text/csv", key=f"template_{template_kind}")
+
+for tab in settings_tab:  # admins only
+    with tab, st.form("settings_form"):
+        st.write("Settings for everyone who uses this dashboard.")
+        stored = settings.current(_ui.connection())
+        chosen = {setting.key: st.number_input(setting.label, min_value=setting.minimum, max_value=setting.maximum,
+                                               value=stored[setting.key], step=1, help=setting.help,
+                                               key=f"settings_{setting.key}")
+                  for setting in settings.SETTINGS}
+        if st.form_submit_button("Save settings", type="primary"):
+            try:
+                changed = settings.save(_ui.connection(), {key: int(value) for key, value in chosen.items()})
+            except settings.SettingsRefused as refused:
+                st.error("Nothing was saved:\n\n" + "\n".join(f"- {p}" for p in refused.problems))
+            else:
+                _ui.refresh()
+                st.success("Saved: " + ", ".join(f"{settings.BY_KEY[k].label} {old} → {new}"
+                                                 for k, (old, new) in changed.items()) if changed else "Nothing changed.")

@@ -1,0 +1,295 @@
+"""Sign-in and roles end to end: a local OpenID provider (oidc-provider-mock), the dashboard with an [auth] section
+and a roles file, and Chromium signing in as an admin, an analyst, a viewer and a user with no role, and out.
+Also: without sign-in configured, every page says the app runs as a single local user."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from metrics.ingest import KIND_LABELS
+
+from .conftest import (APP_IDLE, DESKTOP, ROOT, STARTUP_TIMEOUT_S, _free_port, _healthy, _stop, full_page_screenshot,
+                       go_to, page_title, settle, sidebar)
+
+pytestmark = pytest.mark.timeout(300)
+
+LOCAL_NOTICE = "Single local user: sign-in is not configured"
+EVERY_PAGE = ["Scorecard", "Alignment", "Collaboration and results", "Meetings", "Joint projects", "Board pack",
+              "Data", "Definitions"]
+VIEWER_PAGES = [title for title in EVERY_PAGE if title != "Data"]
+
+ROLES = {"admin": "admin@example.com", "analyst": "analyst@example.com", "viewer": "viewer@example.com"}
+NOBODY = "nobody@example.com"  # signs in fine, but the roles file does not name them
+
+
+# The OpenID provider and the dashboard ---------------------------------------------------------------------------
+
+def _wait_until(ready, process: subprocess.Popen, what: str, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not ready():
+        if process.poll() is not None or time.monotonic() > deadline:
+            why = (f"exited with code {process.returncode}" if process.poll() is not None
+                   else f"was not ready after {STARTUP_TIMEOUT_S} s")
+            pytest.fail(f"{what} {why}; its log:\n{log_path.read_text(errors='replace')}", pytrace=False)
+        time.sleep(0.25)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def running_provider(log_dir: Path) -> Iterator[str]:
+    """oidc-provider-mock on a free loopback port (its command line allows plain http, as a test needs); yields its
+    issuer URL. Any client id and secret are accepted; the authorization form asks for the subject, and a subject
+    the provider does not know gets the claims {"email": subject}."""
+    port = _free_port()
+    log_path = log_dir / f"oidc-provider-{port}.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port",
+                                    str(port)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    issuer = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until(lambda: _answers(f"{issuer}/.well-known/openid-configuration"), process, "oidc-provider-mock",
+                    log_path)
+        yield issuer
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def dashboard_with_sign_in(database: Path, directory: Path, issuer: str) -> Iterator[str]:
+    """`streamlit run dashboard.py` with a secrets file of its own (--secrets.files, so the repository's .streamlit/
+    is neither read nor written) whose [auth] points at `issuer`, and a roles file through $COLLAB_ROLES. Yields the
+    base URL, on localhost: the host of redirect_uri, where the sign-in cookies are set."""
+    port = _free_port()
+    secrets_file = directory / "secrets.toml"
+    secrets_file.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
+        f'cookie_secret = "{secrets.token_hex(32)}"\n'
+        'client_id = "collaboration-health-test"\n'
+        f'client_secret = "{secrets.token_hex(16)}"\n'
+        f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n', encoding="utf-8")
+    roles_file = directory / "roles.toml"
+    roles_file.write_text("\n".join(f'{role} = ["{email}"]' for role, email in ROLES.items()) + "\n", encoding="utf-8")
+    log_path = directory / f"streamlit-{port}.log"
+    env = {**os.environ, "COLLAB_DB": str(database), "COLLAB_ROLES": str(roles_file), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none", "--secrets.files", str(secrets_file)]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        _wait_until(lambda: _healthy(f"http://127.0.0.1:{port}/_stcore/health"), process, "streamlit", log_path)
+        yield f"http://localhost:{port}"
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def signed_server(sample_database, tmp_path_factory) -> Iterator[str]:
+    directory = tmp_path_factory.mktemp("browser-sign-in")
+    database = Path(shutil.copy(sample_database, directory / "collab.duckdb"))
+    with running_provider(directory) as issuer, dashboard_with_sign_in(database, directory, issuer) as base:
+        yield base
+
+
+@pytest.fixture
+def visitor(browser, signed_server):
+    """A fresh browser context (no cookies: nobody signed in) on the dashboard with sign-in."""
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+# Helpers ---------------------------------------------------------------------------------------------------------
+
+def open_url(page, url: str) -> None:
+    page.goto(url)
+    settle(page)
+
+
+def sign_in(page, base: str, email: str) -> None:
+    """From the sign-in page, through the provider's authorization form as `email`, back to the dashboard."""
+    open_url(page, base)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url("**/oauth2/authorize**")
+    page.get_by_placeholder("sub").fill(email)
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    page.wait_for_url(f"{base}/**")
+    page.wait_for_selector(APP_IDLE, state="attached", timeout=60_000)
+    settle(page)
+
+
+def nav_titles(page) -> list[str]:
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    if not nav.count():
+        return []
+    # A link's text starts with its icon's name (a material-symbols ligature): the title is its last line.
+    return [text.strip().splitlines()[-1].strip() for text in nav.get_by_role("link").all_inner_texts()]
+
+
+def main_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+    page.wait_for_timeout(300)
+
+
+def assert_gate_only(page) -> None:
+    """Nothing of the dashboard: no menu, no sidebar, no figures, tables or upload."""
+    assert nav_titles(page) == []
+    expect(sidebar(page)).to_have_count(0)
+    for test_id in ("stMetric", "stDataFrame", "stPlotlyChart", "stFileUploader", "stTabs"):
+        assert page.locator(f'[data-testid="{test_id}"]').count() == 0, test_id
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+# With sign-in --------------------------------------------------------------------------------------------------
+# The first two tests run first on the fresh server on purpose (pytest keeps a file's order): until a run of
+# dashboard.py has called st.navigation, Streamlit serves pages/ as an old-style multipage app whose pages run
+# without dashboard.py's gate.
+
+def test_first_request_on_a_fresh_server_to_an_analysis_page_shows_no_data(visitor, signed_server):
+    open_url(visitor, f"{signed_server}/alignment")  # finds no month chosen, so shows no figures
+    for test_id in ("stMetric", "stDataFrame", "stPlotlyChart", "stFileUploader"):
+        assert visitor.locator(f'[data-testid="{test_id}"]').count() == 0, test_id
+
+
+@pytest.mark.xfail(strict=True, reason="before the first st.navigation call Streamlit runs an analysis page without "
+                                       "dashboard.py (pages/-folder mode): no figures, but no sign-in asked either; "
+                                       "passes once every page checks for itself, as pages/data.py does")
+def test_first_request_on_a_fresh_server_to_an_analysis_page_asks_to_sign_in(visitor, signed_server):
+    open_url(visitor, f"{signed_server}/alignment")
+    expect(visitor.get_by_role("button", name="Sign in", exact=True)).to_be_visible(timeout=5_000)
+
+
+def test_first_request_to_the_data_page_goes_through_the_gate_and_ends_that_mode(visitor, signed_server):
+    open_url(visitor, f"{signed_server}/data")       # pages/data.py has the app run through dashboard.py
+    expect(visitor.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    assert_gate_only(visitor)
+    open_url(visitor, f"{signed_server}/alignment")  # from now on every page goes through dashboard.py
+    expect(visitor.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    assert_gate_only(visitor)
+
+
+def test_a_visitor_who_has_not_signed_in_sees_only_the_sign_in_page(visitor, signed_server):
+    for path in ("", "/alignment", "/data", "/definitions"):
+        open_url(visitor, signed_server + path)
+        expect(page_title(visitor)).to_have_text("Collaboration Health")
+        expect(visitor.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+        assert_gate_only(visitor)
+    full_page_screenshot(visitor, "sign-in-page-1920x1080")
+
+
+def test_an_admin_sees_data_with_undo_and_settings_and_signs_out(visitor, signed_server):
+    page = visitor
+    sign_in(page, signed_server, ROLES["admin"])
+    expect(sidebar(page)).to_contain_text(f"Signed in as {ROLES['admin']} (admin)")
+    assert LOCAL_NOTICE not in sidebar(page).inner_text()
+    assert nav_titles(page) == EVERY_PAGE
+    expect(page_title(page)).to_contain_text("Collaboration scorecard")
+
+    go_to(page, "Data")
+    expect(page.locator('[data-testid="stFileUploader"]')).to_be_visible()
+    open_tab(page, "Import history")
+    expect(page.get_by_role("button", name="Undo import", exact=True)).to_be_visible()
+    open_tab(page, "Settings")
+    expect(page.get_by_role("button", name="Save settings", exact=True)).to_be_visible()
+    full_page_screenshot(page, "sign-in-admin-data-1920x1080")
+
+    # Signing out ends the provider's session too (its end-session form), then lands on the sign-in page.
+    sidebar(page).get_by_role("button", name="Sign out", exact=True).click()
+    page.wait_for_url("**/oauth2/end_session**")
+    page.get_by_role("button", name="End session", exact=True).click()
+    page.wait_for_url(f"{signed_server}/**")
+    settle(page)
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    assert_gate_only(page)
+    open_url(page, f"{signed_server}/data")
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    assert_gate_only(page)
+
+
+def test_an_analyst_sees_data_without_undo_or_settings(visitor, signed_server):
+    page = visitor
+    sign_in(page, signed_server, ROLES["analyst"])
+    expect(sidebar(page)).to_contain_text(f"Signed in as {ROLES['analyst']} (analyst)")
+    assert nav_titles(page) == EVERY_PAGE
+    go_to(page, "Data")
+    expect(page.locator('[data-testid="stFileUploader"]')).to_be_visible()
+    tabs = [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
+    assert tabs == ["Upload", "Import history", "Export", "Templates"]
+    open_tab(page, "Import history")
+    expect(page.get_by_text("Undoing an import is for admins.")).to_be_visible()
+    assert page.get_by_role("button", name="Undo import").count() == 0
+    open_tab(page, "Export")
+    expect(page.get_by_role("button", name=f"Export {KIND_LABELS['survey'].lower()}", exact=True)).to_be_visible()
+
+
+def test_a_viewer_has_no_data_page_and_its_url_is_refused(visitor, signed_server):
+    page = visitor
+    sign_in(page, signed_server, ROLES["viewer"])
+    expect(sidebar(page)).to_contain_text(f"Signed in as {ROLES['viewer']} (viewer)")
+    assert nav_titles(page) == VIEWER_PAGES
+    expect(page_title(page)).to_contain_text("Collaboration scorecard")
+    assert page.locator('[data-testid="stMetric"]').count() > 0
+    go_to(page, "Definitions")
+    expect(page_title(page)).to_have_text("Definitions")
+
+    open_url(page, f"{signed_server}/data")          # typed in: a new session, still signed in
+    expect(page_title(page)).to_have_text("Data")
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(
+        f"The Data page is for the analyst role and above. You are signed in as {ROLES['viewer']}, a viewer.")
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0
+    assert page.locator('[data-testid="stTabs"]').count() == 0
+    assert nav_titles(page) == VIEWER_PAGES
+    full_page_screenshot(page, "sign-in-viewer-data-refused-1920x1080")
+
+
+def test_a_user_without_a_role_sees_only_that(visitor, signed_server):
+    page = visitor
+    sign_in(page, signed_server, NOBODY)
+    expect(page.locator('[data-testid="stAlertContentWarning"]')).to_contain_text(
+        f"You are signed in as {NOBODY}. You have no role here. Ask an admin")
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+    assert_gate_only(page)
+    full_page_screenshot(page, "sign-in-no-role-1920x1080")
+    for path in ("/data", "/alignment", "/boardpack"):
+        open_url(page, signed_server + path)
+        expect(page.locator('[data-testid="stAlertContentWarning"]')).to_contain_text("You have no role here")
+        assert_gate_only(page)
+
+
+# Without sign-in -------------------------------------------------------------------------------------------------
+
+def test_without_sign_in_every_page_says_it_runs_as_a_single_local_user(page):
+    assert [t for t in nav_titles(page)] == EVERY_PAGE
+    for title in EVERY_PAGE:
+        go_to(page, title)
+        expect(sidebar(page)).to_contain_text(LOCAL_NOTICE)
+    assert page.get_by_role("button", name="Sign out").count() == 0
