@@ -7,8 +7,9 @@ import importlib
 import pandas as pd
 import streamlit as st
 
-from metrics import catalog, scorecard, store
+from metrics import catalog, roles, scorecard, store
 from metrics.scorecard import COMPANY, month_label
+from pages import _auth
 
 ALL_UNITS = "All units"
 SOURCE = "Source: Collaboration Health pulse survey, meeting records, joint-project register and KPI feed"
@@ -53,9 +54,7 @@ def data_version() -> tuple:
 
 def current_user() -> str:
     """Who is importing: the signed-in user when sign-in is configured, else the local user."""
-    from metrics.ingest import current_user as local_user
-
-    return local_user()
+    return _auth.access().user
 
 
 def refresh() -> None:
@@ -109,7 +108,9 @@ def selected_month() -> str | None:
 
 
 def month_or_stop(title: str, missing: str) -> str:
-    """The selected month; with no data at all, the page says what to upload and stops there."""
+    """The page's own sign-in check (however it was reached), then the selected month; with no data at all, the
+    page says what to upload and stops there."""
+    _auth.require(roles.PAGES, title)
     month = selected_month()
     if month is None:
         st.title(title)

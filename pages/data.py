@@ -87,7 +87,7 @@ with upload_tab:
                      disabled=not ready, key="data_import"):
             try:
                 result = ingest.commit_import(_ui.connection(), prepared, skip_invalid=skip, replace=replace,
-                                              user=access.user or _ui.current_user())
+                                              user=_ui.current_user())
             except ingest.ImportRefused as refused:
                 st.error("Nothing was imported:\n\n" + "\n".join(f"- {p}" for p in refused.problems))
             else:

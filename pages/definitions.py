@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from metrics import catalog, glossary
+from metrics import catalog, glossary, roles
+from pages import _auth
 
+_auth.require(roles.PAGES, "Definitions")
 st.title("Definitions")
 st.caption("What every figure on this dashboard means, how it is worked out, and the words marketing and IT "
            "agree to use. Source: the metric catalogue that every page, export and the command line read.")

@@ -180,9 +180,6 @@ def test_first_request_on_a_fresh_server_to_an_analysis_page_shows_no_data(visit
         assert visitor.locator(f'[data-testid="{test_id}"]').count() == 0, test_id
 
 
-@pytest.mark.xfail(strict=True, reason="before the first st.navigation call Streamlit runs an analysis page without "
-                                       "dashboard.py (pages/-folder mode): no figures, but no sign-in asked either; "
-                                       "passes once every page checks for itself, as pages/data.py does")
 def test_first_request_on_a_fresh_server_to_an_analysis_page_asks_to_sign_in(visitor, signed_server):
     open_url(visitor, f"{signed_server}/alignment")
     expect(visitor.get_by_role("button", name="Sign in", exact=True)).to_be_visible(timeout=5_000)
