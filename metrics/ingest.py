@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -91,7 +92,11 @@ class Problem:
     def __str__(self) -> str:
         where = f"row {self.row}" if self.row is not None else "file"
         col = f", column {self.column!r}" if self.column else ""
-        val = f", value {self.value!r}" if self.value not in (None, "") else ""
+        val = ""
+        if self.value not in (None, ""):
+            # a 10,000-character cell would bury the reason: its start and its length say enough
+            val = (f", value {self.value!r}" if len(self.value) <= 80
+                   else f", value {self.value[:60]!r}… ({len(self.value):,} characters)")
         return f"{where}{col}{val}: {self.reason}"
 
 
@@ -150,30 +155,54 @@ def _matches(pattern: str, error: str) -> pa.Check:
 
 
 def _is_datetime() -> pa.Check:
+    # pandas reads year 0, which no calendar (nor Python's date) has
     return pa.Check(
-        lambda s: pd.to_datetime(s, errors="coerce", format="ISO8601").notna(),
+        lambda s: pd.to_datetime(s, errors="coerce", format="ISO8601").dt.year.ge(1),
         error="not a date and time (expected YYYY-MM-DD HH:MM:SS or YYYY-MM-DD)",
     )
+
+
+def _length(low: int, high: int, error: str) -> pa.Check:
+    # Python's len, not a regex: Arrow's RE2 refuses a repetition above 1000, and a check that raises is skipped.
+    return pa.Check(lambda s: s.map(lambda v: low <= len(str(v)) <= high), element_wise=False, error=error)
+
+
+# C0 and C1 control characters (NUL, escape, line breaks ...): never part of a name, an id or a label.
+CONTROLS = r"[\x00-\x1f\x7f-\x9f]"
+COMMENT_CONTROLS = r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]"   # a comment may hold tabs and line breaks
+
+
+def _no_controls(pattern: str = CONTROLS, what: str = "a line break, tab, NUL or escape") -> pa.Check:
+    return pa.Check(lambda s: ~s.astype(str).str.contains(pattern, regex=True), element_wise=False,
+                    error=f"contains a control character ({what}): remove it and import again")
+
+
+def _at_most(high: int, error: str) -> pa.Check:
+    """A whole number that fits the stored INTEGER (other text is left to the check that says what it must be)."""
+    return pa.Check(lambda s: s.map(lambda v: not re.fullmatch(r"\d+", str(v), re.ASCII) or int(v) <= high),
+                    element_wise=False, error=error)
 
 
 def _is_number(low: float | None = None) -> pa.Check:
     def check(s: pd.Series) -> pd.Series:
         numbers = pd.to_numeric(s, errors="coerce")
-        ok = numbers.notna()
+        # 'inf' and '1e400' read as infinity: not a figure anyone meant
+        ok = numbers.notna() & numbers.abs().lt(float("inf"))
         return ok & (numbers >= low) if low is not None else ok
 
-    return pa.Check(check, error="not a number" + (f" of at least {low:g}" if low is not None else ""))
+    return pa.Check(check, error="not a number" + (f" of at least {low:g}" if low is not None else "")
+                    + " (an ordinary number such as 12.5, not text, a formula or infinity)")
 
 
 def _valid_date() -> pa.Check:
     return pa.Check(
-        lambda s: pd.to_datetime(s, errors="coerce", format="%Y-%m-%d").notna(),
+        lambda s: pd.to_datetime(s, errors="coerce", format="%Y-%m-%d").dt.year.ge(1),
         error="not a date (expected YYYY-MM-DD)",
     )
 
 
 def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
-    text = lambda: _required_text(_matches(r".{1,200}", "must be 1 to 200 characters"))  # noqa: E731
+    text = lambda: _required_text(_length(1, 200, "must be 1 to 200 characters"), _no_controls())  # noqa: E731
     bu = text
     if kind == "items":
         columns = {
@@ -194,7 +223,9 @@ def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
             "department": _required_text(_choice(DEPARTMENTS)),
             "role": _required_text(_choice(ROLES)),
             "comment": pa.Column(object, nullable=True, required=False,
-                                 checks=[_matches(r"(?s).{0,5000}", "comment longer than 5000 characters")]),
+                                 checks=[_length(0, 5000, "comment longer than 5000 characters: shorten it"),
+                                         _no_controls(COMMENT_CONTROLS, "a NUL, escape or other non-printing "
+                                                                        "character")]),
             "wave": pa.Column(object, nullable=True, required=False, checks=[_matches(MONTH, "must be a month YYYY-MM")]),
         }
         # Answer columns are not in this schema: mapping.build_survey_frame has already read every answer
@@ -203,7 +234,8 @@ def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
     elif kind == "headcount":
         columns = {"business_unit": bu(), "department": _required_text(_choice(DEPARTMENTS)),
                    "month": _required_text(_matches(MONTH, "must be a month YYYY-MM")),
-                   "headcount": _required_text(_matches(r"\d+", "must be a whole number of people, 0 or more"))}
+                   "headcount": _required_text(_matches(r"\d+", "must be a whole number of people, 0 or more"),
+                                               _at_most(999_999_999, "is too large: at most 999,999,999 people"))}
         unique = ["business_unit", "department", "month"]
     elif kind == "meetings":
         columns = {"meeting_id": text(), "business_unit": bu(), "date": _required_text(_valid_date()),
@@ -220,7 +252,8 @@ def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
             "project_id": text(), "business_unit": bu(), "name": text(),
             "lead_function": _required_text(_choice(("marketing", "it", "joint"))),
             "stage": _required_text(_choice(("pilot", "scale"))),
-            "parent_project_id": pa.Column(object, nullable=True),
+            "parent_project_id": pa.Column(object, nullable=True,
+                                           checks=[_length(1, 200, "must be 1 to 200 characters"), _no_controls()]),
             "start_date": _required_text(_valid_date()), "planned_end": _required_text(_valid_date()),
             "actual_end": optional_date(),
             "budget": _required_text(_is_number(0)),
@@ -372,6 +405,10 @@ def prepare_import(
     reader, which every other file takes. `path`, when given, is where `data` was read from."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    too_big = upload_too_big(con, len(data))
+    if too_big is not None:
+        report = ImportReport(file_name, kind, layout or "auto")
+        return PreparedImport(kind, file_name, "", pd.DataFrame(), report, [], blocking=[too_big])
     digest = hashlib.sha256(data).hexdigest()
     items = _stored_items(con) if kind == "survey" else None
     if (kind == "survey" and not general and layout in (None, "", "auto", "native") and not mapping
@@ -416,12 +453,34 @@ def prepare_import(
     if prepared.blocking:
         return prepared
     prepared.blocking = _column_problems(kind, frame, items)
+    if not prepared.blocking and report.rows_read == 0:
+        prepared.blocking = [Problem(None, None, None, "the file has a header but no rows below it: nothing to "
+                                     "import. Export the data again with its rows, or fill in the template below "
+                                     "its header.")]
     if prepared.blocking:
         return prepared
     report.problems = sorted(cell_problems + validate(frame, kind, items, row_numbers),
                              key=lambda p: (p.row or 0, p.column or ""))
+    if kind == "survey":
+        # A problem names the column of the file it came from ('EndDate', not 'submitted_at'): the one to fix.
+        sources = _source_columns(parsed, survey, constants or {})
+        for problem in report.problems:
+            problem.column = sources.get(problem.column, problem.column)
     report.rows_valid = len(frame) - len(prepared.bad_rows)
     return prepared
+
+
+def _source_columns(parsed: layouts.ParsedExport, survey: mapping_module.SurveyFrame,
+                    constants: dict[str, str]) -> dict[str, str]:
+    """Each native survey field fed by a column of the file (not by a constant): field -> the file's column."""
+    sources = {"submitted_at": parsed.submitted_column}
+    if not parsed.id_is_personal:
+        sources["response_id"] = parsed.id_column
+    table = survey.mapping_table
+    for source, target in zip(table["source"], table["target"]):
+        if target in mapping_module.FIELDS:
+            sources.setdefault(target, source)
+    return {field: source for field, source in sources.items() if source and field not in constants}
 
 
 def _prepare_native(con, data: bytes, file_name: str, digest: str, items: pd.DataFrame,
@@ -498,6 +557,9 @@ def import_file(
 ) -> ImportReport:
     """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure."""
     path = Path(path)
+    too_big = upload_too_big(con, path.stat().st_size)
+    if too_big is not None:
+        raise ImportRefused(file_name or path.name, [str(too_big)])
     if (kind == "survey" and layout in (None, "", "auto", "native") and not (mapping or constants or date_order)
             and not dry_run):
         report = _import_native(con, path, file_name or path.name, user or current_user())
@@ -506,6 +568,30 @@ def import_file(
     prepared = prepare_import(con, kind, path.read_bytes(), file_name or path.name, layout=layout,
                               constants=constants, mapping=mapping, date_order=date_order, path=path)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
+
+
+DEFAULT_MAX_UPLOAD_MB = 200.0
+
+
+def max_upload_mb(con: duckdb.DuckDBPyConnection) -> float:
+    """The largest file an import reads, in MB (the setting max_upload_mb; 200, Streamlit's own cap, without it)."""
+    rows = con.cursor().execute("SELECT value FROM settings WHERE key = 'max_upload_mb'").fetchall()
+    try:
+        limit = float(rows[0][0]) if rows else DEFAULT_MAX_UPLOAD_MB
+    except ValueError:
+        return DEFAULT_MAX_UPLOAD_MB
+    return limit if limit > 0 else DEFAULT_MAX_UPLOAD_MB
+
+
+def upload_too_big(con: duckdb.DuckDBPyConnection, size: int) -> Problem | None:
+    """The refusal of a file over the upload limit, checked before a byte of it is parsed; None when it fits."""
+    limit = max_upload_mb(con)
+    if size <= limit * 1024 * 1024:
+        return None
+    return Problem(None, None, None,
+                   f"the file is {size / 1024 / 1024:,.1f} MB, over the upload limit of {limit:g} MB: split the "
+                   f"export by month and import each part, or ask an admin to raise the limit (the setting "
+                   f"max_upload_mb).")
 
 
 def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport | None:
@@ -550,12 +636,14 @@ def _column_problems(kind: str, frame: pd.DataFrame, items: pd.DataFrame | None)
     known = set(spec.columns) | set(spec.optional)
     if kind == "survey":
         known |= set(items["item_id"])
-    problems = [Problem(None, c, None, f"required column {c!r} is missing") for c in spec.columns
-                if c not in frame.columns and not frame.empty]
+    problems = [Problem(None, c, None, f"required column {c!r} is missing: add it to the header (the {kind} "
+                                       f"template's columns are: {', '.join(spec.columns)})")
+                for c in spec.columns if c not in frame.columns and not frame.empty]
     for column in frame.columns:
         if column not in known:
             hint = (" Import the item catalogue that defines it first, or fix the header."
-                    if kind == "survey" else f" The {kind} template's columns are: {', '.join(spec.columns)}.")
+                    if kind == "survey" else f" Remove or rename it: the {kind} template's columns are: "
+                                             f"{', '.join(spec.columns)}.")
             problems.append(Problem(None, column, None, f"unknown column {column!r}.{hint}"))
     if kind == "survey" and not problems and not (set(frame.columns) & set(items["item_id"])):
         problems.append(Problem(None, None, None, "no column is an item of the catalogue: nothing to score."))

@@ -350,14 +350,16 @@ def _decode(data: bytes, file_name: str) -> tuple[str, str, list[str]]:
     elif _looks_utf16_without_bom(data):
         codec = "utf-16-le" if data[1] == 0 else "utf-16-be"
         text, encoding = _strict(data, codec, file_name), "utf-16"
-    elif b"\x00" in data[: 1 << 16]:
-        raise LayoutError(_binary(file_name))   # NUL never occurs in UTF-8 or single-byte text
+    elif b"\x00" in data:
+        raise LayoutError(_binary(file_name, data))   # NUL never occurs in UTF-8 or single-byte text
     else:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, encoding = _decode_legacy(data, file_name)
     _refuse_binary(text, file_name)
+    if not encoding.startswith(("utf-8", "utf-16")):
+        _refuse_mixed(data, file_name)
     warnings = [] if encoding.startswith(("utf-8", "utf-16")) else [
         f"the file is not UTF-8; it was read as {encoding}: check accented letters in the question texts"]
     return text, encoding, warnings
@@ -402,13 +404,49 @@ def _decode_legacy(data: bytes, file_name: str) -> tuple[str, str]:
     return _strict(data, best.encoding, file_name), best.encoding
 
 
+def _refuse_mixed(data: bytes, file_name: str) -> None:
+    """A file that is not UTF-8 as a whole, although some of its lines are (rows pasted together from two exports):
+    whatever one encoding it is read in, some of its text comes out garbled ("ZÃ¼rich"), so it is refused.
+    A line of a legacy code page is practically never valid UTF-8 by chance: its accented letters would have to
+    come in exactly UTF-8's lead-and-continuation byte pairs."""
+    utf8 = legacy = None
+    for number, line in _high_byte_lines(data, b"\n"):
+        try:
+            line.decode("utf-8")
+            utf8 = utf8 or number
+        except UnicodeDecodeError:
+            legacy = legacy or number
+        if utf8 and legacy:
+            raise LayoutError(
+                f"{file_name}: mixes two text encodings: line {utf8} is UTF-8 but line {legacy} is not (Windows-1252 "
+                "or another legacy encoding), so some accented letters would be garbled. The rows probably come "
+                "from two exports: export the data again as one CSV UTF-8 file, or fix those lines and save the "
+                "file as CSV UTF-8")
+
+
+def _high_byte_lines(data: bytes, ends: bytes = b"\r\n"):
+    """(line number, line) of each line holding a byte above 127, in one pass: found byte by byte, then widened to
+    the line's ends (a regex like [^\n]*[\x80-\xff] backtracks over every ASCII line and takes seconds a MB)."""
+    high = re.compile(rb"[\x80-\xff]")
+    end_of = re.compile(b"[" + re.escape(ends) + b"]")
+    position, number, counted = 0, 1, 0
+    while (found := high.search(data, position)) is not None:
+        start = max(data.rfind(end, 0, found.start()) for end in (bytes([e]) for e in ends)) + 1
+        stop = end_of.search(data, found.start())
+        stop = stop.start() if stop else len(data)
+        number += data.count(b"\n", counted, start)
+        counted = start
+        yield number, data[start:stop]
+        position = stop + 1
+
+
 def _non_ascii_lines(data: bytes, limit: int = 1 << 16) -> bytes:
     """The lines holding non-ASCII bytes, up to limit: all the evidence about a legacy encoding, and cheap to
     test whatever the file's size (charset-normalizer takes about a second on 3 MB)."""
     lines, size = [], 0
-    for match in re.finditer(rb"[^\r\n]*[\x80-\xff][^\r\n]*", data):
-        lines.append(match.group())
-        size += len(match.group()) + 1
+    for _, line in _high_byte_lines(data):
+        lines.append(line)
+        size += len(line) + 1
         if size >= limit:
             break
     return b"\n".join(lines)
@@ -417,13 +455,18 @@ def _non_ascii_lines(data: bytes, limit: int = 1 << 16) -> bytes:
 def _refuse_binary(text: str, file_name: str) -> None:
     sample = text[: 1 << 16]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f")
-    if "\x00" in sample or controls > 0.01 * max(len(sample), 1):
-        raise LayoutError(_binary(file_name))
+    if "\x00" in text or controls > 0.01 * max(len(sample), 1):
+        raise LayoutError(_binary(file_name, text))
 
 
-def _binary(file_name: str) -> str:
-    return (f"{file_name}: does not look like a text (CSV) file: it contains binary data. Export the responses "
-            "as CSV or .xlsx and upload that file")
+def _binary(file_name: str, content: bytes | str = b"") -> str:
+    """The refusal of a binary file; where a NUL byte is the only sign, the line that holds the first one."""
+    nul = b"\x00" if isinstance(content, bytes) else "\x00"
+    newline = b"\n" if isinstance(content, bytes) else "\n"
+    first = content.find(nul)
+    where = f" (a NUL byte on line {content.count(newline, 0, first) + 1})" if first >= 0 else ""
+    return (f"{file_name}: does not look like a text (CSV) file: it contains binary data{where}. Export the "
+            "responses as CSV or .xlsx and upload that file")
 
 
 def _read_csv(text: str, encoding: str, warnings: list[str], file_name: str) -> _Grid:
@@ -434,9 +477,24 @@ def _read_csv(text: str, encoding: str, warnings: list[str], file_name: str) -> 
         raise LayoutError(f"{file_name}: has only one column (no comma, semicolon or tab separates its header): "
                           "a survey export has several columns. Check that this is the responses export, "
                           "saved as CSV")
-    table = _duckdb_csv(text, delimiter, width, file_name)
+    try:
+        table = _duckdb_csv(text, delimiter, width, file_name)
+    except LayoutError:
+        # Lines ended two ways (CR LF and LF alone, or a stray CR: a file edited in two programs) stop DuckDB's
+        # reader, which takes one line ending for a whole file. Such a file is read again with one kind.
+        if not _mixed_line_endings(text):
+            raise
+        text = re.sub(r"\r\n?", "\n", text)
+        table = _duckdb_csv(text, delimiter, width, file_name)
+        warnings = [*warnings, "the file's lines end in two ways (CR LF and LF): they were read as one kind"]
     cells = _cells_from_arrow(table)
     return _Grid(cells, _csv_row_numbers(text, delimiter, len(cells)), encoding, delimiter, warnings)
+
+
+def _mixed_line_endings(text: str) -> bool:
+    """Both CR and LF occur, and not only as CR LF pairs."""
+    cr, lf = text.count("\r"), text.count("\n")
+    return bool(cr and lf) and not cr == lf == text.count("\r\n")
 
 
 def _sniff(text: str) -> tuple[str, int]:
@@ -900,14 +958,17 @@ def _assemble(parts: pd.DataFrame, order: str | None) -> pd.Series:
     year = year.where(~year_first, parts["a"])
     month = month.where(~year_first, parts["b"])
     day = day.where(~year_first, parts["c"])
-    year = year.where(year >= 100, year + 2000)          # 3/15/24: a survey answered this century
+    # 3/15/24: a survey answered this century; a year written with four digits is taken as written.
+    year = year.where((year >= 100) | year_first, year + 2000)
     hour = parts["hour"].fillna(0)
     afternoon = (parts["meridiem"] == "p") & (hour < 12)
     midnight = (parts["meridiem"] == "a") & (hour == 12)
     hour = hour.where(~afternoon, hour + 12).where(~midnight, 0)
-    stamp = pd.DataFrame({"year": year, "month": month, "day": day, "hour": hour,
-                          "minute": parts["minute"].fillna(0), "second": parts["second"].fillna(0)})
-    return pd.to_datetime(stamp, errors="coerce")
+    minute, second = parts["minute"].fillna(0), parts["second"].fillna(0)
+    stamp = pd.DataFrame({"year": year, "month": month, "day": day, "hour": hour, "minute": minute, "second": second})
+    # pandas carries 25:61 over into the next day and accepts year 0: an impossible time is no time at all.
+    impossible = (hour > 23) | (minute > 59) | (second > 59) | (year < 1)
+    return pd.to_datetime(stamp.mask(impossible), errors="coerce")
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ def header(data: bytes) -> list[str] | None:
         text = first.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not text or "\x00" in text:
-        return None
+    if not text or "\x00" in text or "\r" in text:
+        return None   # a NUL, or lines ended by CR alone (old Mac): the general reader's business
     return next(csv.reader(io.StringIO(text)), None)
 
 
@@ -115,12 +115,16 @@ def _flaws(columns: list[str], stored: bool = False) -> list[str]:
     # A cell the general reader would trim, or starting with an apostrophe (an export's neutralised '=...).
     flaws = [f"ascii({c}) IN ({edges}, 39) OR ascii({c}[-1]) IN ({edges})" for c in free]
     flaws += ["length(response_id) > 200", "length(business_unit) > 200"]
+    # control characters (a line break, NUL, escape ...): the general reader refuses them with the row
+    flaws += [rf"regexp_matches({c}, '[\x00-\x1f\x7f-\x9f]')" for c in free if c != '"comment"']
     if not stored:
         flaws += ["response_id IS NULL", "business_unit IS NULL", "department IS NULL", "role IS NULL",
                   "department NOT IN ('marketing', 'it', 'other')", "role NOT IN ('lead', 'manager', 'staff')",
                   "submitted IS NULL"]
+    # DuckDB reads year 0 as 1 BC; no survey was answered then (the general reader refuses it)
+    flaws.append("year(submitted_at) < 1" if stored else "year(submitted) < 1")
     if "comment" in columns:
-        flaws.append("length(comment) > 5000")
+        flaws += ["length(comment) > 5000", r"regexp_matches(comment, '[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]')"]
     if "wave" in columns:
         flaws.append(r"NOT regexp_full_match(wave, '\d{4}-(0[1-9]|1[0-2])')")
     return flaws

@@ -53,6 +53,7 @@ from hypothesis import strategies as st
 
 from metrics import layouts
 from metrics.layouts import AmbiguousDates, LayoutError, likert_value, parse_timestamps, read_export
+from tests.test_hostile_files import mutated
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 REAL_EXPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real_exports"
@@ -540,6 +541,28 @@ def test_refusals(data, file_name, message):
     assert message in str(error.value)
 
 
+def test_a_file_mixing_utf8_and_windows_1252_lines_is_refused_with_both_lines():
+    data = "Timestamp,Q1,Q2\n2024-03-15 10:00,4,Zürich\n".encode() + "2024-03-16 10:00,5,Zürich\n".encode("cp1252")
+    with pytest.raises(LayoutError, match="mixed.csv: mixes two text encodings: line 2 is UTF-8 but line 3 is not"):
+        read_export(data, "mixed.csv")
+    # one legacy encoding throughout is read as before
+    assert read_export(data.replace("Zürich".encode(), "Zürich".encode("cp1252")), "one.csv").encoding == "cp1252"
+
+
+def test_lines_ended_two_ways_are_read_as_one_kind():
+    clean = read_export(b"Timestamp,Q1\n2024-03-15 10:00,4\n2024-03-16 10:00,5\n", "clean.csv")
+    mixed = read_export(b"Timestamp,Q1\r\n2024-03-15 10:00,4\n2024-03-16 10:00,5\r\n", "mixed.csv")
+    assert mixed.frame.equals(clean.frame) and mixed.row_numbers == clean.row_numbers == [2, 3]
+    assert "the file's lines end in two ways (CR LF and LF): they were read as one kind" in mixed.warnings
+
+
+def test_impossible_times_and_year_zero_are_not_timestamps():
+    stamps = parse_timestamps(pd.Series(["2024-01-20 25:61:00", "2024-01-20 23:59:60", "0000-01-14 10:00",
+                                         "0024-01-14 10:00", "1/14/24 10:00"]), "mdy")
+    assert stamps.isna().tolist() == [True, True, True, False, False]
+    assert [stamps[3].year, stamps[4].year] == [24, 2024]   # a four-digit year is taken as written
+
+
 def test_refused_options_name_the_choices():
     with pytest.raises(LayoutError, match="survey.csv: unknown layout 'monkey'; choose auto or one of: native"):
         read_export(b"a,b\n", "survey.csv", layout="monkey")
@@ -588,10 +611,36 @@ def test_blank_rows_in_the_data_are_dropped_but_numbering_kept():
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=3000), st.sampled_from(["x.csv", "x.xlsx", "x.txt"]))
 def test_fuzz_bytes_never_raise_anything_but_layout_error(data, file_name):
+    for reader in (read_export, layouts.read_table):
+        try:
+            reader(data, file_name)
+        except LayoutError as error:
+            assert str(error).startswith(file_name + ":")
+
+
+EXPORT_TEXTS = {path.name: path.read_text(encoding="utf-8") for path in sorted(EXPORTS.glob("*.csv"))}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(EXPORT_TEXTS)).flatmap(
+    lambda name: mutated(EXPORT_TEXTS[name], ";" if name.startswith("limesurvey_codes") else ",")))
+def test_fuzz_mutated_exports_never_raise_anything_but_layout_error(upload):
+    """Every layout's export with cells, rows, delimiter, quoting, line endings and encoding changed, truncated or
+    spliced with random bytes (tests.test_hostile_files.mutated): read, or refused with a LayoutError."""
+    data, file_name = upload
     try:
-        read_export(data, file_name)
+        parsed = read_export(data, file_name)
     except LayoutError as error:
         assert str(error).startswith(file_name + ":")
+    else:
+        assert sorted(roles_of(parsed)) == sorted(parsed.frame.columns)
+        assert len(parsed.row_numbers) == len(parsed.frame)
+    try:
+        frame, row_numbers, *_ = layouts.read_table(data, file_name)
+    except LayoutError as error:
+        assert str(error).startswith(file_name + ":")
+    else:
+        assert len(row_numbers) == len(frame) and row_numbers == sorted(set(row_numbers))
 
 
 CSVISH = st.lists(st.sampled_from(list('ab1 ,;\t"\r\n#{}:é') + ["Timestamp", "ID", "Email", "_COMMENT"]),

@@ -112,6 +112,7 @@ CREATE TABLE IF NOT EXISTS settings (
     value VARCHAR NOT NULL
 );
 INSERT OR IGNORE INTO settings VALUES ('anonymity_threshold', '5');
+INSERT OR IGNORE INTO settings VALUES ('max_upload_mb', '200');
 -- Free-text comments are shown only from groups (business unit, department, month) at least this large.
 INSERT OR IGNORE INTO settings VALUES ('comment_threshold', '10');
 

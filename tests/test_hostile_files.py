@@ -1,0 +1,880 @@
+"""Hostile and broken uploads: each refused with a message that says what is wrong and what to do, and the store
+left exactly as it was (every table compared row by row, and the rows counted).
+
+Every bad file is imported both ways the product imports: `ingest.import_file` (the command line; a clean native
+survey takes a one-pass DuckDB path there) and `ingest.prepare_import` + `ingest.commit_import` (the Data page).
+The files are built here, from bytes or small builders; the 100 MB file is written to tmp_path when its test runs.
+Hostile names that are legitimate text (SQL, HTML, a formula, a right-to-left override) are stored byte for byte
+and change nothing else; too long, control characters and NUL bytes are refused. Hypothesis fuzzes
+`prepare_import` (and a real commit) with arbitrary bytes and with mutated templates of every kind.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import random
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from metrics import answers, ingest, layouts, native_survey, store
+from tests.conftest import load_fixture, survey_csv
+
+# ----------------------------------------------------------------------------------------------------------
+# The store: the fixture data set, plus a replaced row and a remembered mapping, so that every table an import
+# could touch holds rows and "unchanged" means something.
+
+VOCABULARY = "We and the other function use the same words for customers and results."
+STATE_TABLES = {"imports", "survey_group_stats", "saved_mappings", "settings"} | {
+    f"replaced_{ingest.KINDS[k].table}" for k in ingest.KINDS}
+
+
+@pytest.fixture(scope="module")
+def seeded_db(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("seeded")
+    path = directory / "seeded.duckdb"
+    con = store.connect(path, load_sample=False)
+    load_fixture(con, directory)
+    replacing = directory / "kpis_correction.csv"
+    replacing.write_text("business_unit,month,kpi,value\nAlpha,2026-01,margin_growth_pct,4.75\n", encoding="utf-8")
+    ingest.import_file(con, "kpis", replacing, replace=True, user="tests")
+    corrected = directory / "survey_correction.csv"
+    corrected.write_text(survey_csv().splitlines()[0] + "\nR047,2025-12-15 09:30:00,Gamma,it,staff,4,3,3,7,\n",
+                         encoding="utf-8")
+    ingest.import_file(con, "survey", corrected, replace=True, user="tests")
+    mapped = directory / "google_forms.csv"
+    mapped.write_text("Timestamp,Q one\n2025-12-15 10:00:00,4\n", encoding="utf-8")
+    ingest.import_file(con, "survey", mapped, mapping={"Q one": "comm_vocabulary"},
+                       constants={"business_unit": "Gamma", "department": "other"}, user="tests")
+    for table_name in ("replaced_kpis", "replaced_survey_responses", "saved_mappings"):
+        assert con.execute(f"SELECT count(*) FROM {table_name}").fetchall() == [(1,)]
+    con.close()
+    return path
+
+
+def open_copy(seeded_db: Path, directory: Path) -> duckdb.DuckDBPyConnection:
+    path = directory / f"store-{time.perf_counter_ns()}.duckdb"
+    shutil.copy(seeded_db, path)
+    return store.connect(path, load_sample=False)
+
+
+@pytest.fixture
+def seeded(seeded_db, tmp_path):
+    """A copy of the seeded store for one test."""
+    con = open_copy(seeded_db, tmp_path)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def refusing(seeded_db, tmp_path_factory):
+    """One copy of the seeded store for every test of a file that must be refused: each compares the whole store
+    before and after, so a file that changed it fails there and then."""
+    con = open_copy(seeded_db, tmp_path_factory.mktemp("refusing"))
+    yield con
+    con.close()
+
+
+Snapshot = dict[str, tuple[list[str], list[tuple]]]
+
+
+def snapshot(con, without: dict[str, set[str]] | None = None) -> Snapshot:
+    """Every table of the store (and the survey_answers view): its columns and all its rows, sorted."""
+    cur = con.cursor()
+    tables = {name for (name,) in cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND NOT temporary").fetchall()}
+    assert set(store.DATA_TABLES) - {"survey_answers"} | STATE_TABLES <= tables
+    shot = {}
+    for table in sorted(tables | {"survey_answers"}):
+        columns = [c for (c, *_) in cur.execute(f"DESCRIBE {answers.quoted(table)}").fetchall()
+                   if c not in (without or {}).get(table, set())]
+        rows = cur.execute(f"SELECT {', '.join(map(answers.quoted, columns))} FROM {answers.quoted(table)}").fetchall()
+        shot[table] = (columns, sorted(rows, key=repr))
+    return shot
+
+
+def rows_in(shot: Snapshot) -> int:
+    return sum(len(rows) for _, rows in shot.values())
+
+
+ROWS_COMPARED = {"checks": 0, "rows": 0}
+
+
+def assert_unchanged(con, before: Snapshot) -> None:
+    """The store holds exactly what it held: every table, column and row (and the count says they were looked at)."""
+    after = snapshot(con)
+    assert set(after) == set(before)
+    for table in before:
+        assert after[table] == before[table], f"{table} changed"
+    ROWS_COMPARED["checks"] += 1
+    ROWS_COMPARED["rows"] += rows_in(before)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_rows_compared():
+    yield
+    print(f"\n[hostile files] {ROWS_COMPARED['checks']} unchanged-store checks, "
+          f"{ROWS_COMPARED['rows']} rows compared")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Builders
+
+GOOD = {
+    "survey": {"response_id": "H1", "submitted_at": "2031-07-15 10:00:00", "business_unit": "Hostile",
+               "department": "it", "role": "staff", "comm_vocabulary": "4", "comm_unheard": "2",
+               "partner_strategic": "4", "partner_nps": "9", "comment": ""},
+    "items": {"item_id": "hostile_item", "dimension": "trust", "text": "The other function keeps its word.",
+              "scale": "likert5", "reverse_scored": "false"},
+    "headcount": {"business_unit": "Hostile", "department": "it", "month": "2031-07", "headcount": "10"},
+    "meetings": {"meeting_id": "H-1", "business_unit": "Hostile", "date": "2031-07-14",
+                 "meeting_type": "joint_steering", "status": "held"},
+    "attendance": {"meeting_id": "H-1", "person_id": "H-P1", "department": "it", "role": "lead",
+                   "attended": "true"},
+    "projects": {"project_id": "HP1", "business_unit": "Hostile", "name": "Hostile pilot", "lead_function": "joint",
+                 "stage": "pilot", "parent_project_id": "", "start_date": "2031-01-01", "planned_end": "2031-06-30",
+                 "actual_end": "", "budget": "100", "spend": "10", "status": "active", "outcome": "",
+                 "roi_pct": ""},
+    "kpis": {"business_unit": "Hostile", "month": "2031-07", "kpi": "margin_growth_pct", "value": "4.5"},
+}
+
+
+def distinct(kind: str, n: int) -> dict[str, str]:
+    """A key value that keeps row n apart from the others (a row's own changes come after it)."""
+    key = {"survey": ("response_id", f"H{n}"), "items": ("item_id", f"hostile_item_{n}"),
+           "headcount": ("month", f"2031-{n + 1:02d}"), "meetings": ("meeting_id", f"H-{n}"),
+           "attendance": ("person_id", f"H-P{n}"), "projects": ("project_id", f"HP{n}"),
+           "kpis": ("kpi", f"hostile_kpi_{n}")}[kind]
+    return {key[0]: key[1]}
+
+
+def table(kind: str, *rows: dict[str, str], header: list[str] | None = None, delimiter: str = ",",
+          encoding: str = "utf-8") -> bytes:
+    """A file of this kind in its native template: each row is the good row with the given cells changed."""
+    header = header or list(GOOD[kind])
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(header)
+    for n, changes in enumerate(rows):
+        row = {**GOOD[kind], **distinct(kind, n), **changes}
+        writer.writerow([row.get(c, "") for c in header])
+    return out.getvalue().encode(encoding)
+
+
+def lines(*text: str) -> bytes:
+    return ("\n".join(text) + "\n").encode("utf-8")
+
+
+def workbook(rows: list[list[object]], sheets: int = 1) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    for n in range(1, sheets):
+        book.create_sheet(f"Sheet{n + 1}")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def zipped_csv() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("headcount.csv", table("headcount", {}))
+    return buffer.getvalue()
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+SURVEY_HEADER = list(GOOD["survey"])
+MIXED = ("Zürich", "Zürich")   # the same name, once in UTF-8 and once in Windows-1252
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The corpus: (kind, file name, the bytes, what the message must say, import options)
+
+
+@dataclass
+class Bad:
+    id: str
+    category: str
+    kind: str
+    name: str
+    data: Callable[[], bytes]
+    says: tuple[str, ...]                     # substrings of the refusal: what is wrong and where
+    options: dict = field(default_factory=dict)
+    at_commit: bool = False                   # a conflict with what is stored: found by the commit alone
+
+
+def bad(id, category, kind, name, data, *says, options=None, at_commit=False) -> Bad:
+    return Bad(id, category, kind, name, data if callable(data) else (lambda: data), says, options or {}, at_commit)
+
+
+ROW_ADVICE = "Fix these rows, or import only the valid rows (--skip-invalid)."
+SET = {"constants": {"business_unit": "Delta", "department": "it"}}
+
+CORPUS = [
+    # --- encodings and binary data
+    bad("empty", "encoding/binary", "survey", "survey.csv", b"", "the file is empty: export the responses again"),
+    bad("whitespace_only", "encoding/binary", "headcount", "headcount.csv", b"  \r\n\t\r\n",
+        "the file is empty"),
+    bad("random_bytes", "encoding/binary", "meetings", "meetings.csv", random.Random(7).randbytes(4000),
+        "does not look like a text (CSV) file: it contains binary data", "Export"),
+    bad("png_image", "encoding/binary", "kpis", "kpis.csv", PNG, "contains binary data", "Export"),
+    bad("gzip_archive", "encoding/binary", "survey", "survey.csv", lambda: gzip.compress(table("survey", {})),
+        "does not look like a text (CSV) file"),
+    bad("nul_in_a_name", "encoding/binary", "projects", "projects.csv",
+        lambda: table("projects", {}, {"name": "Data\x00pilot"}), "binary data (a NUL byte on line 3)"),
+    bad("utf16_broken", "encoding/binary", "kpis", "kpis.csv",
+        b"\xff\xfe" + "business_unit,month,kpi,value\n".encode("utf-16-le") + b"\x00\xd8A\x00",
+        "looks like UTF-16 text, but byte", "save it again as CSV UTF-8"),
+    bad("bom_then_cp1252", "encoding/binary", "items", "items.csv",
+        lambda: b"\xef\xbb\xbf" + table("items", {"text": "Caf\u00e9 talk"}, encoding="cp1252"),
+        "looks like UTF-8 text, but byte", "save it again as CSV UTF-8"),
+    bad("mixed_utf8_then_cp1252", "encoding/binary", "survey", "survey.csv",
+        lambda: table("survey", {"business_unit": MIXED[0]}) + table(
+            "survey", {"response_id": "H9", "business_unit": MIXED[1]}, encoding="cp1252").split(b"\n", 1)[1],
+        "mixes two text encodings: line 2 is UTF-8 but line 3 is not", "export the data again as one CSV UTF-8"),
+    bad("mixed_cp1252_then_utf8", "encoding/binary", "attendance", "attendance.csv",
+        lambda: table("attendance", {"person_id": "Müller"}, encoding="cp1252")
+        + table("attendance", {"person_id": "Müller-2"}).split(b"\n", 1)[1],
+        "mixes two text encodings: line 3 is UTF-8 but line 2 is not"),
+    bad("old_excel_xls", "encoding/binary", "survey", "responses.xls", layouts.OLE_MAGIC + b"\x00" * 512,
+        "is an Excel 97-2003 workbook (.xls)", "save it as .xlsx or as CSV UTF-8"),
+    # --- .xlsx files that are not (readable) workbooks
+    bad("xlsx_that_is_csv", "not-an-xlsx", "items", "items.xlsx", lambda: table("items", {}),
+        "is not an Excel workbook (it looks like a CSV text file: rename it to .csv)"),
+    bad("xlsx_truncated_zip", "not-an-xlsx", "kpis", "kpis.xlsx", b"PK\x03\x04" + b"\x00" * 200,
+        "is not a readable Excel workbook (BadZipFile)", "save it again as .xlsx"),
+    bad("xlsx_zip_of_a_csv", "not-an-xlsx", "headcount", "headcount.xlsx", zipped_csv,
+        "is not a readable Excel workbook", "export the responses as CSV"),
+    bad("xlsx_half_a_workbook", "not-an-xlsx", "meetings", "meetings.xlsx",
+        lambda: workbook([list(GOOD["meetings"]), list(GOOD["meetings"].values())])[:900],
+        "is not a readable Excel workbook"),
+    bad("xlsx_empty_sheet", "not-an-xlsx", "survey", "survey.xlsx", lambda: workbook([], sheets=2),
+        "the workbook's first sheet ('Sheet') is empty"),
+    # --- empty and header-only files
+    bad("survey_header_only", "empty/header-only", "survey", "survey.csv", lambda: table("survey"),
+        "the file has a header but no rows below it", "Export the data again"),
+    bad("headcount_header_only", "empty/header-only", "headcount", "headcount.csv", lambda: table("headcount"),
+        "the file has a header but no rows below it"),
+    bad("kpis_header_and_blank_lines", "empty/header-only", "kpis", "kpis.csv",
+        lambda: table("kpis") + b"\n\n,,,\n", "the file has a header but no rows below it"),
+    bad("xlsx_header_only", "empty/header-only", "attendance", "attendance.xlsx",
+        lambda: workbook([list(GOOD["attendance"])]), "the file has a header but no rows below it"),
+    # --- ragged rows and broken structure
+    bad("survey_extra_cell", "ragged/structure", "survey", "survey.csv",
+        lambda: table("survey", {}) + b"H2,2031-07-15 10:00:00,Hostile,it,staff,4,2,4,9,,surplus\n",
+        "line 3 has 11 columns where the header has 10 (comma-separated)", "fix that line"),
+    bad("meetings_missing_cells", "ragged/structure", "meetings", "meetings.csv",
+        lambda: table("meetings", {}) + b"H-2,Hostile,2031-07-15\n",
+        "line 3 has 3 columns where the header has 5"),
+    bad("attendance_open_quote", "ragged/structure", "attendance", "attendance.csv",
+        lambda: table("attendance") + b'H-1,"H-P1,it,lead,true\n',
+        "line 2 opens a quote (\") that is never closed", "fix that line"),
+    bad("stray_carriage_return", "ragged/structure", "meetings", "meetings.csv",
+        lambda: table("meetings", {}) + b"H-2,Hostile,2031-07-15,brainstorm,he\rld\n",
+        "line 4 has 1 columns where the header has 5", "fix that line"),
+    bad("kpis_one_column", "ragged/structure", "kpis", "kpis.csv", b"business_unit month kpi value\nAlpha\n",
+        "has only one column"),
+    bad("semicolon_ragged", "ragged/structure", "headcount", "headcount.csv",
+        lambda: table("headcount", {}, delimiter=";") + b"Hostile;it;2031-08;10;12\n",
+        "line 3 has 5 columns where the header has 4 (semicolon-separated)"),
+    bad("qualtrics_without_import_ids", "ragged/structure", "survey", "qualtrics.csv",
+        lines("StartDate,EndDate,ResponseId,Q1", f"Start Date,End Date,Response ID,{VOCABULARY}",
+              "2024-03-15 10:00:00,2024-03-15 10:05:00,R_1,4"),
+        "third header row", "choose the layout 'qualtrics_legacy'"),
+    bad("survey_unknown_layout", "ragged/structure", "survey", "export.csv", lines("Name,Colour,Size", "Ann,red,4"),
+        "the layout was not recognised", "Choose the layout by hand"),
+    bad("items_missing_column", "ragged/structure", "items", "items.csv",
+        lambda: table("items", {}, header=["item_id", "dimension", "text", "scale"]),
+        "required column 'reverse_scored' is missing"),
+    bad("meetings_file_as_kpis", "ragged/structure", "kpis", "kpis.csv", lambda: table("meetings", {}),
+        "unknown column 'meeting_id'. Remove or rename it: the kpis template's columns are: business_unit, month, kpi, "
+        "value"),
+    bad("hostile_column_name", "ragged/structure", "headcount", "headcount.csv",
+        lambda: table("headcount", {}, header=[*GOOD["headcount"], "x\"); DROP TABLE headcount;--"]),
+        "unknown column 'x\"); DROP TABLE headcount;--'"),
+    # --- scores and numbers out of range or not numbers
+    bad("likert_6", "scores", "survey", "survey.csv", lambda: table("survey", {}, {"comm_vocabulary": "6"}),
+        "row 3, column 'comm_vocabulary', value '6': '6' is outside the 1–5 scale", ROW_ADVICE),
+    bad("nps_11", "scores", "survey", "survey.csv", lambda: table("survey", {"partner_nps": "11"}),
+        "row 2, column 'partner_nps', value '11': '11' is outside the 0–10 scale"),
+    bad("likert_word", "scores", "survey", "survey.csv", lambda: table("survey", {"comm_unheard": "lots"}),
+        "row 2, column 'comm_unheard', value 'lots': 'lots' is not an answer on the 1–5 scale"),
+    bad("likert_fraction", "scores", "survey", "survey.csv", lambda: table("survey", {"partner_strategic": "4.5"}),
+        "row 2, column 'partner_strategic', value '4.5': '4.5' is not a whole number from 1 to 5"),
+    bad("likert_formula", "scores", "survey", "survey.csv", lambda: table("survey", {"comm_vocabulary": "=1+3"}),
+        "row 2, column 'comm_vocabulary', value '=1+3': '=1+3' is not an answer on the 1–5 scale"),
+    bad("google_forms_bad_label", "scores", "survey", "google_forms.csv",
+        lines(f'Timestamp,"{VOCABULARY}"', "15/03/2024 10:00:00,Agree", "16/03/2024 11:00:00,Sometimes"),
+        f"row 3, column '{VOCABULARY}', value 'Sometimes': 'Sometimes' is not an answer on the 1–5 scale",
+        options=SET),
+    bad("typeform_score_7", "scores", "survey", "typeform.csv",
+        lines(f'#,"{VOCABULARY}",Submit Date (UTC),Network ID', "abc,4,2024-03-15 10:00:00,n1",
+              "abd,7,2024-03-15 11:00:00,n2"),
+        "row 3, column", "value '7': '7' is outside the 1–5 scale", options=SET),
+    bad("ms_forms_xlsx_score_9", "scores", "survey", "ms_forms.xlsx",
+        lambda: workbook([["ID", "Start time", "Completion time", "Email", "Name", VOCABULARY],
+                          [1, "3/15/2024 10:00:00", "3/15/2024 10:05:00", "a@example.com", "Ann", 4],
+                          [2, "3/16/2024 10:00:00", "3/16/2024 10:05:00", "b@example.com", "Bo", 9]]),
+        "row 3, column", "value '9': '9' is outside the 1–5 scale", options=SET),
+    bad("limesurvey_bad_label", "scores", "survey", "limesurvey.csv",
+        lines("id;submitdate;lastpage;Q1[SQ001]", "1;2024-03-15 10:32:41;3;4", "2;2024-03-15 11:32:41;3;Very much"),
+        "row 3, column 'Q1[SQ001]', value 'Very much'",
+        options={**SET, "mapping": {"Q1[SQ001]": "comm_vocabulary"}}),
+    bad("headcount_word", "scores", "headcount", "headcount.csv", lambda: table("headcount", {"headcount": "ten"}),
+        "row 2, column 'headcount', value 'ten': must be a whole number of people, 0 or more"),
+    bad("headcount_negative", "scores", "headcount", "headcount.csv",
+        lambda: table("headcount", {"headcount": "-3"}), "row 2, column 'headcount', value '-3': must be a whole"),
+    bad("headcount_too_large", "scores", "headcount", "headcount.csv",
+        lambda: table("headcount", {"headcount": "99999999999"}),
+        "row 2, column 'headcount', value '99999999999': is too large: at most 999,999,999 people"),
+    bad("budget_negative", "scores", "projects", "projects.csv", lambda: table("projects", {"budget": "-5"}),
+        "row 2, column 'budget', value '-5': not a number of at least 0"),
+    bad("budget_na", "scores", "projects", "projects.csv", lambda: table("projects", {"budget": "n/a"}),
+        "row 2, column 'budget', value 'n/a': not a number of at least 0"),
+    bad("roi_percent_sign", "scores", "projects", "projects.csv", lambda: table("projects", {"roi_pct": "12%"}),
+        "row 2, column 'roi_pct', value '12%': not a number"),
+    bad("budget_infinite", "scores", "projects", "projects.csv", lambda: table("projects", {"spend": "1e400"}),
+        "row 2, column 'spend', value '1e400': not a number of at least 0", "not text, a formula or infinity"),
+    bad("kpi_value_inf", "scores", "kpis", "kpis.csv", lambda: table("kpis", {"value": "-inf"}),
+        "row 2, column 'value', value '-inf': not a number"),
+    bad("kpi_value_formula", "scores", "kpis", "kpis.csv", lambda: table("kpis", {"value": "=A1*2"}),
+        "row 2, column 'value', value '=A1*2': not a number"),
+    # --- impossible and malformed dates
+    bad("survey_feb_30", "dates", "survey", "survey.csv",
+        lambda: table("survey", {"submitted_at": "2031-02-30 10:00:00"}),
+        "row 2, column 'submitted_at', value '2031-02-30 10:00:00': not a date and time"),
+    bad("survey_25_61", "dates", "survey", "survey.csv",
+        lambda: table("survey", {"submitted_at": "2031-07-15 25:61:00"}),
+        "row 2, column 'submitted_at', value '2031-07-15 25:61:00': not a date and time"),
+    bad("survey_year_0", "dates", "survey", "survey.csv",
+        lambda: table("survey", {"submitted_at": "0000-07-15 10:00:00"}),
+        "row 2, column 'submitted_at', value '0000-07-15 10:00:00': not a date and time"),
+    bad("survey_wave_13", "dates", "survey", "survey.csv",
+        lambda: table("survey", {"wave": "2031-13"}, header=[*SURVEY_HEADER, "wave"]),
+        "row 2, column 'wave', value '2031-13': must be a month YYYY-MM"),
+    bad("qualtrics_feb_30", "dates", "survey", "qualtrics.csv",
+        lines("StartDate,EndDate,ResponseId,Q1", f"Start Date,End Date,Response ID,{VOCABULARY}",
+              '{"ImportId":"startDate"},{"ImportId":"endDate"},{"ImportId":"_recordId"},{"ImportId":"QID1"}',
+              "2024-03-15 10:00:00,2024-03-15 10:05:00,R_1,4", "2024-03-15 10:00:00,2024-02-30 10:05:00,R_2,4"),
+        "row 5, column 'EndDate', value '2024-02-30 10:05:00': not a date and time", options=SET),
+    bad("glint_day_32", "dates", "survey", "glint.csv",
+        lines(f'"{VOCABULARY}","{VOCABULARY}_COMMENT",EXID,Survey Cycle Completion Date', "4,ok,e1,15-01-2024 10:00",
+              "5,,e2,32-01-2024 10:00"),
+        "row 3, column 'Survey Cycle Completion Date', value '32-01-2024 10:00': not a date and time", options=SET),
+    bad("meeting_feb_30", "dates", "meetings", "meetings.csv", lambda: table("meetings", {"date": "2031-02-30"}),
+        "row 2, column 'date', value '2031-02-30': not a date (expected YYYY-MM-DD)"),
+    bad("meeting_year_0", "dates", "meetings", "meetings.csv", lambda: table("meetings", {"date": "0000-01-14"}),
+        "row 2, column 'date', value '0000-01-14': not a date"),
+    bad("meeting_day_first", "dates", "meetings", "meetings.csv", lambda: table("meetings", {"date": "14/01/2031"}),
+        "row 2, column 'date', value '14/01/2031': not a date (expected YYYY-MM-DD)"),
+    bad("project_month_13", "dates", "projects", "projects.csv",
+        lambda: table("projects", {"planned_end": "2031-13-01"}),
+        "row 2, column 'planned_end', value '2031-13-01': not a date"),
+    bad("headcount_month_13", "dates", "headcount", "headcount.csv", lambda: table("headcount", {"month": "2031-13"}),
+        "row 2, column 'month', value '2031-13': must be a month YYYY-MM"),
+    bad("kpi_month_words", "dates", "kpis", "kpis.csv", lambda: table("kpis", {"month": "July 2031"}),
+        "row 2, column 'month', value 'July 2031': must be a month YYYY-MM"),
+    # --- duplicate ids, in the file and against the store
+    bad("survey_same_id_twice", "duplicates", "survey", "survey.csv",
+        lambda: table("survey", {"response_id": "H1"}, {"response_id": "H1", "comm_vocabulary": "2"}),
+        "row 2, column 'response_id', value 'H1': the same key appears more than once in the file",
+        "row 3, column 'response_id', value 'H1'"),
+    bad("meeting_same_id_twice", "duplicates", "meetings", "meetings.csv",
+        lambda: table("meetings", {"meeting_id": "H-1"}, {"meeting_id": "H-1", "status": "cancelled"}),
+        "row 3, column 'meeting_id', value 'H-1': the same key appears more than once in the file"),
+    bad("attendance_same_person_twice", "duplicates", "attendance", "attendance.csv",
+        lambda: table("attendance", {}, {"person_id": "H-P0", "attended": "false"}),
+        "row 3, column 'person_id', value 'H-P0': the same key appears more than once in the file"),
+    bad("items_same_id_twice", "duplicates", "items", "items.csv",
+        lambda: table("items", {"item_id": "dup_item"}, {"item_id": "dup_item", "text": "Other words."}),
+        "row 3, column 'item_id', value 'dup_item': the same key appears more than once in the file"),
+    bad("survey_id_stored_with_other_answers", "duplicates", "survey", "survey.csv",
+        lambda: table("survey", {"response_id": "R001", "submitted_at": "2026-01-15 09:30:00"}),
+        "R001: already stored with different values (a conflict)", "replace the stored rows on purpose (--replace)",
+        at_commit=True),
+    bad("kpi_stored_with_another_value", "duplicates", "kpis", "kpis.csv",
+        lambda: table("kpis", {"business_unit": "Beta", "month": "2026-01", "kpi": "margin_growth_pct", "value": "9"}),
+        "Beta, 2026-01, margin_growth_pct: already stored with different values (a conflict)", at_commit=True),
+    bad("item_stored_with_another_scale", "duplicates", "items", "items.csv",
+        lambda: table("items", {"item_id": "comm_vocabulary", "dimension": "communication", "text": VOCABULARY,
+                                "scale": "nps11"}),
+        "comm_vocabulary: already stored with different values (a conflict)", at_commit=True),
+    # --- unknown departments and other words off their list
+    bad("survey_department_finance", "vocabularies", "survey", "survey.csv",
+        lambda: table("survey", {}, {"department": "finance"}),
+        "row 3, column 'department', value 'finance': must be one of: marketing, it, other"),
+    bad("google_forms_department_column", "vocabularies", "survey", "google_forms.csv",
+        lines(f'Timestamp,"{VOCABULARY}",Which department do you work in?', "15/03/2024 10:00:00,Agree,Finance"),
+        "row 2, column 'Which department do you work in?', value 'Finance': must be one of: marketing, it, other",
+        options={"constants": {"business_unit": "Delta"},
+                 "mapping": {"Which department do you work in?": "department"}}),
+    bad("headcount_department", "vocabularies", "headcount", "headcount.csv",
+        lambda: table("headcount", {"department": "Finance Dept"}),
+        "row 2, column 'department', value 'Finance Dept': must be one of: marketing, it, other"),
+    bad("attendance_role", "vocabularies", "attendance", "attendance.csv", lambda: table("attendance", {"role": "ceo"}),
+        "row 2, column 'role', value 'ceo': must be one of: lead, manager, staff"),
+    bad("attendance_attended", "vocabularies", "attendance", "attendance.csv",
+        lambda: table("attendance", {"attended": "maybe"}),
+        "row 2, column 'attended', value 'maybe': must be one of: 0, 1, false, no, true, yes"),
+    bad("meeting_type", "vocabularies", "meetings", "meetings.csv",
+        lambda: table("meetings", {"meeting_type": "lunch"}),
+        "row 2, column 'meeting_type', value 'lunch': must be one of: joint_steering"),
+    bad("project_outcome", "vocabularies", "projects", "projects.csv",
+        lambda: table("projects", {"status": "delivered", "outcome": "great"}),
+        "row 2, column 'outcome', value 'great': must be one of: success, partial, failed"),
+    bad("item_scale", "vocabularies", "items", "items.csv", lambda: table("items", {"scale": "likert7"}),
+        "row 2, column 'scale', value 'likert7': must be one of: likert5, nps11"),
+    bad("item_reserved_id", "vocabularies", "items", "items.csv", lambda: table("items", {"item_id": "comment"}),
+        "row 2, column 'item_id', value 'comment': is the name of a response field: choose another item id"),
+    bad("kpi_name", "vocabularies", "kpis", "kpis.csv", lambda: table("kpis", {"kpi": "Margin Growth %"}),
+        "row 2, column 'kpi', value 'Margin Growth %': must be snake_case"),
+    # --- hostile text that cannot be stored
+    bad("survey_unit_10000_chars", "hostile text", "survey", "survey.csv",
+        lambda: table("survey", {"business_unit": "B" * 10_000}),
+        "row 2, column 'business_unit', value 'BBBB", "(10,000 characters): must be 1 to 200 characters"),
+    bad("survey_comment_6000_chars", "hostile text", "survey", "survey.csv",
+        lambda: table("survey", {"comment": "x" * 6000}),
+        "row 2, column 'comment'", "(6,000 characters): comment longer than 5000 characters"),
+    bad("survey_unit_escape_sequence", "hostile text", "survey", "survey.csv",
+        lambda: table("survey", {"business_unit": "Red\x1b[31mAlert"}),
+        "row 2, column 'business_unit', value 'Red\\x1b[31mAlert': contains a control character"),
+    bad("meeting_id_line_break", "hostile text", "meetings", "meetings.csv",
+        lambda: table("meetings", {"meeting_id": "H-1\nDROP"}),
+        "row 2, column 'meeting_id', value 'H-1\\nDROP': contains a control character"),
+    bad("item_id_sql_injection", "hostile text", "items", "items.csv",
+        lambda: table("items", {"item_id": "Robert'); DROP TABLE survey_responses;--"}),
+        "row 2, column 'item_id', value \"Robert'); DROP TABLE survey_responses;--\": must be snake_case"),
+    bad("department_script", "hostile text", "survey", "survey.csv",
+        lambda: table("survey", {"department": "<script>alert(1)</script>"}),
+        "row 2, column 'department', value '<script>alert(1)</script>': must be one of"),
+]
+
+# A message says what to do: one of these imperatives (or the row advice) is in every refusal.
+ADVICE = re.compile(r"Fix these rows|[Ee]xport|[Ss]ave it|[Ss]et one|[Rr]emove|[Rr]ename|Correct the file|[Ss]plit|"
+                    r"[Cc]hoose|[Uu]pload|fill in|[Ff]ix (that|those) line|[Ss]horten|[Cc]heck that|Import the item|"
+                    r"[Aa]dd it")
+
+
+def _refusal_text(error: ingest.ImportRefused) -> str:
+    return "\n".join(error.problems)
+
+
+def _check_message(text: str, case: Bad) -> None:
+    for expected in case.says:
+        assert expected in text, f"{case.id}: {expected!r} not in:\n{text}"
+    assert ADVICE.search(text), f"{case.id}: the message does not say what to do:\n{text}"
+    assert "Traceback" not in text and "Exception" not in text and "Error:" not in text, text
+
+
+def test_the_corpus_is_large_and_covers_every_kind_and_category():
+    ids = [case.id for case in CORPUS]
+    assert len(ids) == len(set(ids)) >= 40
+    assert len({case.data() for case in CORPUS}) == len(CORPUS), "two cases are the same file"
+    assert {case.kind for case in CORPUS} == set(ingest.KINDS)
+    assert {case.category for case in CORPUS} == {
+        "encoding/binary", "not-an-xlsx", "empty/header-only", "ragged/structure", "scores", "dates", "duplicates",
+        "vocabularies", "hostile text"}
+    detected = set()
+    for case in CORPUS:
+        if case.kind == "survey":
+            try:
+                detected.add(layouts.read_export(case.data(), case.name).layout)
+            except layouts.LayoutError:
+                pass
+    assert detected == {"native", "google_forms", "typeform", "ms_forms", "limesurvey", "qualtrics", "glint"}
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[case.id for case in CORPUS])
+def test_a_bad_file_is_refused_both_ways_and_the_store_is_unchanged(refusing, tmp_path, case):
+    seeded = refusing
+    data = case.data()
+    before = snapshot(seeded)
+    assert rows_in(before) > 300
+    # The command line.
+    path = tmp_path / case.name
+    path.write_bytes(data)
+    with pytest.raises(ingest.ImportRefused) as cli:
+        ingest.import_file(seeded, case.kind, path, user="tests", **case.options)
+    _check_message(_refusal_text(cli.value), case)
+    assert_unchanged(seeded, before)
+    # The Data page: the problem is shown before the analyst confirms (a conflict only shows against the store).
+    prepared = ingest.prepare_import(seeded, case.kind, data, case.name, **case.options)
+    shown = "\n".join(str(p) for p in prepared.blocking + prepared.report.problems)
+    if case.at_commit:
+        assert not shown
+    else:
+        assert shown
+        for expected in case.says:
+            if expected != ROW_ADVICE:
+                assert expected in shown, f"{case.id}: {expected!r} not shown before the import:\n{shown}"
+    with pytest.raises(ingest.ImportRefused) as page:
+        ingest.commit_import(seeded, prepared, user="tests")
+    _check_message(_refusal_text(page.value), case)
+    assert_unchanged(seeded, before)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Hostile names in every text field
+
+HOSTILE = {
+    "sql": "Robert'); DROP TABLE survey_responses;--",
+    "script": "<script>alert(1)</script>",
+    "formula": '=HYPERLINK("http://x")',
+    "rtl_override": "invoice\u202egnp.exe",
+    "long": "A" * 10_000,
+    "control": "bell\x07and\x1b[2Jescape",
+    "nul": "nul\x00byte",
+}
+LEGITIMATE = ("sql", "script", "formula", "rtl_override")   # text anyone may type: stored as written
+# Free-text fields take any single line of 1-200 characters; the rest have a vocabulary or a pattern.
+FREE_TEXT = {
+    "survey": ("response_id", "business_unit", "comment"), "items": ("text",), "headcount": ("business_unit",),
+    "meetings": ("meeting_id", "business_unit"), "attendance": ("meeting_id", "person_id"),
+    "projects": ("project_id", "business_unit", "name", "parent_project_id"), "kpis": ("business_unit",),
+}
+PATTERN_REASON = {"item_id": "must be snake_case", "dimension": "must be snake_case", "kpi": "must be snake_case",
+                  "month": "must be a month YYYY-MM"}
+TEXT_FIELDS = [(kind, name) for kind, spec in ingest.KINDS.items() for name in spec.text_columns]
+
+
+def _refusal_reason(kind: str, name: str, value: str) -> str:
+    if name not in FREE_TEXT[kind]:
+        return PATTERN_REASON.get(name, "must be one of:")
+    if value == HOSTILE["long"]:
+        return "comment longer than 5000 characters" if name == "comment" else "must be 1 to 200 characters"
+    return "contains a control character"
+
+
+def _refused_both_ways(con, tmp_path, kind: str, data: bytes, name: str) -> tuple[str, str]:
+    before = snapshot(con)
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ingest.ImportRefused) as cli:
+        ingest.import_file(con, kind, path, user="tests")
+    assert_unchanged(con, before)
+    prepared = ingest.prepare_import(con, kind, data, name)
+    assert prepared.blocking or prepared.report.problems
+    with pytest.raises(ingest.ImportRefused) as page:
+        ingest.commit_import(con, prepared, user="tests")
+    assert_unchanged(con, before)
+    return _refusal_text(cli.value), _refusal_text(page.value)
+
+
+def test_every_text_field_is_covered():
+    assert len(TEXT_FIELDS) == 31
+    assert all(set(fields) <= set(ingest.KINDS[kind].text_columns) for kind, fields in FREE_TEXT.items())
+
+
+@pytest.mark.parametrize("kind, name", TEXT_FIELDS, ids=[f"{k}.{n}" for k, n in TEXT_FIELDS])
+def test_hostile_values_a_field_cannot_hold_are_refused_with_their_row(refusing, tmp_path, kind, name):
+    refused = [value for key, value in HOSTILE.items()
+               if key != "nul" and (key not in LEGITIMATE or name not in FREE_TEXT[kind])]
+    data = table(kind, *({name: value} for value in refused))
+    for text in _refused_both_ways(refusing, tmp_path, kind, data, f"{kind}.csv"):
+        for n, value in enumerate(refused):
+            shown = repr(value) if len(value) <= 80 else repr(value[:60]) + f"… ({len(value):,} characters)"
+            assert f"row {n + 2}, column '{name}', value {shown}: {_refusal_reason(kind, name, value)}" in text, text
+        assert ROW_ADVICE in text
+    # A NUL byte makes the whole file binary, whichever field holds it.
+    data = table(kind, {}, {name: HOSTILE["nul"]})
+    for text in _refused_both_ways(refusing, tmp_path, kind, data, f"{kind}.csv"):
+        assert "does not look like a text (CSV) file: it contains binary data (a NUL byte on line 3)" in text
+
+
+FREE_TEXT_FIELDS = [(kind, name) for kind, names in FREE_TEXT.items() for name in names]
+
+
+def _stored_rows(con, kind: str, import_id: int) -> list[tuple]:
+    spec = ingest.KINDS[kind]
+    columns = list(spec.columns) + (["comment"] if kind == "survey" else [])
+    return sorted(con.cursor().execute(
+        f"SELECT {', '.join(columns)} FROM {spec.table} WHERE import_id = $id", {"id": import_id}).fetchall(),
+        key=repr)
+
+
+@pytest.mark.parametrize("kind, name", FREE_TEXT_FIELDS, ids=[f"{k}.{n}" for k, n in FREE_TEXT_FIELDS])
+def test_hostile_names_a_free_text_field_can_hold_are_stored_literally_and_change_nothing_else(
+        seeded_db, tmp_path, kind, name):
+    values = [HOSTILE[key] for key in LEGITIMATE]
+    data = table(kind, *({name: value} for value in values))
+    spec = ingest.KINDS[kind]
+    stored_both_ways = []
+    for way in ("command line", "data page"):
+        con = open_copy(seeded_db, tmp_path)
+        before = snapshot(con)
+        if way == "command line":
+            path = tmp_path / f"{kind}.csv"
+            path.write_bytes(data)
+            report = ingest.import_file(con, kind, path, user="tests")
+        else:
+            report = ingest.commit_import(con, ingest.prepare_import(con, kind, data, f"{kind}.csv"), user="tests")
+        assert report.rows_imported == len(values)
+        stored = [row[0] for row in con.cursor().execute(
+            f"SELECT {name} FROM {spec.table} WHERE import_id = $id", {"id": report.import_id}).fetchall()]
+        assert sorted(v.encode("utf-8") for v in stored) == sorted(v.encode("utf-8") for v in values)
+        # Nothing else changed: the other tables are as they were; the kind's own table and the log gained
+        # exactly the file's rows (a new item adds an empty answer column; a new survey month its figures).
+        new_items = {f"hostile_item_{n}" for n in range(len(values))} if kind == "items" else set()
+        after = snapshot(con, without={t: new_items for t in ("survey_responses", "replaced_survey_responses")})
+        grew = {spec.table: len(values), "imports": 1}
+        if kind == "survey":
+            grew["survey_answers"] = len(values) * 4   # each response answers the four catalogue items
+        for table_name, (columns, rows) in before.items():
+            if table_name in grew:
+                assert after[table_name][0] == columns
+                assert set(rows) <= set(after[table_name][1])
+                assert len(after[table_name][1]) == len(rows) + grew[table_name], table_name
+            elif table_name == "survey_group_stats" and kind == "survey":
+                assert {r for r in after[table_name][1] if r[0] != "2031-07"} == set(rows)
+            else:
+                assert after[table_name] == (columns, rows), f"{table_name} changed"
+        ROWS_COMPARED["checks"] += 1
+        ROWS_COMPARED["rows"] += rows_in(before)
+        stored_both_ways.append(_stored_rows(con, kind, report.import_id))
+        con.close()
+    assert stored_both_ways[0] == stored_both_ways[1]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Size: a 100 MB file, and the upload cap
+
+
+HUNDRED_MB = 100 * 1024 * 1024
+
+
+def _hundred_mb_survey(path: Path) -> int:
+    """A valid native survey header and about 100 MB of good rows, with one ragged row near the end; its line."""
+    header = ",".join(SURVEY_HEADER).encode() + b"\n"
+    block = b"".join(b"B%07d,2026-01-20 10:00:00,Bigco,it,staff,4,2,4,9,fine\n" % n for n in range(10_000))
+    blocks = -(-HUNDRED_MB // len(block))
+    with open(path, "wb") as out:
+        out.write(header)
+        for _ in range(blocks):
+            out.write(block)
+        out.write(b"Bbad,2026-01-20 10:00:00,Bigco,it,staff,4,2,4,9,fine,surplus\n")
+        out.write(block[:50_000])
+    return 2 + blocks * 10_000
+
+
+@pytest.mark.big_file
+def test_a_100_mb_survey_with_one_ragged_row_near_the_end_is_refused_quickly(seeded, tmp_path):
+    path = tmp_path / "big_survey.csv"
+    bad_line = _hundred_mb_survey(path)
+    assert path.stat().st_size >= HUNDRED_MB
+    before = snapshot(seeded)
+    started = time.perf_counter()
+    with pytest.raises(ingest.ImportRefused) as cli:
+        ingest.import_file(seeded, "survey", path, user="tests")
+    assert f"line {bad_line} has 11 columns where the header has 10" in _refusal_text(cli.value)
+    assert_unchanged(seeded, before)
+    prepared = ingest.prepare_import(seeded, "survey", path.read_bytes(), path.name)
+    assert f"line {bad_line} has 11 columns" in str(prepared.blocking[0])
+    with pytest.raises(ingest.ImportRefused):
+        ingest.commit_import(seeded, prepared, user="tests")
+    assert_unchanged(seeded, before)
+    assert time.perf_counter() - started < 30
+
+
+@pytest.mark.big_file
+def test_a_100_mb_kpis_file_with_a_nul_byte_near_the_end_is_refused(seeded, tmp_path):
+    path = tmp_path / "big_kpis.csv"
+    row = b"Bigco,2026-01,margin_growth_pct,4.5\n"
+    count = HUNDRED_MB // len(row)
+    path.write_bytes(b"business_unit,month,kpi,value\n" + row * count + b"Bigco,2026-02,margin\x00growth,1\n")
+    before = snapshot(seeded)
+    with pytest.raises(ingest.ImportRefused) as cli:
+        ingest.import_file(seeded, "kpis", path, user="tests")
+    assert f"contains binary data (a NUL byte on line {count + 2:d})" in _refusal_text(cli.value)
+    assert_unchanged(seeded, before)
+    prepared = ingest.prepare_import(seeded, "kpis", path.read_bytes(), path.name)
+    with pytest.raises(ingest.ImportRefused) as page:
+        ingest.commit_import(seeded, prepared, user="tests")
+    assert f"a NUL byte on line {count + 2:d}" in _refusal_text(page.value)
+    assert_unchanged(seeded, before)
+
+
+@pytest.mark.big_file
+def test_a_100_mb_windows_1252_file_with_one_utf8_line_near_the_end_is_refused(seeded, tmp_path):
+    """Finding the lines with accented letters is one pass over the bytes (it was quadratic per line: 13 s for
+    20 MB), so a big Windows-1252 file is refused for what it is in seconds."""
+    path = tmp_path / "big_headcount.csv"
+    row = b"Hostile,it,2031-07,10\n"
+    count = HUNDRED_MB // len(row)
+    path.write_bytes(b"business_unit,department,month,headcount\n" + "Zürich,it,2031-07,10\n".encode("cp1252")
+                     + row * count + "Zürich,marketing,2031-07,10\n".encode("utf-8"))
+    before = snapshot(seeded)
+    started = time.perf_counter()
+    expected = f"mixes two text encodings: line {count + 3} is UTF-8 but line 2 is not"
+    with pytest.raises(ingest.ImportRefused) as cli:
+        ingest.import_file(seeded, "headcount", path, user="tests")
+    assert expected in _refusal_text(cli.value)
+    assert_unchanged(seeded, before)
+    prepared = ingest.prepare_import(seeded, "headcount", path.read_bytes(), path.name)
+    with pytest.raises(ingest.ImportRefused) as page:
+        ingest.commit_import(seeded, prepared, user="tests")
+    assert expected in _refusal_text(page.value)
+    assert_unchanged(seeded, before)
+    assert time.perf_counter() - started < 30
+
+
+def test_the_upload_cap_is_a_setting_of_200_mb():
+    con = store.connect(":memory:")
+    assert con.execute("SELECT value FROM settings WHERE key = 'max_upload_mb'").fetchall() == [("200",)]
+    assert ingest.max_upload_mb(con) == 200
+    con.close()
+
+
+@pytest.mark.parametrize("kind", ["survey", "kpis"])
+def test_a_file_over_the_upload_cap_is_refused_before_it_is_read(seeded, tmp_path, monkeypatch, kind):
+    seeded.execute("UPDATE settings SET value = '1' WHERE key = 'max_upload_mb'")
+    before = snapshot(seeded)
+    path = tmp_path / f"{kind}_2mb.csv"
+    good = table(kind, {})
+    header, row = good.split(b"\n", 1)
+    path.write_bytes(header + b"\n" + row * (2 * 1024 * 1024 // len(row) + 1))
+    assert path.stat().st_size > 2 * 1024 * 1024
+    expected = ("the file is 2.0 MB, over the upload limit of 1 MB: split the export by month and import each "
+                "part, or ask an admin to raise the limit (the setting max_upload_mb).")
+    # Nothing is read: neither the layouts' reader nor the native survey's one-pass reader is reached.
+    monkeypatch.setattr(layouts, "_read_grid", lambda *a: pytest.fail("the file was read"))
+    monkeypatch.setattr(native_survey, "applies", lambda *a: pytest.fail("the file was read"))
+    with pytest.raises(ingest.ImportRefused) as cli:
+        ingest.import_file(seeded, kind, path, user="tests")
+    assert cli.value.problems == [f"file: {expected}"]
+    assert_unchanged(seeded, before)
+    prepared = ingest.prepare_import(seeded, kind, path.read_bytes(), path.name)
+    assert [p.reason for p in prepared.blocking] == [expected]
+    with pytest.raises(ingest.ImportRefused):
+        ingest.commit_import(seeded, prepared, user="tests")
+    assert_unchanged(seeded, before)
+    # Under the cap, the same kind of file imports.
+    seeded.execute("UPDATE settings SET value = '3' WHERE key = 'max_upload_mb'")
+    monkeypatch.undo()
+    small = tmp_path / f"{kind}_small.csv"
+    small.write_bytes(good)
+    assert ingest.import_file(seeded, kind, small, user="tests").rows_imported == 1
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Fuzzing prepare_import (and a real commit): only a PreparedImport, a report or ImportRefused may come out
+
+TEMPLATES = {kind: table(kind, {}, {}, {}) for kind in GOOD}
+NASTY_CELLS = ["", " ", '"', '""', "'", "=1+1", "-", "+4", "4e0", "1_0", "nan", "inf", "-0", "0x10", "9" * 30,
+               "2026-02-30", "2026-13", "0000-01-01", "\u202e", "\ufeff", "\x1b", "\r", "\n", ",", ";", "\t", "é",
+               "Strongly agree", "N/A", "true", "marketing", "IT", "staff", "likert5", "A" * 300]
+FUZZ_COUNT = {"examples": 0}
+
+
+@st.composite
+def mutated(draw, base: str, delimiter: str = ",") -> tuple[bytes, str]:
+    """A CSV file with cells replaced, rows and cells dropped or repeated, another delimiter, quoting, line ending
+    and encoding, a BOM, then perhaps truncated or spliced with random bytes. Each change is drawn on its own and
+    mostly left out, so that many files still reach validation and the commit."""
+    rows = list(csv.reader(io.StringIO(base), delimiter=delimiter))
+    for _ in range(draw(st.integers(0, 4))):
+        r = draw(st.integers(1, len(rows) - 1) | st.just(0)) if len(rows) > 1 else 0   # the header less often
+        c = draw(st.integers(0, max(len(rows[r]) - 1, 0)))
+        operation = draw(st.sampled_from(["cell"] * 4 + ["text"] * 2 + ["drop_cell", "add_cell", "drop_row",
+                                                                        "copy_row"]))
+        if operation == "cell" and rows[r]:
+            rows[r][c] = draw(st.sampled_from(NASTY_CELLS))
+        elif operation == "text" and rows[r]:
+            rows[r][c] = draw(st.text(max_size=20))
+        elif operation == "drop_cell" and rows[r]:
+            del rows[r][c]
+        elif operation == "add_cell":
+            rows[r].insert(c, draw(st.sampled_from(NASTY_CELLS)))
+        elif operation == "drop_row" and len(rows) > 1:
+            del rows[r]
+        elif operation == "copy_row":
+            rows.append(list(rows[r]))
+    out = io.StringIO()
+    csv.writer(out, delimiter=draw(st.sampled_from([","] * 5 + [";", "\t", "|"])),
+               quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL] * 3 + [csv.QUOTE_ALL])),
+               lineterminator=draw(st.sampled_from(["\n"] * 3 + ["\r\n", "\r"]))).writerows(rows)
+    encoding = draw(st.sampled_from(["utf-8"] * 4 + ["utf-8-sig", "utf-16", "cp1252", "latin-1"]))
+    data = out.getvalue().encode(encoding, errors="replace")
+    if draw(st.integers(0, 4)) == 0:
+        data = data[: draw(st.integers(0, len(data)))]
+    if draw(st.integers(0, 5)) == 0:
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(max_size=16)) + data[at:]
+    return data, draw(st.sampled_from(["upload.csv"] * 6 + ["upload.tsv", "upload.txt", "upload.xlsx"]))
+
+
+def mutated_csv(kind: str):
+    """A mutated native template of the kind (three good rows)."""
+    return mutated(TEMPLATES[kind].decode())
+
+
+def _prepare_then_commit(con, kind: str, data: bytes, name: str) -> None:
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(con, kind, data, name)
+    assert isinstance(prepared, ingest.PreparedImport)
+    for problem in prepared.blocking + prepared.report.problems:
+        assert problem.reason and "Traceback" not in problem.reason
+    try:
+        ingest.commit_import(con, prepared, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
+@pytest.fixture(scope="module")
+def fuzz_store(seeded_db, tmp_path_factory):
+    con = open_copy(seeded_db, tmp_path_factory.mktemp("fuzz"))
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("kind", list(ingest.KINDS))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_mutated_templates_import_or_are_refused(seeded_db, kind, data):
+    """A real commit on a fresh copy of the store each time, so that what one example stores cannot hide a crash
+    of the next."""
+    raw, name = data.draw(mutated_csv(kind))
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            _prepare_then_commit(con, kind, raw, name)
+        finally:
+            con.close()
+
+
+@pytest.mark.parametrize("kind", list(ingest.KINDS))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_prepare_import_of_mutated_templates_and_arbitrary_bytes(fuzz_store, kind, data):
+    """Reading and validating writes nothing, so one store serves every example (checked unchanged at the end)."""
+    raw, name = data.draw(st.one_of(mutated_csv(kind), st.tuples(st.binary(max_size=2000),
+                                                                  st.sampled_from(["x.csv", "x.xlsx"]))))
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, kind, raw, name)
+    assert isinstance(prepared, ingest.PreparedImport)
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
+def test_fuzzing_wrote_nothing_and_ran(fuzz_store, seeded_db, tmp_path):
+    pristine = open_copy(seeded_db, tmp_path)
+    assert_unchanged(fuzz_store, snapshot(pristine))
+    pristine.close()
+    print(f"\n[hostile files] {FUZZ_COUNT['examples']} fuzz examples through prepare_import")
