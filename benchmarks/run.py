@@ -378,7 +378,8 @@ def calibrate(work: Path, timeout: float, env: dict[str, str]) -> dict:
 
 def dashboard_pages() -> list[str]:
     """The page files of dashboard.py's navigation, in its order."""
-    return re.findall(r"st\.Page\(\s*[\"']([^\"']+)[\"']", (ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    # st.Page(...) or dashboard.py's own page(...) helper, whose first argument is the page file
+    return re.findall(r"(?:st\.Page|\bpage)\(\s*[\"'](pages/[^\"']+)[\"']", (ROOT / "dashboard.py").read_text(encoding="utf-8"))
 
 
 def measure_scale(target: int, work: Path, calibration: dict, args, base_env: dict[str, str]) -> dict:

@@ -19,10 +19,24 @@ def kpi_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return list(store.fetch_df(con, "kpi_names")["kpi"])
 
 
+_index_cache: dict[tuple, pd.DataFrame] = {}
+
+
 def unit_month_index(con: duckdb.DuckDBPyConnection, index: str = "alignment_index") -> pd.DataFrame:
-    """The index of every business unit and month the store holds (hidden values are missing)."""
+    """The index of every business unit and month the store holds (hidden values are missing).
+
+    Every view of the Results page starts from it; it is worked out once per store state (store.cache_key)."""
     if index not in INDEXES:
         raise ValueError(f"index must be one of {', '.join(INDEXES)}")
+    key = (*store.cache_key(con), index)
+    if key not in _index_cache:
+        if len(_index_cache) >= 8:
+            _index_cache.clear()
+        _index_cache[key] = _unit_month_index(con, index)
+    return _index_cache[key].copy()
+
+
+def _unit_month_index(con: duckdb.DuckDBPyConnection, index: str) -> pd.DataFrame:
     months = scorecard.months_available(con)
     if not months:
         return pd.DataFrame(columns=["business_unit", "month", "index"])

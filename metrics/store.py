@@ -131,6 +131,14 @@ def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     return tuple(fetch_rows(con, "SELECT count(*), max(import_id), count(undone_at) FROM imports")[0])
 
 
+def cache_key(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Which store, in which state: its identity, its data version and its settings (a threshold changes figures)."""
+    return tuple(fetch_rows(con, """
+        SELECT (SELECT value FROM settings WHERE key = 'store_id'), count(*), max(import_id), count(undone_at),
+               (SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM settings)
+        FROM imports""")[0])
+
+
 def as_of(con: duckdb.DuckDBPyConnection) -> str:
     """The date of the newest import still in force: how fresh the figures are."""
     newest = fetch_rows(con, "SELECT max(imported_at) FROM imports WHERE undone_at IS NULL")[0][0]

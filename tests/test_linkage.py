@@ -121,3 +121,27 @@ def test_linkage_command_rejects_an_unknown_kpi(db):
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "unknown KPI 'profit'" in result.stderr and "margin_growth_pct" in result.stderr
+
+
+def test_the_unit_month_index_is_worked_out_again_when_the_data_or_a_setting_changes(tmp_path):
+    from metrics import ingest, linkage, store
+    from tests.conftest import load_fixture
+
+    con = store.connect(":memory:")
+    load_fixture(con, tmp_path)
+
+    def beta_it_hidden() -> bool:
+        frame = linkage.unit_month_index(con, "alignment_index")
+        value = frame[(frame["business_unit"] == "Beta") & (frame["month"] == "2026-01")]["index"]
+        assert len(value) == 1
+        return bool(value.isna().iloc[0])
+
+    assert beta_it_hidden()                                   # Beta IT has 3 respondents
+    extra = tmp_path / "beta_it.csv"
+    extra.write_text("response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
+                     "BI1,2026-01-21 10:00:00,Beta,it,staff,4\nBI2,2026-01-21 11:00:00,Beta,it,staff,4\n",
+                     encoding="utf-8")
+    ingest.import_file(con, "survey", extra, user="tests")
+    assert not beta_it_hidden()                               # 5 now: shown, not a stale cached copy
+    con.cursor().execute("UPDATE settings SET value = '6' WHERE key = 'anonymity_threshold'")
+    assert beta_it_hidden()                                   # a setting changes the key too

@@ -112,6 +112,8 @@ CREATE TABLE IF NOT EXISTS settings (
     value VARCHAR NOT NULL
 );
 INSERT OR IGNORE INTO settings VALUES ('anonymity_threshold', '5');
+-- This store's identity, for caches that outlive a connection (metrics.store.cache_key).
+INSERT OR IGNORE INTO settings VALUES ('store_id', uuid()::VARCHAR);
 INSERT OR IGNORE INTO settings VALUES ('max_upload_mb', '200');
 -- Free-text comments are shown only from groups (business unit, department, month) at least this large.
 INSERT OR IGNORE INTO settings VALUES ('comment_threshold', '10');
