@@ -68,7 +68,7 @@ def migrate_long(con) -> bool:
                 comment VARCHAR, import_id INTEGER NOT NULL{extra}
                 {''.join(f', {quoted(i)} SMALLINT' for i in items)})""")
             if items:
-                listed = ", ".join(f"'{i}'" for i in items)
+                listed = ", ".join("'" + i.replace("'", "''") + "'" for i in items)
                 cur.execute(f"""INSERT INTO {table}_wide BY NAME
                     SELECT t.*, p.* EXCLUDE ({', '.join(keys)})
                     FROM {table} t LEFT JOIN (PIVOT {answers} ON item_id IN ({listed}) USING first(value)
