@@ -80,6 +80,20 @@ def empty_con():
     connection.close()
 
 
+def store_rows(db: Path) -> dict[str, list]:
+    """Every row of every table of a database file (and the survey_answers view), so "nothing changed" is counted,
+    not assumed."""
+    connection = store.connect(db, load_sample=False)
+    try:
+        cur = connection.cursor()
+        tables = [name for (name,) in cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary "
+            "ORDER BY table_name").fetchall()] + ["survey_answers"]
+        return {t: sorted(map(repr, cur.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
+    finally:
+        connection.close()
+
+
 def decode_plotly(value):
     """Plotly sends numeric arrays as {"dtype", "bdata"} (base64); turn them back into lists."""
     import base64

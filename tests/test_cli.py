@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from metrics import ingest, store
+from tests.conftest import store_rows
 from metrics.scorecard import scorecard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,14 +22,6 @@ def cli(*args: str, db: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def snapshot(db: Path) -> dict[str, list]:
-    """Every row of every table, so "nothing changed" is counted, not assumed."""
-    con = store.connect(db, load_sample=False)
-    try:
-        tables = (*store.DATA_TABLES, "imports")
-        return {t: sorted(map(repr, con.cursor().execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
-    finally:
-        con.close()
 
 
 def normalised(frame: pd.DataFrame) -> pd.DataFrame:
@@ -58,11 +51,11 @@ def test_export_gives_back_the_imported_rows(kind, fixture_db, tmp_path):
 def test_exported_file_reimports_as_nothing_new(fixture_db, tmp_path):
     out = tmp_path / "survey.csv"
     assert cli("export", "survey", "--out", str(out), db=fixture_db).returncode == 0
-    before = snapshot(fixture_db)
+    before = store_rows(fixture_db)
     result = cli("import", "survey", str(out), db=fixture_db)
     assert result.returncode == 0, result.stderr
     assert "nothing new" in result.stdout
-    assert snapshot(fixture_db) == before
+    assert store_rows(fixture_db) == before
 
 
 def test_invalid_rows_refuse_the_whole_file(fixture_db, tmp_path):
@@ -72,7 +65,7 @@ def test_invalid_rows_refuse_the_whole_file(fixture_db, tmp_path):
         "N1,2026-02-03 10:00:00,Alpha,marketing,staff,4,2,4,9\n"
         "N2,2026-02-30 10:00:00,Alpha,finance,staff,7,2,4,9\n"
         "N3,2026-02-03 10:00:00,Alpha,it,staff,4,2,4,11\n", encoding="utf-8")
-    before = snapshot(fixture_db)
+    before = store_rows(fixture_db)
     result = cli("import", "survey", str(bad), db=fixture_db)
     assert result.returncode == 1
     errors = result.stderr
@@ -80,7 +73,7 @@ def test_invalid_rows_refuse_the_whole_file(fixture_db, tmp_path):
     assert "row 3, column 'department', value 'finance': must be one of: marketing, it, other" in errors
     assert "row 3, column 'comm_vocabulary', value '7': '7' is outside the 1–5 scale" in errors
     assert "row 4, column 'partner_nps', value '11': '11' is outside the 0–10 scale" in errors
-    assert snapshot(fixture_db) == before
+    assert store_rows(fixture_db) == before
 
 
 def test_skip_invalid_imports_the_valid_rows_and_logs_the_rest(fixture_db, tmp_path):
@@ -101,17 +94,17 @@ def test_conflicting_response_is_refused(fixture_db, tmp_path):
     changed.write_text(
         "response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
         "R001,2026-01-15 09:30:00,Alpha,marketing,staff,1\n", encoding="utf-8")
-    before = snapshot(fixture_db)
+    before = store_rows(fixture_db)
     result = cli("import", "survey", str(changed), db=fixture_db)
     assert result.returncode == 1
     assert "R001: already stored with different values" in result.stderr
-    assert snapshot(fixture_db) == before
+    assert store_rows(fixture_db) == before
 
 
 def test_unknown_column_and_unreadable_file_are_refused(fixture_db, tmp_path):
     odd = tmp_path / "odd.csv"
     odd.write_text("business_unit,department,month,headcount,salary\nAlpha,it,2026-02,5,100\n", encoding="utf-8")
-    before = snapshot(fixture_db)
+    before = store_rows(fixture_db)
     result = cli("import", "headcount", str(odd), db=fixture_db)
     assert result.returncode == 1 and "unknown column 'salary'" in result.stderr
     binary = tmp_path / "binary.csv"
@@ -119,18 +112,18 @@ def test_unknown_column_and_unreadable_file_are_refused(fixture_db, tmp_path):
     result = cli("import", "kpis", str(binary), db=fixture_db)
     assert result.returncode == 1 and "binary.csv" in result.stderr
     assert "Traceback" not in result.stderr
-    assert snapshot(fixture_db) == before
+    assert store_rows(fixture_db) == before
 
 
 def test_import_then_undo_restores_the_store(fixture_db, tmp_path):
     extra = tmp_path / "extra_kpis.csv"
     extra.write_text("business_unit,month,kpi,value\nAlpha,2026-02,margin_growth_pct,5.5\n", encoding="utf-8")
-    before = snapshot(fixture_db)
+    before = store_rows(fixture_db)
     result = cli("import", "kpis", str(extra), db=fixture_db)
     assert result.returncode == 0, result.stderr
     import_id = json.loads(cli("imports", "--json", db=fixture_db).stdout)[-1]["import_id"]
     assert cli("undo", str(import_id), db=fixture_db).returncode == 0
-    after = snapshot(fixture_db)
+    after = store_rows(fixture_db)
     assert {t: rows for t, rows in after.items() if t != "imports"} == \
            {t: rows for t, rows in before.items() if t != "imports"}
     assert "undone" in cli("imports", db=fixture_db).stdout
@@ -181,7 +174,7 @@ def test_replace_on_purpose_and_undo_brings_the_old_rows_back(fixture_db, tmp_pa
     changed.write_text(
         "response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
         "R001,2026-01-15 09:30:00,Alpha,marketing,staff,1\n", encoding="utf-8")
-    before = snapshot(fixture_db)
+    before = store_rows(fixture_db)
     result = cli("import", "survey", str(changed), "--replace", db=fixture_db)
     assert result.returncode == 0, result.stderr
     assert "1 replaced" in result.stdout
@@ -192,7 +185,7 @@ def test_replace_on_purpose_and_undo_brings_the_old_rows_back(fixture_db, tmp_pa
     import_id = json.loads(cli("imports", "--json", db=fixture_db).stdout)[-1]["import_id"]
     undone = cli("undo", str(import_id), db=fixture_db)
     assert undone.returncode == 0 and "restored 1 replaced rows of survey_responses" in undone.stdout
-    after = snapshot(fixture_db)
+    after = store_rows(fixture_db)
     assert {t: r for t, r in after.items() if t != "imports"} == {t: r for t, r in before.items() if t != "imports"}
 
 
@@ -233,7 +226,7 @@ def test_formula_cells_are_neutralised_on_export_and_round_trip(fixture_db, tmp_
     exported = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("response_id")
     assert exported.loc["F1", "business_unit"] == "'=HYPERLINK(\"http://x\")"
     assert exported.loc["F1", "comment"] == "'-1 for speed" and exported.loc["F2", "business_unit"] == "'@Delta"
-    before = snapshot(fixture_db)
+    before = store_rows(fixture_db)
     again = cli("import", "survey", str(out), db=fixture_db)
     assert again.returncode == 0 and "nothing new" in again.stdout
-    assert snapshot(fixture_db) == before
+    assert store_rows(fixture_db) == before

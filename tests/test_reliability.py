@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 
 from metrics import ingest, scorecard, store
-from tests.conftest import load_fixture
+from tests.conftest import load_fixture, store_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "response_id,submitted_at,business_unit,department,role,comm_vocabulary,comm_unheard,partner_strategic," \
          "partner_nps,comment\n"
-TABLES = (*store.DATA_TABLES, "imports", "survey_group_stats", "replaced_survey_responses", "saved_mappings")
 
 
 def big_survey(path: Path, rows: int, prefix: str, general: bool = False) -> Path:
@@ -36,12 +35,6 @@ def big_survey(path: Path, rows: int, prefix: str, general: bool = False) -> Pat
     return path
 
 
-def snapshot(db: Path) -> dict[str, list]:
-    con = store.connect(db, load_sample=False)
-    try:
-        return {t: sorted(map(repr, con.cursor().execute(f"SELECT * FROM {t}").fetchall())) for t in TABLES}
-    finally:
-        con.close()
 
 
 def cli(*args: str, db: Path) -> subprocess.Popen:
@@ -76,13 +69,13 @@ def test_an_import_killed_mid_way_leaves_nothing_of_its_file(db, tmp_path, gener
     survey = big_survey(tmp_path / "big.csv", rows, "K", general)
     pristine = tmp_path / "pristine.duckdb"
     shutil.copy(db, pristine)
-    before = snapshot(db)
+    before = store_rows(db)
     killed_mid_way = after_commit = 0
     for delay in (0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.3, 2.6, 3.0):
         process = cli("import", "survey", str(survey), db=db)
         if not _kill_when_importing(process, delay):
             continue  # it finished first: not a crash
-        after = snapshot(db)
+        after = store_rows(db)
         if after == before:
             killed_mid_way += 1
             continue
