@@ -486,9 +486,10 @@ def _source_columns(parsed: layouts.ParsedExport, survey: mapping_module.SurveyF
 def _prepare_native(con, data: bytes, file_name: str, digest: str, items: pd.DataFrame,
                     path: str | Path | None) -> PreparedImport | None:
     """The fast path: a clean native survey staged by DuckDB, or None for the general reader to take it."""
-    scales = dict(zip(items["item_id"], items["scale"]))
-    if native_survey.applies(data, scales) is None:
+    native = _native_columns(items, data)
+    if native is None:
         return None
+    scales, _ = native
     preview = _preview(con, data, file_name)
     if preview is None:
         return None
@@ -560,12 +561,13 @@ def import_file(
     too_big = upload_too_big(con, path.stat().st_size)
     if too_big is not None:
         raise ImportRefused(file_name or path.name, [str(too_big)])
+    data = path.read_bytes()   # once: the one-pass import hashes it, and the long way reads it
     if (kind == "survey" and layout in (None, "", "auto", "native") and not (mapping or constants or date_order)
             and not dry_run):
-        report = _import_native(con, path, file_name or path.name, user or current_user())
+        report = _import_native(con, data, path, file_name or path.name, user or current_user())
         if report is not None:
             return report
-    prepared = prepare_import(con, kind, path.read_bytes(), file_name or path.name, layout=layout,
+    prepared = prepare_import(con, kind, data, file_name or path.name, layout=layout,
                               constants=constants, mapping=mapping, date_order=date_order, path=path)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
 
@@ -594,14 +596,19 @@ def upload_too_big(con: duckdb.DuckDBPyConnection, size: int) -> Problem | None:
                    f"max_upload_mb).")
 
 
-def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport | None:
-    """A clean native survey file in one pass (metrics.native_survey.insert), or None to take the long way."""
-    data = path.read_bytes()
-    items = _stored_items(con)
+def _native_columns(items: pd.DataFrame, data: bytes) -> tuple[dict[str, str], list[str]] | None:
+    """(each item's scale, the file's columns) when the file's header is the native template's; else None."""
     scales = dict(zip(items["item_id"], items["scale"]))
     columns = native_survey.applies(data, scales)
-    if columns is None:
+    return None if columns is None else (scales, columns)
+
+
+def _import_native(con, data: bytes, path: Path, file_name: str, user: str) -> ImportReport | None:
+    """A clean native survey file in one pass (metrics.native_survey.insert), or None to take the long way."""
+    native = _native_columns(_stored_items(con), data)
+    if native is None:
         return None
+    scales, columns = native
     report = ImportReport(file_name, "survey", "native")   # every column is the template's or an item's
     try:
         with store.transaction(con) as cur:

@@ -73,15 +73,30 @@ def stage(cur: duckdb.DuckDBPyConnection, data: bytes, path: str | os.PathLike |
     return _stage(cur, str(path), columns, scales)
 
 
+# The file as DuckDB reads it, for both ways in: answers as numbers (a cast to SMALLINT would round 3.5, so they are
+# checked first) and the date as the general reader accepts it (`submitted`, NULL when it is not one).
+SOURCE = """(SELECT *, try_strptime(submitted_at, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d']) AS submitted
+             FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+                           columns = $types, strict_mode = true))"""
+
+
+def _types(columns: list[str], scales: dict[str, str]) -> dict[str, str]:
+    return {c: ("DOUBLE" if c in scales else "VARCHAR") for c in columns}
+
+
+def _fields(columns: list[str]) -> str:
+    """The response fields as stored, from SOURCE's columns: the wave is the month of submission unless given."""
+    wave = "coalesce(wave, strftime(submitted, '%Y-%m'))" if "wave" in columns else "strftime(submitted, '%Y-%m')"
+    comment = "comment" if "comment" in columns else "NULL::VARCHAR"
+    return (f"response_id, submitted AS submitted_at, {wave} AS wave, business_unit, department, role, "
+            f"{comment} AS comment")
+
+
 def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | None:
     items = [c for c in columns if c in scales]
-    types = {c: ("DOUBLE" if c in scales else "VARCHAR") for c in columns}
     try:
-        cur.execute("""CREATE OR REPLACE TEMP TABLE incoming_raw AS
-                       SELECT *, try_strptime(submitted_at, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d']) AS submitted
-                       FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"',
-                                     escape = '"', columns = $types, strict_mode = true)""",
-                    {"path": path, "types": types})
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE incoming_raw AS SELECT * FROM {SOURCE}",
+                    {"path": path, "types": _types(columns, scales)})
     except duckdb.Error:
         return None  # not UTF-8, ragged, a non-number where an answer should be...: the general path explains
     items_sql = "".join(f", min({q}), max({q}), max(abs({q} - round({q})))" for q in map(answers.quoted, items))
@@ -97,13 +112,9 @@ def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | 
     if rows == 0 or flawed or distinct != rows or out_of_scale:
         cur.execute("DROP TABLE incoming_raw")
         return None
-    wave = "coalesce(wave, strftime(submitted, '%Y-%m'))" if "wave" in columns else "strftime(submitted, '%Y-%m')"
-    comment = "comment" if "comment" in columns else "NULL::VARCHAR AS comment"
-    typed = ", ".join(f"{answers.quoted(i)}::SMALLINT AS {answers.quoted(i)}" for i in items)
-    cur.execute(f"""CREATE OR REPLACE TEMP VIEW incoming AS
-                    SELECT response_id, submitted AS submitted_at, {wave} AS wave, business_unit, department, role,
-                           {comment}, 0 AS import_id, {typed}
-                    FROM incoming_raw""")
+    typed = "".join(f", {answers.quoted(i)}::SMALLINT AS {answers.quoted(i)}" for i in items)
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {_fields(columns)}, 0 AS import_id{typed} "
+                "FROM incoming_raw")
     return rows
 
 
@@ -142,21 +153,13 @@ def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id
     own constraints refuse an empty id, unit or date and an unknown department or role; a fractional answer is
     refused as it is read (a cast would round it); the rest is checked on the stored rows, a column at a time."""
     items = [c for c in columns if c in scales]
-    types = {c: ("DOUBLE" if c in scales else "VARCHAR") for c in columns}
     # NaN and infinity pass `= trunc()` but fail the cast.
     values = "".join(f", CASE WHEN {q} <> trunc({q}) THEN error('not clean') ELSE {q}::SMALLINT END AS {q}"
                      for q in map(answers.quoted, items))
-    wave = "coalesce(wave, strftime(submitted, '%Y-%m'))" if "wave" in columns else "strftime(submitted, '%Y-%m')"
-    comment = "comment" if "comment" in columns else "NULL::VARCHAR"
     try:
         rows = cur.execute(
-            f"""INSERT INTO survey_responses BY NAME
-                SELECT response_id, submitted AS submitted_at, {wave} AS wave, business_unit, department, role,
-                       {comment} AS comment, $id AS import_id{values}
-                FROM (SELECT *, try_strptime(submitted_at, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d']) AS submitted
-                      FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"',
-                                    escape = '"', columns = $types, strict_mode = true))""",
-            {"path": path, "types": types, "id": import_id}).fetchall()[0][0]
+            f"INSERT INTO survey_responses BY NAME SELECT {_fields(columns)}, $id AS import_id{values} FROM {SOURCE}",
+            {"path": path, "types": _types(columns, scales), "id": import_id}).fetchall()[0][0]
     except duckdb.Error as error:
         raise NotClean(str(error)) from None
     # per item: no answer below or above its scale (an item nobody answered has no minimum: fine)

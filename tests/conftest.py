@@ -53,11 +53,25 @@ def load_fixture(con, directory: Path) -> None:
         ingest.import_file(con, kind, directory / name, user="tests")
 
 
+def fixture_store(path, directory: Path, load=load_fixture):
+    """A store at `path` (":memory:" or a file) loaded by `load` (the hand-made fixture data set by default)."""
+    connection = store.connect(path, load_sample=False)
+    load(connection, directory)
+    return connection
+
+
+def fixture_file(tmp_path: Path, monkeypatch, load=load_fixture) -> Path:
+    """A database file loaded by `load`, which COLLAB_DB points the app at."""
+    path = tmp_path / "fixture.duckdb"
+    fixture_store(path, tmp_path, load).close()
+    monkeypatch.setenv("COLLAB_DB", str(path))
+    return path
+
+
 @pytest.fixture
 def con(tmp_path):
     """A store in memory with the hand-made fixture data set."""
-    connection = store.connect(":memory:")
-    load_fixture(connection, tmp_path)
+    connection = fixture_store(":memory:", tmp_path)
     yield connection
     connection.close()
 
@@ -65,12 +79,7 @@ def con(tmp_path):
 @pytest.fixture
 def fixture_db(tmp_path, monkeypatch) -> Path:
     """A database file holding the hand-made fixture data set, which COLLAB_DB points the app at."""
-    path = tmp_path / "fixture.duckdb"
-    connection = store.connect(path, load_sample=False)
-    load_fixture(connection, tmp_path)
-    connection.close()
-    monkeypatch.setenv("COLLAB_DB", str(path))
-    return path
+    return fixture_file(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics import alignment, boardpack, comments, ingest, scorecard, store
-from tests.conftest import chart_spec, load_fixture
+from tests.conftest import chart_spec, fixture_file, fixture_store, load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = "2026-01"
@@ -38,20 +38,14 @@ def _load(con, directory: Path) -> None:
 
 @pytest.fixture
 def attack_con(tmp_path):
-    con = store.connect(":memory:")
-    _load(con, tmp_path)
+    con = fixture_store(":memory:", tmp_path, _load)
     yield con
     con.close()
 
 
 @pytest.fixture
 def attack_db(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "attack.duckdb"
-    con = store.connect(path, load_sample=False)
-    _load(con, tmp_path)
-    con.close()
-    monkeypatch.setenv("COLLAB_DB", str(path))
-    return path
+    return fixture_file(tmp_path, monkeypatch, _load)
 
 
 def _numbers(value) -> list[float]:
