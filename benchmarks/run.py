@@ -86,21 +86,33 @@ def worker_plain_load(p: dict) -> dict:
 
 
 def worker_import(p: dict) -> dict:
+    """The survey import, timed as the plain load is: best of `repeats`, each into a fresh database file holding
+    the catalogue (imported first, untimed). The last store then takes the other kinds, for the later steps."""
     from metrics import ingest, store
 
     db = Path(p["db"])
-    for stale in (db, db.with_name(db.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    con = store.connect(db, load_sample=False)
     files = p["files"]
-    timings, rows = {}, {}
-    for kind in ("items", "survey", *OTHER_KINDS):
+    times, timings, rows = [], {}, {}
+    for repeat in range(p["repeats"]):
+        for stale in (db, db.with_name(db.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        con = store.connect(db, load_sample=False)
         started = time.perf_counter()
-        report = ingest.import_file(con, kind, files[kind], user="benchmark")
+        rows["items"] = ingest.import_file(con, "items", files["items"], user="benchmark").rows_imported
+        timings["items"] = time.perf_counter() - started
+        started = time.perf_counter()
+        report = ingest.import_file(con, "survey", files["survey"], user="benchmark")
+        times.append(time.perf_counter() - started)
+        rows["survey"] = report.rows_imported
+        if repeat < p["repeats"] - 1:
+            con.close()
+    for kind in OTHER_KINDS:
+        started = time.perf_counter()
+        rows[kind] = ingest.import_file(con, kind, files[kind], user="benchmark").rows_imported
         timings[kind] = time.perf_counter() - started
-        rows[kind] = report.rows_imported
     con.close()
-    return {"seconds": timings["survey"], "timings": timings, "rows": rows, "db_bytes": db.stat().st_size}
+    timings["survey"] = min(times)
+    return {"seconds": min(times), "times": times, "timings": timings, "rows": rows, "db_bytes": db.stat().st_size}
 
 
 def worker_profile_import(p: dict) -> dict:
@@ -399,7 +411,7 @@ def measure_scale(target: int, work: Path, calibration: dict, args, base_env: di
 
     worker("plain_load", "plain_load", {"path": files["survey"], "repeats": PLAIN_LOAD_REPEATS,
                                         "db": str(work / "db" / "plain.duckdb")})
-    imported = worker("import", "import", {"db": str(db), "files": files})
+    imported = worker("import", "import", {"db": str(db), "files": files, "repeats": PLAIN_LOAD_REPEATS})
     if imported["status"] == "ok" and imported["rows"]["survey"] != data["rows"]:
         imported["error"] = f"imported {imported['rows']['survey']:,} of {data['rows']:,} responses"
     if imported["status"] == "ok" and steps["plain_load"]["status"] == "ok":
@@ -566,7 +578,7 @@ def render(results: list[dict], floor: dict, info: dict, started: datetime, seco
         "| --- | --- | " + " | ".join("---:" for _ in heads) + " |"
     lines = [header]
     lines.append(row("survey responses (actual)", "", [f"{r['data']['rows']:,}" for r in scales]))
-    lines.append(row("survey import (`ingest.import_file`, in-process)", "", [_cell(r["steps"].get("import")) for r in scales]))
+    lines.append(row(f"survey import (`ingest.import_file`, in-process, best of {PLAIN_LOAD_REPEATS})", "", [_cell(r["steps"].get("import")) for r in scales]))
     lines.append(row(f"DuckDB `read_csv` plain load into a database file (best of {PLAIN_LOAD_REPEATS})", "",
                      [_cell(r["steps"].get("plain_load")) for r in scales]))
     lines.append(row("**import ÷ plain load**", f"≤ {GOAL_IMPORT_RATIO:g}×",
@@ -621,10 +633,11 @@ def render(results: list[dict], floor: dict, info: dict, started: datetime, seco
         "## Figures",
         "",
         "PASS/MISS compares each figure with the issue's goal at that scale (the page goals are stated for 1 million "
-        "responses; they are checked at every scale). Every step ran in a fresh process. The import is timed "
-        "once, into a fresh database file; the plain load it is compared with is the best of three `CREATE TABLE t "
-        "AS SELECT * FROM read_csv(file)` into a fresh database file (the same destination), with the best of three "
-        "into memory beside it.",
+        "responses; they are checked at every scale). Every step ran in a fresh process. The survey import "
+        f"is the best of {PLAIN_LOAD_REPEATS}, each into a fresh database file holding the catalogue; the plain load "
+        f"it is compared with is the best of {PLAIN_LOAD_REPEATS} `CREATE TABLE t AS SELECT * FROM read_csv(file)` "
+        f"into a fresh database file (the same destination, timed the same way), with the best of "
+        f"{PLAIN_LOAD_REPEATS} into memory beside it.",
         "",
         summary,
         "",

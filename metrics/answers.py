@@ -21,9 +21,13 @@ def quoted(name: str) -> str:
 
 def item_columns(cur) -> list[str]:
     """The answer columns survey_responses has, in table order."""
-    rows = cur.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'survey_responses' "
-                       "AND schema_name = 'main' AND database_name = current_database() ORDER BY column_index").fetchall()
-    return [name for (name,) in rows if name not in BASE_COLUMNS]
+    return [name for name in _columns(cur, "survey_responses") if name not in BASE_COLUMNS]
+
+
+def _columns(cur, table: str) -> list[str]:
+    """A table's columns in order, resolved as the queries resolve its name (the table must exist)."""
+    return [name for (name,) in cur.execute("SELECT name FROM pragma_table_info($t) ORDER BY cid",
+                                            {"t": table}).fetchall()]
 
 
 def sync(cur) -> None:
@@ -89,6 +93,10 @@ def migrate_long(con) -> bool:
 # The stored figures, in one pass over the wide rows
 
 
+# The stored figures: a row per month, business unit and department, a value and an n column per measure.
+FIGURES = "survey_group_figures"
+
+
 @dataclass(frozen=True)
 class Item:
     item_id: str
@@ -104,59 +112,117 @@ def catalogue(cur) -> list[Item]:
         if row[0] in stored]
 
 
-def _mean(expressions: list[str]) -> str:
-    """The mean of the non-missing expressions: what avg() over a respondent's long answers gives."""
-    total = " + ".join(f"coalesce({e}, 0)" for e in expressions)
-    count = " + ".join(f"({e} IS NOT NULL)::INTEGER" for e in expressions)
-    return f"({total}) / nullif({count}, 0)::DOUBLE"
+def measures(items: list[Item]) -> list[tuple[str, str, str, bool]]:
+    """(measure, value, n, pooled) of each stored figure. The value and n of a group's figure are aggregates over
+    its responses (each with its scored answers s_<k> and means r_*); a pooled one's, over the groups of marketing
+    and IT (whose promoters p_<k>, detractors d_<k> and answers c_<k> it adds up)."""
+    likert = [(k, i) for k, i in enumerate(items) if i.scale == "likert5"]
+    out: list[tuple[str, str, str, bool]] = []
+    if likert:
+        out.append(("index", "(avg(r_index) - 1) / 4 * 100", "count(r_index)", False))
+    for d, dimension in enumerate(sorted({i.dimension for _, i in likert})):
+        out.append((f"dimension:{dimension}", f"(avg(r_dim_{d}) - 1) / 4 * 100", f"count(r_dim_{d})", False))
+    for k, i in likert:
+        out.append((f"favourable:{i.item_id}", f"100.0 * count_if(s_{k} >= 4) / count(s_{k})", f"count(s_{k})",
+                    False))
+    for k, i in enumerate(items):
+        if i.scale == "nps11":
+            out.append((f"nps:{i.item_id}", f"100.0 * (sum(p_{k}) - sum(d_{k})) / sum(c_{k})", f"sum(c_{k})", True))
+    return out
 
 
-def stats_sql(items: list[Item], months_table: str) -> str:
-    """SELECT month, business_unit, department, measure, value, n for the months listed in months_table.
+def figures_sql(items: list[Item], source: str = "survey_responses", ctes: str = "", insert: bool = False) -> str:
+    """One row per month, business unit and department (and 'marketing+it' for the pooled NPS), with a
+    "value:<measure>" and an "n:<measure>" column per measure, over the responses in `source` (a relation with
+    survey_responses' wave, business_unit, department and answer columns); `ctes` come first in its WITH, and
+    `insert` stores the rows in survey_group_figures.
 
     The same figures as the survey_group_measures_live view (its definition is the reference, and a test holds
-    the two together), computed from the wide rows without reshaping every answer.
+    the two together), from one grouped pass over the wide rows: no answer is reshaped, and a month is a few
+    hundred rows to write, not one per measure.
     """
-    score = {i.item_id: (f"(6 - {quoted(i.item_id)})" if i.scale == "likert5" and i.reverse else quoted(i.item_id))
-             for i in items}
-    likert = [i for i in items if i.scale == "likert5"]
-    nps = [i for i in items if i.scale == "nps11"]
-    scored_cols = [f"{score[i.item_id]} AS s_{n}" for n, i in enumerate(items)]
-    col = {i.item_id: f"s_{n}" for n, i in enumerate(items)}
-    per_respondent = []
-    measures: list[tuple[str, str, str]] = []  # (measure, value expression, n expression) over `scored`
-    if likert:
-        per_respondent.append(f"{_mean([col[i.item_id] for i in likert])} AS r_index")
-        measures.append(("index", "(avg(r_index) - 1) / 4 * 100", "count(r_index)"))
-    for d, dimension in enumerate(sorted({i.dimension for i in likert})):
-        members = [col[i.item_id] for i in likert if i.dimension == dimension]
-        per_respondent.append(f"{_mean(members)} AS r_dim_{d}")
-        measures.append((f"dimension:{dimension}", f"(avg(r_dim_{d}) - 1) / 4 * 100", f"count(r_dim_{d})"))
-    for i in likert:
-        c = col[i.item_id]
-        measures.append((f"favourable:{i.item_id}", f"100.0 * count_if({c} >= 4) / count({c})", f"count({c})"))
-    if not measures and not nps:
-        return ("SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS business_unit, NULL::VARCHAR AS department, "
+    figures = measures(items)
+    score = [f"6 - {quoted(i.item_id)}" if i.scale == "likert5" and i.reverse else quoted(i.item_id) for i in items]
+    scored = "".join(f", {expression} AS s_{k}" for k, expression in enumerate(score))
+    likert = [(k, i) for k, i in enumerate(items) if i.scale == "likert5"]
+    # a respondent's mean over the Likert items they answered (list_avg skips the missing, as avg() over their
+    # long answers does), for the index and for each dimension
+    means = [f"list_avg([{', '.join(f's_{k}' for k, _ in likert)}]) AS r_index"] if likert else []
+    for d, dimension in enumerate(sorted({i.dimension for _, i in likert})):
+        means.append(f"list_avg([{', '.join(f's_{k}' for k, i in likert if i.dimension == dimension)}]) AS r_dim_{d}")
+    # an NPS item's promoters, detractors and answers per group, pooled below and never stored per department
+    counts = "".join(f", count_if(s_{k} >= 9) AS p_{k}, count_if(s_{k} <= 6) AS d_{k}, count(s_{k}) AS c_{k}"
+                     for k, i in enumerate(items) if i.scale == "nps11")
+
+    def columns(pooled: bool) -> str:
+        return "".join(f", {value} AS {quoted('value:' + name)}, {n} AS {quoted('n:' + name)}"
+                       for name, value, n, is_pooled in figures if is_pooled == pooled)
+
+    responses = (f"(SELECT *{''.join(', ' + m for m in means)} FROM (SELECT wave AS month, business_unit, "
+                 f"department{scored} FROM {source}))")
+    stored = "".join(f", {quoted(column + name)}" for name, *_, pooled in figures if not pooled
+                     for column in ("value:", "n:"))
+    sql = (f"WITH {ctes + ', ' if ctes else ''}groups AS (SELECT month, business_unit, department{columns(False)}"
+           f"{counts} FROM {responses} GROUP BY ALL)\n{f'INSERT INTO {FIGURES} BY NAME ' if insert else ''}"
+           f"SELECT month, business_unit, department{stored} FROM groups")
+    if counts:
+        sql += (f"\nUNION ALL BY NAME\nSELECT month, business_unit, 'marketing+it' AS department{columns(True)} "
+                "FROM groups WHERE department IN ('marketing', 'it') GROUP BY ALL")
+    return sql
+
+
+def stored_measures(cur) -> list[str]:
+    """The measures survey_group_figures has columns for, in order."""
+    return [c.removeprefix("value:") for c in _columns(cur, FIGURES) if c.startswith("value:")]
+
+
+def create_stats_view(cur, names: list[str]) -> None:
+    """survey_group_stats: the stored figures long (month, business_unit, department, measure, value, n), as
+    the pages' SQL and the anonymity rules read them; a group's measure with no answers is not a row."""
+    if names:
+        pairs = ", ".join(f"({quoted('value:' + m)}, {quoted('n:' + m)}) AS {quoted(m)}" for m in names)
+        body = (f"SELECT month, business_unit, department, measure, value, n FROM "
+                f"(UNPIVOT {FIGURES} ON {pairs} INTO NAME measure VALUE value, n) WHERE n > 0")
+    else:
+        body = ("SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS business_unit, NULL::VARCHAR AS department, "
                 "NULL::VARCHAR AS measure, NULL::DOUBLE AS value, NULL::BIGINT AS n WHERE false")
-    source = (f"SELECT wave AS month, business_unit, department, {', '.join(scored_cols)} FROM survey_responses "
-              f"WHERE wave IN (SELECT month FROM {months_table})")
-    extra = f", {', '.join(per_respondent)}" if per_respondent else ""
-    parts = [f"scored AS ({source}), respondents AS (SELECT *{extra} FROM scored)"]
-    selects = []
-    if measures:
-        aggregates = ", ".join(f"{value} AS v_{m}, {n} AS n_{m}" for m, (_, value, n) in enumerate(measures))
-        parts.append(f"groups AS (SELECT month, business_unit, department, {aggregates} FROM respondents GROUP BY ALL)")
-        pairs = ", ".join(f"(v_{m}, n_{m}) AS {quoted(name)}" for m, (name, _, _) in enumerate(measures))
-        selects.append("SELECT month, business_unit, department, measure, value, n FROM "
-                       f"(UNPIVOT groups ON {pairs} INTO NAME measure VALUE value, n) WHERE n > 0")
-    if nps:
-        aggregates = ", ".join(
-            f"100.0 * (count_if({col[i.item_id]} >= 9) - count_if({col[i.item_id]} <= 6)) / count({col[i.item_id]}) "
-            f"AS v_{k}, "
-            f"count({col[i.item_id]}) AS n_{k}" for k, i in enumerate(nps))
-        parts.append(f"pooled AS (SELECT month, business_unit, 'marketing+it' AS department, {aggregates} FROM scored "
-                     f"WHERE department IN ('marketing', 'it') GROUP BY ALL)")
-        pairs = ", ".join(f"(v_{k}, n_{k}) AS {quoted('nps:' + i.item_id)}" for k, i in enumerate(nps))
-        selects.append("SELECT month, business_unit, department, measure, value, n FROM "
-                       f"(UNPIVOT pooled ON {pairs} INTO NAME measure VALUE value, n) WHERE n > 0")
-    return "WITH " + ", ".join(parts) + "\n" + "\nUNION ALL\n".join(selects)
+    cur.execute(f"CREATE OR REPLACE VIEW survey_group_stats AS {body}")
+
+
+def current_measures(cur) -> list[str]:
+    """The measures the catalogue gives, in the order they are stored."""
+    return [name for name, *_ in measures(catalogue(cur))]
+
+
+def store_figures(cur, months: list[str] | None = None) -> None:
+    """Store the survey figures of these months again (every month when None), in the caller's transaction.
+
+    When the catalogue's measures are not the stored table's columns (a new item, dimension or scale, or a store
+    written before figures were stored wide), the table is built again, for every month, with its view."""
+    items = catalogue(cur)
+    names = [name for name, *_ in measures(items)]
+    if stored_measures(cur) != names:
+        columns = "".join(f", {quoted('value:' + m)} DOUBLE, {quoted('n:' + m)} BIGINT" for m in names)
+        cur.execute(f"CREATE OR REPLACE TABLE {FIGURES} (month VARCHAR NOT NULL, business_unit VARCHAR NOT NULL, "
+                    f"department VARCHAR NOT NULL{columns})")
+        create_stats_view(cur, names)
+        months = None
+    elif months is not None:
+        months = sorted({m for m in months if m})
+        if not months:
+            return
+        cur.execute("CREATE OR REPLACE TEMP TABLE touched_months AS SELECT unnest($months::VARCHAR[]) AS month",
+                    {"months": months})
+        cur.execute(f"DELETE FROM {FIGURES} WHERE month IN (SELECT month FROM touched_months)")
+    if names:
+        where = "" if months is None else " WHERE wave IN (SELECT month FROM touched_months)"
+        cur.execute(figures_sql(items, f"(SELECT * FROM survey_responses{where})", insert=True))
+
+
+def drop_long_stats(cur) -> None:
+    """Stores written before figures were stored wide hold them in a table survey_group_stats: it goes (the
+    figures are computed again from the answers), and the view of that name takes its place."""
+    kind = cur.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'survey_group_stats' "
+                       "AND table_schema = 'main' AND table_catalog = current_database()").fetchall()
+    if kind == [("BASE TABLE",)]:
+        cur.execute("DROP TABLE survey_group_stats")

@@ -561,12 +561,12 @@ def import_file(
     too_big = upload_too_big(con, path.stat().st_size)
     if too_big is not None:
         raise ImportRefused(file_name or path.name, [str(too_big)])
-    data = path.read_bytes()   # once: the one-pass import hashes it, and the long way reads it
     if (kind == "survey" and layout in (None, "", "auto", "native") and not (mapping or constants or date_order)
             and not dry_run):
-        report = _import_native(con, data, path, file_name or path.name, user or current_user())
+        report = _import_native(con, path, file_name or path.name, user or current_user())
         if report is not None:
             return report
+    data = path.read_bytes()
     prepared = prepare_import(con, kind, data, file_name or path.name, layout=layout,
                               constants=constants, mapping=mapping, date_order=date_order, path=path)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
@@ -603,21 +603,27 @@ def _native_columns(items: pd.DataFrame, data: bytes) -> tuple[dict[str, str], l
     return None if columns is None else (scales, columns)
 
 
-def _import_native(con, data: bytes, path: Path, file_name: str, user: str) -> ImportReport | None:
-    """A clean native survey file in one pass (metrics.native_survey.insert), or None to take the long way."""
-    native = _native_columns(_stored_items(con), data)
+def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport | None:
+    """A clean native survey file in one pass (metrics.native_survey.insert), or None to take the long way.
+
+    Python reads only the file's head (its header) and streams the rest through the hash: DuckDB reads the file,
+    and a NUL or other binary byte past the head stops the insert like any other flaw."""
+    with path.open("rb") as handle:
+        head = handle.read(65536)
+    native = _native_columns(_stored_items(con), head)
     if native is None:
         return None
     scales, columns = native
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     report = ImportReport(file_name, "survey", "native")   # every column is the template's or an item's
     try:
         with store.transaction(con) as cur:
             import_id = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
-            rows = native_survey.insert(cur, str(path), columns, scales, import_id)
+            rows, months = native_survey.insert(cur, str(path), columns, scales, import_id)
             report.rows_read = report.rows_valid = report.rows_imported = rows
-            refresh_survey_stats(cur, [m for (m,) in cur.execute(
-                "SELECT DISTINCT wave FROM survey_responses WHERE import_id = $id", {"id": import_id}).fetchall()])
-            _log_import(cur, import_id, report, hashlib.sha256(data).hexdigest(), user)
+            refresh_survey_stats(cur, months)
+            _log_import(cur, import_id, report, digest, user)
     except native_survey.NotClean:
         return None
     return report
@@ -721,13 +727,7 @@ def _log_import(cur, import_id: int, report: ImportReport, digest: str, user: st
 
 def refresh_survey_stats(cur, months) -> None:
     """Store the survey figures of these months again (pages read them, never the raw answers)."""
-    months = sorted({m for m in months if m})
-    if not months:
-        return
-    cur.execute("CREATE OR REPLACE TEMP TABLE touched_months (month VARCHAR)")
-    cur.executemany("INSERT INTO touched_months VALUES (?)", [[m] for m in months])
-    cur.execute("DELETE FROM survey_group_stats WHERE month IN (SELECT month FROM touched_months)")
-    cur.execute("INSERT INTO survey_group_stats " + answers.stats_sql(answers.catalogue(cur), "touched_months"))
+    answers.store_figures(cur, list(months))
 
 
 def _set_aside(cur, spec: Kind, conflicts: list[tuple], import_id: int) -> None:

@@ -50,10 +50,13 @@ def applies(data: bytes, scales: dict[str, str]) -> list[str] | None:
     return columns
 
 
+_NOT_CONTROLS = bytes([9, 10, 12, 13, *range(32, 256)])
+
+
 def _binary(data: bytes) -> bool:
     """What the general reader refuses as binary (a NUL anywhere, or control characters at its start)."""
     sample = data[:65536]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    controls = len(sample.translate(None, _NOT_CONTROLS))   # what is left when all but control bytes go
     return b"\x00" in data or controls > 0.01 * len(sample)
 
 
@@ -84,12 +87,14 @@ def _types(columns: list[str], scales: dict[str, str]) -> dict[str, str]:
     return {c: ("DOUBLE" if c in scales else "VARCHAR") for c in columns}
 
 
-def _fields(columns: list[str]) -> str:
-    """The response fields as stored, from SOURCE's columns: the wave is the month of submission unless given."""
+def _fields(columns: list[str], guard: str | None = None) -> str:
+    """The response fields as stored, from SOURCE's columns: the wave is the month of submission unless given.
+    `guard`: a condition on the row that stops the statement (DuckDB's error()) when it holds."""
     wave = "coalesce(wave, strftime(submitted, '%Y-%m'))" if "wave" in columns else "strftime(submitted, '%Y-%m')"
     comment = "comment" if "comment" in columns else "NULL::VARCHAR"
-    return (f"response_id, submitted AS submitted_at, {wave} AS wave, business_unit, department, role, "
-            f"{comment} AS comment")
+    response_id = f"CASE WHEN {guard} THEN error('not clean') ELSE response_id END" if guard else "response_id"
+    return (f"{response_id} AS response_id, submitted AS submitted_at, {wave} AS wave, business_unit, department, "
+            f"role, {comment} AS comment")
 
 
 def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | None:
@@ -102,7 +107,7 @@ def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | 
     items_sql = "".join(f", min({q}), max({q}), max(abs({q} - round({q})))" for q in map(answers.quoted, items))
     found = cur.execute(
         f"""SELECT count(*), count(DISTINCT response_id),
-                   count(*) FILTER (WHERE {' OR '.join(f'coalesce({f}, false)' for f in _flaws(columns))}){items_sql}
+                   count(*) FILTER (WHERE {_any(_flaws(columns))}){items_sql}
             FROM incoming_raw""").fetchall()[0]
     rows, distinct, flawed = found[:3]
     answered = [found[3 + 3 * n: 6 + 3 * n] for n in range(len(items))]
@@ -118,9 +123,9 @@ def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | 
     return rows
 
 
-def _flaws(columns: list[str], stored: bool = False) -> list[str]:
-    """SQL conditions of a row the fast path leaves to the general reader (which may still accept it); `stored`:
-    only those survey_responses' constraints do not hold already."""
+def _flaws(columns: list[str], constrained: bool = False) -> list[str]:
+    """SQL conditions, on SOURCE's columns, of a row the fast path leaves to the general reader (which may still
+    accept it); `constrained`: only those survey_responses' constraints do not hold already."""
     free = [answers.quoted(c) for c in ("response_id", "business_unit", "comment") if c in columns]
     edges = "9, 10, 13, 32, 160, 65279"   # what the general reader trims from a cell (layouts.TRIM)
     # A cell the general reader would trim, or starting with an apostrophe (an export's neutralised '=...).
@@ -128,12 +133,12 @@ def _flaws(columns: list[str], stored: bool = False) -> list[str]:
     flaws += ["length(response_id) > 200", "length(business_unit) > 200"]
     # control characters (a line break, NUL, escape ...): the general reader refuses them with the row
     flaws += [rf"regexp_matches({c}, '[\x00-\x1f\x7f-\x9f]')" for c in free if c != '"comment"']
-    if not stored:
+    if not constrained:
         flaws += ["response_id IS NULL", "business_unit IS NULL", "department IS NULL", "role IS NULL",
                   "department NOT IN ('marketing', 'it', 'other')", "role NOT IN ('lead', 'manager', 'staff')",
                   "submitted IS NULL"]
     # DuckDB reads year 0 as 1 BC; no survey was answered then (the general reader refuses it)
-    flaws.append("year(submitted_at) < 1" if stored else "year(submitted) < 1")
+    flaws.append("year(submitted) < 1")
     if "comment" in columns:
         flaws += ["length(comment) > 5000", r"regexp_matches(comment, '[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]')"]
     if "wave" in columns:
@@ -141,37 +146,42 @@ def _flaws(columns: list[str], stored: bool = False) -> list[str]:
     return flaws
 
 
+def _any(flaws: list[str]) -> str:
+    return " OR ".join(f"coalesce({f}, false)" for f in flaws)
+
+
 class NotClean(Exception):
     """A row needs the general reader (or the file's ids are stored already): roll back and take the long way."""
 
 
-def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id: int) -> int:
+def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id: int) -> tuple[int, list[str]]:
     """In the caller's transaction, read the file straight into survey_responses in one pass, then check what
-    landed; NotClean (the caller rolls back) when any row needs the general reader or any id is stored already.
+    landed: the number of rows and the months they are in; NotClean (the caller rolls back) when any row needs the general reader or any id is stored already.
 
     This is the command line's path (and the benchmark's): one read of the file, no staging copy. The table's
-    own constraints refuse an empty id, unit or date and an unknown department or role; a fractional answer is
-    refused as it is read (a cast would round it); the rest is checked on the stored rows, a column at a time."""
+    own constraints refuse an empty id, unit or date and an unknown department or role; a row with a cell to
+    trim or a control character, and an answer off its scale or fractional (a cast would round it), stop the
+    statement as they are read; the ids are checked on the stored rows."""
     items = [c for c in columns if c in scales]
-    # NaN and infinity pass `= trunc()` but fail the cast.
-    values = "".join(f", CASE WHEN {q} <> trunc({q}) THEN error('not clean') ELSE {q}::SMALLINT END AS {q}"
-                     for q in map(answers.quoted, items))
+    # NaN and infinity are off every scale.
+    values = "".join(f", CASE WHEN {q} <> trunc({q}) OR {q} < {SCALE_RANGE[scales[i]][0]} "
+                     f"OR {q} > {SCALE_RANGE[scales[i]][1]} THEN error('not clean') ELSE {q}::SMALLINT END AS {q}"
+                     for i, q in ((i, answers.quoted(i)) for i in items))
+    guard = _any(_flaws(columns, constrained=True))
     try:
         rows = cur.execute(
-            f"INSERT INTO survey_responses BY NAME SELECT {_fields(columns)}, $id AS import_id{values} FROM {SOURCE}",
+            f"INSERT INTO survey_responses BY NAME SELECT {_fields(columns, guard)}, $id AS import_id{values} "
+            f"FROM {SOURCE}",
             {"path": path, "types": _types(columns, scales), "id": import_id}).fetchall()[0][0]
     except duckdb.Error as error:
         raise NotClean(str(error)) from None
-    # per item: no answer below or above its scale (an item nobody answered has no minimum: fine)
-    ranges = "".join(f", coalesce(min({answers.quoted(i)}) >= {SCALE_RANGE[scales[i]][0]} "
-                     f"AND max({answers.quoted(i)}) <= {SCALE_RANGE[scales[i]][1]}, true)" for i in items)
-    found = cur.execute(
-        f"""SELECT count(*) - count(DISTINCT response_id),
-                   count_if({' OR '.join(f'coalesce({f}, false)' for f in _flaws(columns, stored=True))}),
-                   (SELECT count(*) FROM survey_responses o
-                    WHERE o.import_id <> $id AND o.response_id IN (SELECT response_id FROM survey_responses
-                                                                   WHERE import_id = $id)){ranges}
-            FROM survey_responses WHERE import_id = $id""", {"id": import_id}).fetchall()[0]
-    if rows == 0 or any(found[:3]) or not all(found[3:]):
-        raise NotClean("empty, ids repeated or stored already, a cell to trim or an answer off its scale")
-    return rows
+    repeated, stored, months = cur.execute(
+        """SELECT count(*) - count(DISTINCT response_id),
+                  (SELECT count(*) FROM survey_responses o
+                   WHERE o.import_id <> $id AND o.response_id IN (SELECT response_id FROM survey_responses
+                                                                  WHERE import_id = $id)),
+                  list(DISTINCT wave ORDER BY wave)
+           FROM survey_responses WHERE import_id = $id""", {"id": import_id}).fetchall()[0]
+    if rows == 0 or repeated or stored:
+        raise NotClean("empty, or ids repeated in the file or stored already")
+    return rows, months

@@ -64,7 +64,6 @@ def connect(db: str | os.PathLike | None = None, *, load_sample: bool = True) ->
         raise
     with _init_lock:
         create_schema(con)
-        _fill_survey_stats(con)
         if is_new and load_sample:
             from metrics import ingest  # late import: ingest builds on this module
 
@@ -77,17 +76,13 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     cur.execute(query("schema"))
     answers.migrate_long(con)
     answers.sync(cur)
+    answers.drop_long_stats(cur)
+    if answers.stored_measures(cur) != answers.current_measures(cur):
+        # a store written before figures were stored wide (or left half-way): its figures, every month, once
+        with transaction(con) as tx:
+            answers.store_figures(tx)
+    answers.create_stats_view(cur, answers.stored_measures(cur))
     cur.execute(query("views"))
-
-
-def _fill_survey_stats(con: duckdb.DuckDBPyConnection) -> None:
-    """A store written before survey figures were stored at import gets them now, once."""
-    cur = con.cursor()
-    missing = cur.execute("SELECT EXISTS (SELECT 1 FROM survey_responses) "
-                          "AND NOT EXISTS (SELECT 1 FROM survey_group_stats)").fetchall()[0][0]
-    if missing:
-        cur.execute("CREATE OR REPLACE TEMP TABLE every_month AS SELECT DISTINCT wave AS month FROM survey_responses")
-        cur.execute("INSERT INTO survey_group_stats " + answers.stats_sql(answers.catalogue(cur), "every_month"))
 
 
 @contextmanager

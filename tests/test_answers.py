@@ -83,6 +83,60 @@ def test_a_store_with_long_answers_is_migrated_on_connect(tmp_path):
     assert _count(con, DIFFERENCES) == 0
 
 
+def test_a_store_with_figures_stored_long_gets_them_wide_on_connect(tmp_path):
+    # Stores written before figures were stored wide hold a table survey_group_stats, one row per measure.
+    path = tmp_path / "long_figures.duckdb"
+    con = store.connect(path, load_sample=False)
+    load_fixture(con, tmp_path)
+    stats = con.cursor().execute("SELECT * FROM survey_group_stats ORDER BY ALL").fetchall()
+    cur = con.cursor()
+    cur.execute("CREATE TABLE old_stats AS SELECT * FROM survey_group_stats")
+    cur.execute("DROP VIEW survey_group_stats")
+    cur.execute("DROP TABLE survey_group_figures")
+    cur.execute("ALTER TABLE old_stats RENAME TO survey_group_stats")
+    con.close()
+
+    con = store.connect(path, load_sample=False)
+    cur = con.cursor()
+    assert cur.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'survey_group_stats'"
+                       ).fetchall() == [("VIEW",)]
+    assert cur.execute("SELECT * FROM survey_group_stats ORDER BY ALL").fetchall() == stats
+    assert _count(con, DIFFERENCES) == 0
+
+
+def test_figures_are_stored_a_row_per_group_and_long_through_the_view(con):
+    cur = con.cursor()
+    groups = cur.execute("SELECT count(*) FROM (SELECT DISTINCT wave, business_unit, department "
+                         "FROM survey_responses)").fetchall()[0][0]
+    pooled = cur.execute("SELECT count(*) FROM (SELECT DISTINCT wave, business_unit FROM survey_responses "
+                         "WHERE department IN ('marketing', 'it'))").fetchall()[0][0]
+    # one row per group, plus one per unit-month with marketing or IT for the pooled NPS
+    assert _count(con, "SELECT count(*) FROM survey_group_figures") == groups + pooled
+    # a value and an n column for each measure the catalogue gives: its 4 items make the index, 2 dimensions,
+    # 3 favourable rates and 1 NPS
+    assert answers.stored_measures(cur) == answers.current_measures(cur)
+    assert len(answers.stored_measures(cur)) == 7
+    assert _count(con, "SELECT count(DISTINCT measure) FROM survey_group_stats") == 7
+
+
+def test_a_new_item_rebuilds_the_figures_with_its_measures(con, tmp_path):
+    items = tmp_path / "new_item.csv"
+    items.write_text("item_id,dimension,text,scale,reverse_scored\n"
+                     "data_shared,data_insight,We share data.,likert5,false\n", encoding="utf-8")
+    ingest.import_file(con, "items", items, user="tests")
+    cur = con.cursor()
+    assert "favourable:data_shared" in answers.stored_measures(cur)
+    assert "dimension:data_insight" in answers.stored_measures(cur)
+    assert _count(con, DIFFERENCES) == 0
+    answered = tmp_path / "answered.csv"
+    answered.write_text("response_id,submitted_at,business_unit,department,role,data_shared\n"
+                        "D1,2026-01-20 10:00:00,Alpha,marketing,lead,5\n", encoding="utf-8")
+    ingest.import_file(con, "survey", answered, user="tests")
+    assert cur.execute("SELECT value, n FROM survey_group_stats WHERE month = '2026-01' AND business_unit = 'Alpha' "
+                       "AND department = 'marketing' AND measure = 'favourable:data_shared'").fetchall() == [(100.0, 1)]
+    assert _count(con, DIFFERENCES) == 0
+
+
 @pytest.mark.parametrize("item_id", ["response_id", "comment", "import_id", "replaced_by", "wave"])
 def test_an_item_id_cannot_take_a_response_fields_name(empty_con, tmp_path, item_id):
     path = tmp_path / "items.csv"

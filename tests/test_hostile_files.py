@@ -38,7 +38,7 @@ from tests.conftest import load_fixture, survey_csv
 # could touch holds rows and "unchanged" means something.
 
 VOCABULARY = "We and the other function use the same words for customers and results."
-STATE_TABLES = {"imports", "survey_group_stats", "saved_mappings", "settings"} | {
+STATE_TABLES = {"imports", "survey_group_figures", "saved_mappings", "settings"} | {
     f"replaced_{ingest.KINDS[k].table}" for k in ingest.KINDS}
 
 
@@ -629,9 +629,14 @@ def test_hostile_names_a_free_text_field_can_hold_are_stored_literally_and_chang
             f"SELECT {name} FROM {spec.table} WHERE import_id = $id", {"id": report.import_id}).fetchall()]
         assert sorted(v.encode("utf-8") for v in stored) == sorted(v.encode("utf-8") for v in values)
         # Nothing else changed: the other tables are as they were; the kind's own table and the log gained
-        # exactly the file's rows (a new item adds an empty answer column; a new survey month its figures).
+        # exactly the file's rows (a new item adds an empty answer column, and its measures' columns, empty, to
+        # the stored figures; a new survey month adds its figures).
         new_items = {f"hostile_item_{n}" for n in range(len(values))} if kind == "items" else set()
-        after = snapshot(con, without={t: new_items for t in ("survey_responses", "replaced_survey_responses")})
+        new_measures = {f"{column}:{measure}" for measure in answers.stored_measures(con.cursor())
+                        for column in ("value", "n")} - set(before["survey_group_figures"][0])
+        assert kind == "items" or not new_measures
+        after = snapshot(con, without={"survey_group_figures": new_measures,
+                                       **{t: new_items for t in ("survey_responses", "replaced_survey_responses")}})
         grew = {spec.table: len(values), "imports": 1}
         if kind == "survey":
             grew["survey_answers"] = len(values) * 4   # each response answers the four catalogue items
@@ -640,7 +645,7 @@ def test_hostile_names_a_free_text_field_can_hold_are_stored_literally_and_chang
                 assert after[table_name][0] == columns
                 assert set(rows) <= set(after[table_name][1])
                 assert len(after[table_name][1]) == len(rows) + grew[table_name], table_name
-            elif table_name == "survey_group_stats" and kind == "survey":
+            elif table_name == "survey_group_figures" and kind == "survey":
                 assert {r for r in after[table_name][1] if r[0] != "2031-07"} == set(rows)
             else:
                 assert after[table_name] == (columns, rows), f"{table_name} changed"

@@ -202,7 +202,9 @@ def test_a_store_without_stored_survey_figures_gets_them_on_connect(tmp_path):
     con = store.connect(path, load_sample=False)
     load_fixture(con, tmp_path)
     expected = scorecard(con, "2026-01")["company"]["alignment_index"]
-    con.cursor().execute("DELETE FROM survey_group_stats")      # as a store from before they were stored
+    cur = con.cursor()   # as a store from before they were stored: neither the figures nor their view
+    cur.execute("DROP VIEW survey_group_stats")
+    cur.execute("DROP TABLE survey_group_figures")
     con.close()
     con = store.connect(path, load_sample=False)
     assert scorecard(con, "2026-01")["company"]["alignment_index"] == pytest.approx(expected)

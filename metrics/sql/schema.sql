@@ -127,12 +127,11 @@ CREATE TABLE IF NOT EXISTS replaced_attendance AS SELECT *, NULL::INTEGER AS rep
 CREATE TABLE IF NOT EXISTS replaced_joint_projects AS SELECT *, NULL::INTEGER AS replaced_by FROM joint_projects LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_kpis AS SELECT *, NULL::INTEGER AS replaced_by FROM kpis LIMIT 0;
 
--- survey_group_measures_live, stored per month by every import and undo that touches the month.
-CREATE TABLE IF NOT EXISTS survey_group_stats (
+-- survey_group_measures_live is stored per month by every import and undo that touches the month, in
+-- survey_group_figures (a row per month, unit and department, a value and an n column per measure) and read long
+-- through the view survey_group_stats; metrics/answers.py adds a column pair per measure and builds the view.
+CREATE TABLE IF NOT EXISTS survey_group_figures (
     month         VARCHAR NOT NULL,
     business_unit VARCHAR NOT NULL,
-    department    VARCHAR NOT NULL,
-    measure       VARCHAR NOT NULL,
-    value         DOUBLE,
-    n             BIGINT NOT NULL
+    department    VARCHAR NOT NULL
 );
