@@ -181,7 +181,7 @@ def create_stats_view(cur, names: list[str]) -> None:
     the pages' SQL and the anonymity rules read them; a group's measure with no answers is not a row."""
     if names:
         pairs = ", ".join(f"({quoted('value:' + m)}, {quoted('n:' + m)}) AS {quoted(m)}" for m in names)
-        body = (f"SELECT month, business_unit, department, measure, value, n FROM "
+        body = (f"SELECT month, business_unit, department, measure, value, n::BIGINT AS n FROM "
                 f"(UNPIVOT {FIGURES} ON {pairs} INTO NAME measure VALUE value, n) WHERE n > 0")
     else:
         body = ("SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS business_unit, NULL::VARCHAR AS department, "
@@ -202,21 +202,24 @@ def store_figures(cur, months: list[str] | None = None) -> None:
     items = catalogue(cur)
     names = [name for name, *_ in measures(items)]
     if stored_measures(cur) != names:
-        columns = "".join(f", {quoted('value:' + m)} DOUBLE, {quoted('n:' + m)} BIGINT" for m in names)
+        columns = "".join(f", {quoted('value:' + m)} DOUBLE, {quoted('n:' + m)} INTEGER" for m in names)
         cur.execute(f"CREATE OR REPLACE TABLE {FIGURES} (month VARCHAR NOT NULL, business_unit VARCHAR NOT NULL, "
                     f"department VARCHAR NOT NULL{columns})")
         create_stats_view(cur, names)
         months = None
-    elif months is not None:
+    elif months is None:
+        cur.execute(f"DELETE FROM {FIGURES}")
+    else:
         months = sorted({m for m in months if m})
         if not months:
             return
-        cur.execute("CREATE OR REPLACE TEMP TABLE touched_months AS SELECT unnest($months::VARCHAR[]) AS month",
-                    {"months": months})
-        cur.execute(f"DELETE FROM {FIGURES} WHERE month IN (SELECT month FROM touched_months)")
+        cur.execute(f"DELETE FROM {FIGURES} WHERE month IN (SELECT unnest($months::VARCHAR[]))", {"months": months})
     if names:
-        where = "" if months is None else " WHERE wave IN (SELECT month FROM touched_months)"
-        cur.execute(figures_sql(items, f"(SELECT * FROM survey_responses{where})", insert=True))
+        if months is None:
+            cur.execute(figures_sql(items, "survey_responses", insert=True))
+        else:
+            cur.execute(figures_sql(items, "(SELECT * FROM survey_responses WHERE wave IN "
+                                           "(SELECT unnest($months::VARCHAR[])))", insert=True), {"months": months})
 
 
 def drop_long_stats(cur) -> None:

@@ -486,7 +486,7 @@ def _source_columns(parsed: layouts.ParsedExport, survey: mapping_module.SurveyF
 def _prepare_native(con, data: bytes, file_name: str, digest: str, items: pd.DataFrame,
                     path: str | Path | None) -> PreparedImport | None:
     """The fast path: a clean native survey staged by DuckDB, or None for the general reader to take it."""
-    native = _native_columns(items, data)
+    native = _native_columns(dict(zip(items["item_id"], items["scale"])), data)
     if native is None:
         return None
     scales, _ = native
@@ -596,9 +596,8 @@ def upload_too_big(con: duckdb.DuckDBPyConnection, size: int) -> Problem | None:
                    f"max_upload_mb).")
 
 
-def _native_columns(items: pd.DataFrame, data: bytes) -> tuple[dict[str, str], list[str]] | None:
+def _native_columns(scales: dict[str, str], data: bytes) -> tuple[dict[str, str], list[str]] | None:
     """(each item's scale, the file's columns) when the file's header is the native template's; else None."""
-    scales = dict(zip(items["item_id"], items["scale"]))
     columns = native_survey.applies(data, scales)
     return None if columns is None else (scales, columns)
 
@@ -610,7 +609,7 @@ def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport |
     and a NUL or other binary byte past the head stops the insert like any other flaw."""
     with path.open("rb") as handle:
         head = handle.read(65536)
-    native = _native_columns(_stored_items(con), head)
+    native = _native_columns(dict(con.cursor().execute("SELECT item_id, scale FROM survey_items").fetchall()), head)
     if native is None:
         return None
     scales, columns = native
@@ -619,10 +618,12 @@ def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport |
     report = ImportReport(file_name, "survey", "native")   # every column is the template's or an item's
     try:
         with store.transaction(con) as cur:
-            import_id = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+            import_id, first = cur.execute("SELECT nextval('import_id_seq'), NOT EXISTS (SELECT 1 FROM survey_responses)"
+                                           ).fetchall()[0]
             rows, months = native_survey.insert(cur, str(path), columns, scales, import_id)
             report.rows_read = report.rows_valid = report.rows_imported = rows
-            refresh_survey_stats(cur, months)
+            # into an empty store, this file's months are all there are: every month's figures, no filter
+            refresh_survey_stats(cur, None if first else months)
             _log_import(cur, import_id, report, digest, user)
     except native_survey.NotClean:
         return None
@@ -707,7 +708,7 @@ def _write(cur, kind: str, frame: pd.DataFrame | None, report: ImportReport, dig
                     f"WHERE NOT EXISTS (SELECT 1 FROM {spec.table} s WHERE {key})")
     if kind == "items":  # a changed catalogue changes every month's scores
         answers.sync(cur)
-        refresh_survey_stats(cur, [m for (m,) in cur.execute("SELECT DISTINCT wave FROM survey_responses").fetchall()])
+        refresh_survey_stats(cur, None)
     _log_import(cur, import_id, report, digest, user)
 
 
@@ -726,8 +727,9 @@ def _log_import(cur, import_id: int, report: ImportReport, digest: str, user: st
 
 
 def refresh_survey_stats(cur, months) -> None:
-    """Store the survey figures of these months again (pages read them, never the raw answers)."""
-    answers.store_figures(cur, list(months))
+    """Store the survey figures of these months again, or of every month when None (pages read them, never the
+    raw answers)."""
+    answers.store_figures(cur, None if months is None else list(months))
 
 
 def _set_aside(cur, spec: Kind, conflicts: list[tuple], import_id: int) -> None:
@@ -849,8 +851,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
         if restored:
             removed[f"{table} restored"] = restored
         if kind in ("survey", "items"):
-            refresh_survey_stats(cur, touched if kind == "survey" else
-                                 [m for (m,) in cur.execute("SELECT DISTINCT wave FROM survey_responses").fetchall()])
+            refresh_survey_stats(cur, touched if kind == "survey" else None)
         cur.execute("UPDATE imports SET undone_at = $at WHERE import_id = $id",
                     {"at": datetime.now(timezone.utc).replace(tzinfo=None), "id": import_id})
     return removed
