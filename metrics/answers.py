@@ -113,9 +113,8 @@ def catalogue(cur) -> list[Item]:
 
 
 def measures(items: list[Item]) -> list[tuple[str, str, str, bool]]:
-    """(measure, value, n, pooled) of each stored figure. The value and n of a group's figure are aggregates over
-    its responses (each with its scored answers s_<k> and means r_*); a pooled one's, over the groups of marketing
-    and IT (whose promoters p_<k>, detractors d_<k> and answers c_<k> it adds up)."""
+    """(measure, value, n, pooled) of each stored figure: aggregates over a group's responses (each with its
+    scored answers s_<k> and means r_*); a pooled figure's group is a unit's marketing and IT together."""
     likert = [(k, i) for k, i in enumerate(items) if i.scale == "likert5"]
     out: list[tuple[str, str, str, bool]] = []
     if likert:
@@ -127,15 +126,16 @@ def measures(items: list[Item]) -> list[tuple[str, str, str, bool]]:
                     False))
     for k, i in enumerate(items):
         if i.scale == "nps11":
-            out.append((f"nps:{i.item_id}", f"100.0 * (sum(p_{k}) - sum(d_{k})) / sum(c_{k})", f"sum(c_{k})", True))
+            out.append((f"nps:{i.item_id}", f"100.0 * (count_if(s_{k} >= 9) - count_if(s_{k} <= 6)) / count(s_{k})",
+                        f"count(s_{k})", True))
     return out
 
 
-def figures_sql(items: list[Item], source: str = "survey_responses", ctes: str = "", insert: bool = False) -> str:
+def figures_sql(items: list[Item], source: str = "survey_responses", insert: bool = False) -> str:
     """One row per month, business unit and department (and 'marketing+it' for the pooled NPS), with a
     "value:<measure>" and an "n:<measure>" column per measure, over the responses in `source` (a relation with
-    survey_responses' wave, business_unit, department and answer columns); `ctes` come first in its WITH, and
-    `insert` stores the rows in survey_group_figures.
+    survey_responses' wave, business_unit, department and answer columns); `insert` stores the rows in
+    survey_group_figures.
 
     The same figures as the survey_group_measures_live view (its definition is the reference, and a test holds
     the two together), from one grouped pass over the wide rows: no answer is reshaped, and a month is a few
@@ -150,24 +150,18 @@ def figures_sql(items: list[Item], source: str = "survey_responses", ctes: str =
     means = [f"list_avg([{', '.join(f's_{k}' for k, _ in likert)}]) AS r_index"] if likert else []
     for d, dimension in enumerate(sorted({i.dimension for _, i in likert})):
         means.append(f"list_avg([{', '.join(f's_{k}' for k, i in likert if i.dimension == dimension)}]) AS r_dim_{d}")
-    # an NPS item's promoters, detractors and answers per group, pooled below and never stored per department
-    counts = "".join(f", count_if(s_{k} >= 9) AS p_{k}, count_if(s_{k} <= 6) AS d_{k}, count(s_{k}) AS c_{k}"
-                     for k, i in enumerate(items) if i.scale == "nps11")
 
     def columns(pooled: bool) -> str:
         return "".join(f", {value} AS {quoted('value:' + name)}, {n} AS {quoted('n:' + name)}"
                        for name, value, n, is_pooled in figures if is_pooled == pooled)
 
-    responses = (f"(SELECT *{''.join(', ' + m for m in means)} FROM (SELECT wave AS month, business_unit, "
-                 f"department{scored} FROM {source}))")
-    stored = "".join(f", {quoted(column + name)}" for name, *_, pooled in figures if not pooled
-                     for column in ("value:", "n:"))
-    sql = (f"WITH {ctes + ', ' if ctes else ''}groups AS (SELECT month, business_unit, department{columns(False)}"
-           f"{counts} FROM {responses} GROUP BY ALL)\n{f'INSERT INTO {FIGURES} BY NAME ' if insert else ''}"
-           f"SELECT month, business_unit, department{stored} FROM groups")
-    if counts:
+    responses = f"(SELECT wave AS month, business_unit, department{scored} FROM {source})"
+    sql = (f"{f'INSERT INTO {FIGURES} BY NAME ' if insert else ''}"
+           f"SELECT month, business_unit, department{columns(False)} "
+           f"FROM (SELECT *{''.join(', ' + m for m in means)} FROM {responses}) GROUP BY ALL")
+    if any(pooled for *_, pooled in figures):
         sql += (f"\nUNION ALL BY NAME\nSELECT month, business_unit, 'marketing+it' AS department{columns(True)} "
-                "FROM groups WHERE department IN ('marketing', 'it') GROUP BY ALL")
+                f"FROM {responses} WHERE department IN ('marketing', 'it') GROUP BY ALL")
     return sql
 
 
