@@ -198,3 +198,29 @@ def test_the_command_lines_import_of_a_clean_native_file_is_one_pass(tmp_path: P
     report = ingest.import_file(con, "survey", path, user="tests")
     assert (report.rows_read, report.rows_imported, report.layout) == (47, 47, "native")
     assert con.cursor().execute("SELECT count(*) FROM survey_responses").fetchall() == [(47,)]
+
+
+def _insertion_order(con) -> bool:
+    return con.cursor().execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+
+
+def test_the_one_pass_import_puts_the_insertion_order_setting_back(tmp_path: Path):
+    # The one-pass import lets DuckDB write rows in any order; the setting is database-wide, so it is restored
+    # after a clean import and after one that falls back to the general reader.
+    con = _store()
+    assert _insertion_order(con) is True
+    clean = tmp_path / "clean.csv"
+    clean.write_text(survey_csv(), encoding="utf-8")
+    assert ingest.import_file(con, "survey", clean, user="tests").rows_imported == 47
+    assert _insertion_order(con) is True
+    labelled = tmp_path / "labelled.csv"   # an answer label: the fast path rolls back, the general reader scores it
+    labelled.write_text("response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
+                        "L1,2026-02-10 09:00:00,Alpha,marketing,lead,Agree\n", encoding="utf-8")
+    assert ingest.import_file(con, "survey", labelled, user="tests").rows_imported == 1
+    assert _insertion_order(con) is True
+    con.cursor().execute("SET preserve_insertion_order = false")   # a store set so on purpose stays so
+    again = tmp_path / "again.csv"
+    again.write_text("response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
+                     "A1,2026-02-11 09:00:00,Alpha,marketing,lead,4\n", encoding="utf-8")
+    assert ingest.import_file(con, "survey", again, user="tests").rows_imported == 1
+    assert _insertion_order(con) is False
