@@ -7,6 +7,7 @@ figures of a month are one pass over its rows. `survey_answers` is a view giving
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # survey_responses' own columns; every other column is a catalogue item's answers.
@@ -188,8 +189,9 @@ def current_measures(cur) -> list[str]:
     return [name for name, *_ in measures(catalogue(cur))]
 
 
-def store_figures(cur, months: list[str] | None = None) -> None:
-    """Store the survey figures of these months again (every month when None), in the caller's transaction.
+def store_figures(cur, months: Iterable[str] | None = None) -> None:
+    """Store the survey figures of these months again (every month when None), in the caller's transaction: every
+    import and undo that touches survey months or the catalogue calls it, so pages never read raw answers.
 
     When the catalogue's measures are not the stored table's columns (a new item, dimension or scale, or a store
     written before figures were stored wide), the table is built again, for every month, with its view."""

@@ -627,7 +627,7 @@ def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport |
             rows, months = native_survey.insert(cur, str(path), columns, scales, import_id)
             report.rows_read = report.rows_valid = report.rows_imported = rows
             # into an empty store, this file's months are all there are: every month's figures, no filter
-            refresh_survey_stats(cur, None if first else months)
+            answers.store_figures(cur, None if first else months)
             _log_import(cur, import_id, report, digest, user)
     except native_survey.NotClean:
         return None
@@ -707,14 +707,14 @@ def _write(cur, kind: str, frame: pd.DataFrame | None, report: ImportReport, dig
         cur.execute("""INSERT INTO survey_responses BY NAME
                        SELECT i.* REPLACE ($id AS import_id) FROM incoming i ANTI JOIN survey_responses s
                        USING (response_id)""", {"id": import_id})
-        refresh_survey_stats(cur, touched)
+        answers.store_figures(cur, touched)
     else:
         key = " AND ".join(f"s.{c} = i.{c}" for c in spec.key)
         cur.execute(f"INSERT INTO {spec.table} BY NAME SELECT i.* FROM incoming i "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {spec.table} s WHERE {key})")
     if kind == "items":  # a changed catalogue changes every month's scores
         answers.sync(cur)
-        refresh_survey_stats(cur, None)
+        answers.store_figures(cur, None)
     _log_import(cur, import_id, report, digest, user)
 
 
@@ -730,12 +730,6 @@ def _log_import(cur, import_id: int, report: ImportReport, digest: str, user: st
          "dropped": json.dumps(report.dropped_columns), "at": datetime.now(timezone.utc).replace(tzinfo=None),
          "by": user},
     )
-
-
-def refresh_survey_stats(cur, months) -> None:
-    """Store the survey figures of these months again, or of every month when None (pages read them, never the
-    raw answers)."""
-    answers.store_figures(cur, None if months is None else list(months))
 
 
 def _set_aside(cur, spec: Kind, conflicts: list[tuple], import_id: int) -> None:
@@ -857,7 +851,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
         if restored:
             removed[f"{table} restored"] = restored
         if kind in ("survey", "items"):
-            refresh_survey_stats(cur, touched if kind == "survey" else None)
+            answers.store_figures(cur, touched if kind == "survey" else None)
         cur.execute("UPDATE imports SET undone_at = $at WHERE import_id = $id",
                     {"at": datetime.now(timezone.utc).replace(tzinfo=None), "id": import_id})
     return removed
