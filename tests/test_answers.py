@@ -59,19 +59,31 @@ def _to_long_layout(con) -> None:
         cur.execute(f"ALTER TABLE {table}_old RENAME TO {table}")
 
 
-def test_a_store_with_long_answers_is_migrated_on_connect(tmp_path):
+def _rows(con, name: str) -> list[tuple]:
+    return con.cursor().execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall()
+
+
+def _table_type(con, name: str) -> list[tuple]:
+    return con.cursor().execute("SELECT table_type FROM information_schema.tables WHERE table_name = $name",
+                                {"name": name}).fetchall()
+
+
+def _reopened_after(tmp_path, rewrite, *shown: str):
+    """The fixture store in a file, rewritten by `rewrite(con)` as an older version wrote it, then opened again:
+    (the store, the rows of each `shown` table or view before the rewrite)."""
     path = tmp_path / "old.duckdb"
     con = store.connect(path, load_sample=False)
     load_fixture(con, tmp_path)
-    before = con.cursor().execute("SELECT * FROM survey_answers ORDER BY ALL").fetchall()
-    stats = con.cursor().execute("SELECT * FROM survey_group_stats ORDER BY ALL").fetchall()
-    _to_long_layout(con)
+    before = [_rows(con, name) for name in shown]
+    rewrite(con)
     con.close()
+    return store.connect(path, load_sample=False), before
 
-    con = store.connect(path, load_sample=False)
+
+def test_a_store_with_long_answers_is_migrated_on_connect(tmp_path):
+    con, (before, stats) = _reopened_after(tmp_path, _to_long_layout, "survey_answers", "survey_group_stats")
     cur = con.cursor()
-    assert cur.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'survey_answers'"
-                       ).fetchall() == [("VIEW",)]
+    assert _table_type(con, "survey_answers") == [("VIEW",)]
     assert cur.execute("SELECT * FROM survey_answers ORDER BY ALL").fetchall() == before
     assert cur.execute("SELECT * FROM survey_group_stats ORDER BY ALL").fetchall() == stats
     assert _count(con, DIFFERENCES) == 0
@@ -83,23 +95,20 @@ def test_a_store_with_long_answers_is_migrated_on_connect(tmp_path):
     assert _count(con, DIFFERENCES) == 0
 
 
-def test_a_store_with_figures_stored_long_gets_them_wide_on_connect(tmp_path):
-    # Stores written before figures were stored wide hold a table survey_group_stats, one row per measure.
-    path = tmp_path / "long_figures.duckdb"
-    con = store.connect(path, load_sample=False)
-    load_fixture(con, tmp_path)
-    stats = con.cursor().execute("SELECT * FROM survey_group_stats ORDER BY ALL").fetchall()
+def _to_long_figures(con) -> None:
+    """Rewrite a store the way stores were written before figures were stored wide: a table survey_group_stats,
+    one row per measure."""
     cur = con.cursor()
     cur.execute("CREATE TABLE old_stats AS SELECT * FROM survey_group_stats")
     cur.execute("DROP VIEW survey_group_stats")
     cur.execute("DROP TABLE survey_group_figures")
     cur.execute("ALTER TABLE old_stats RENAME TO survey_group_stats")
-    con.close()
 
-    con = store.connect(path, load_sample=False)
+
+def test_a_store_with_figures_stored_long_gets_them_wide_on_connect(tmp_path):
+    con, (stats,) = _reopened_after(tmp_path, _to_long_figures, "survey_group_stats")
     cur = con.cursor()
-    assert cur.execute("SELECT table_type FROM information_schema.tables WHERE table_name = 'survey_group_stats'"
-                       ).fetchall() == [("VIEW",)]
+    assert _table_type(con, "survey_group_stats") == [("VIEW",)]
     assert cur.execute("SELECT * FROM survey_group_stats ORDER BY ALL").fetchall() == stats
     assert _count(con, DIFFERENCES) == 0
 
