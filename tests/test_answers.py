@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from metrics import answers, ingest, store
-from tests.conftest import load_fixture
+from tests.conftest import fixture_store
 
 DIFFERENCES = """
 SELECT count(*) FROM survey_group_measures_live a
@@ -72,8 +72,7 @@ def _reopened_after(tmp_path, rewrite, *shown: str):
     """The fixture store in a file, rewritten by `rewrite(con)` as an older version wrote it, then opened again:
     (the store, the rows of each `shown` table or view before the rewrite)."""
     path = tmp_path / "old.duckdb"
-    con = store.connect(path, load_sample=False)
-    load_fixture(con, tmp_path)
+    con = fixture_store(path, tmp_path)
     before = [_rows(con, name) for name in shown]
     rewrite(con)
     con.close()

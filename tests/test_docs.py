@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import catalog, store
+from metrics import catalog
 from metrics.__main__ import parser
-from tests.conftest import load_fixture
+from tests.conftest import fixture_store
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -40,8 +40,7 @@ def definitions_text(tmp_path_factory) -> str:
     """Everything the Definitions page shows, as one string; rendered once for all metrics."""
     directory = tmp_path_factory.mktemp("docs")
     path = directory / "fixture.duckdb"
-    con = store.connect(path, load_sample=False)
-    load_fixture(con, directory)
+    con = fixture_store(path, directory)
     con.close()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COLLAB_DB", str(path))

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics import answers, ingest, layouts, native_survey, store
-from tests.conftest import load_fixture, survey_csv
+from tests.conftest import fixture_store, survey_csv
 
 # ----------------------------------------------------------------------------------------------------------
 # The store: the fixture data set, plus a replaced row and a remembered mapping, so that every table an import
@@ -46,8 +46,7 @@ STATE_TABLES = {"imports", "survey_group_figures", "saved_mappings", "settings"}
 def seeded_db(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("seeded")
     path = directory / "seeded.duckdb"
-    con = store.connect(path, load_sample=False)
-    load_fixture(con, directory)
+    con = fixture_store(path, directory)
     replacing = directory / "kpis_correction.csv"
     replacing.write_text("business_unit,month,kpi,value\nAlpha,2026-01,margin_growth_pct,4.75\n", encoding="utf-8")
     ingest.import_file(con, "kpis", replacing, replace=True, user="tests")
