@@ -80,7 +80,22 @@ def stage(cur: duckdb.DuckDBPyConnection, data: bytes, path: str | os.PathLike |
 # checked first) and the date as the general reader accepts it (`submitted`, NULL when it is not one).
 SOURCE = """(SELECT *, try_strptime(submitted_at, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d']) AS submitted
              FROM read_csv($path, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
-                           columns = $types, strict_mode = true))"""
+                           columns = $types, strict_mode = true, buffer_size = $buffer))"""
+
+# DuckDB parses a CSV file a buffer to a thread, and its buffers are 32 MiB (16 times its 2 MiB longest line): a
+# smaller file is parsed on one core. A buffer of the file's size over the thread count gives each core a share
+# (a quarter off the insert at 10 thousand responses, measured). No buffer is smaller than 256 KiB, many times a
+# clean row (a comment is at most 5,000 characters): a longer line stops the read, and the general reader takes
+# the file.
+MIN_BUFFER = 256 * 1024
+DEFAULT_BUFFER = 32 * 1024 * 1024
+
+
+def _source_params(cur, path: str, columns: list[str], scales: dict[str, str]) -> dict:
+    """SOURCE's parameters for this file."""
+    threads = int(cur.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    share = os.path.getsize(path) // max(threads, 1) + 1
+    return {"path": path, "types": _types(columns, scales), "buffer": min(max(share, MIN_BUFFER), DEFAULT_BUFFER)}
 
 
 def _types(columns: list[str], scales: dict[str, str]) -> dict[str, str]:
@@ -101,7 +116,7 @@ def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | 
     items = [c for c in columns if c in scales]
     try:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE incoming_raw AS SELECT * FROM {SOURCE}",
-                    {"path": path, "types": _types(columns, scales)})
+                    _source_params(cur, path, columns, scales))
     except duckdb.Error:
         return None  # not UTF-8, ragged, a non-number where an answer should be...: the general path explains
     items_sql = "".join(f", min({q}), max({q}), max(abs({q} - round({q})))" for q in map(answers.quoted, items))
@@ -161,14 +176,16 @@ class NotClean(Exception):
     """A row needs the general reader (or the file's ids are stored already): roll back and take the long way."""
 
 
-def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id: int) -> tuple[int, list[str]]:
+def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id: int,
+           stored_before: bool = True) -> tuple[int, list[str]]:
     """In the caller's transaction, read the file straight into survey_responses in one pass, then check what
     landed: the number of rows and the months they are in; NotClean (the caller rolls back) when any row needs the general reader or any id is stored already.
 
     This is the command line's path (and the benchmark's): one read of the file, no staging copy. The table's
     own constraints refuse an empty id, unit or date and an unknown department or role; a row with a cell to
     trim or a control character, and an answer off its scale or fractional (a cast would round it), stop the
-    statement as they are read; the ids are checked on the stored rows."""
+    statement as they are read; the ids are checked on the stored rows (`stored_before` False: the store held no
+    responses before this insert, so none can be stored already)."""
     items = [c for c in columns if c in scales]
     # NaN and infinity are off every scale.
     values = "".join(f", CASE WHEN {q} <> trunc({q}) OR {q} < {SCALE_RANGE[scales[i]][0]} "
@@ -179,16 +196,15 @@ def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id
         rows = cur.execute(
             f"INSERT INTO survey_responses BY NAME SELECT {_fields(columns, guard)}, $id AS import_id{values} "
             f"FROM {SOURCE}",
-            {"path": path, "types": _types(columns, scales), "id": import_id}).fetchall()[0][0]
+            {**_source_params(cur, path, columns, scales), "id": import_id}).fetchall()[0][0]
     except duckdb.Error as error:
         raise NotClean(str(error)) from None
+    # into a store with no responses before, no id can be stored already
+    stored = ("(SELECT count(*) FROM survey_responses o WHERE o.import_id <> $id AND o.response_id IN "
+              "(SELECT response_id FROM survey_responses WHERE import_id = $id))" if stored_before else "0")
     repeated, stored, months = cur.execute(
-        """SELECT count(*) - count(DISTINCT response_id),
-                  (SELECT count(*) FROM survey_responses o
-                   WHERE o.import_id <> $id AND o.response_id IN (SELECT response_id FROM survey_responses
-                                                                  WHERE import_id = $id)),
-                  list(DISTINCT wave ORDER BY wave)
-           FROM survey_responses WHERE import_id = $id""", {"id": import_id}).fetchall()[0]
+        f"""SELECT count(*) - count(DISTINCT response_id), {stored}, list(DISTINCT wave ORDER BY wave)
+            FROM survey_responses WHERE import_id = $id""", {"id": import_id}).fetchall()[0]
     if rows == 0 or repeated or stored:
         raise NotClean("empty, or ids repeated in the file or stored already")
     return rows, months

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import ingest, store
+from metrics import ingest, native_survey, store
 from tests.conftest import FIXTURES, survey_csv
 
 SAMPLE_SURVEY = store.SAMPLE_DIR / "survey_responses.csv"
@@ -85,6 +85,46 @@ def test_the_sample_survey_takes_the_fast_path_and_stores_the_same():
     assert fast.staged is not None
     assert len(fast_stored[0]) == 5918
     assert fast_stored == general_stored
+
+
+def _threads(count: int):
+    def make():
+        con = _sample_store()
+        con.cursor().execute(f"SET threads = {count}")
+        return con
+    return make
+
+
+def test_a_file_read_in_several_buffers_stores_the_same(monkeypatch):
+    # DuckDB reads the file a buffer to a thread; with four threads the sample survey (about 0.6 MB) is read in
+    # three buffers of 256 KiB, rows crossing their edges, and with one thread in one. Both store what the
+    # general reader does, row for row.
+    data = SAMPLE_SURVEY.read_bytes()
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "survey.csv"
+        path.write_bytes(data)
+        con = _threads(4)()
+        assert native_survey._source_params(con.cursor(), str(path), [], {})["buffer"] == native_survey.MIN_BUFFER
+        con.close()
+    for threads in (4, 1):
+        (fast, fast_stored, _), (_, general_stored, _) = _both(data, make=_threads(threads))
+        assert fast.staged is not None
+        assert len(fast_stored[0]) == 5918
+        assert fast_stored == general_stored
+
+
+def test_the_read_buffer_is_the_files_share_of_the_threads_within_bounds(tmp_path: Path):
+    con = store.connect(":memory:")
+    cur = con.cursor()
+    cur.execute("SET threads = 2")
+    path = tmp_path / "survey.csv"
+    for size, buffer in [(10_000, native_survey.MIN_BUFFER),            # a small file: the floor
+                         (10_000_000, 5_000_001),                        # half the file to each of two threads
+                         (200_000_000, native_survey.DEFAULT_BUFFER)]:   # a large one: DuckDB's own size
+        with path.open("wb") as handle:
+            handle.truncate(size)                                        # sparse: no bytes written
+        assert native_survey._source_params(cur, str(path), ["a"], {})["buffer"] == buffer
+    con.close()
 
 
 def test_waves_comments_blanks_and_plain_dates_are_stored_the_same():
