@@ -113,36 +113,46 @@ def catalogue(cur) -> list[Item]:
         if row[0] in stored]
 
 
-def measures(items: list[Item]) -> list[tuple[str, str, str, bool]]:
-    """(measure, value, n, pooled) of each stored figure: aggregates over a group's responses (each with its
-    scored answers s_<k> and means r_*); a pooled figure's group is a unit's marketing and IT together."""
+def measures(items: list[Item]) -> list[tuple[str, list[tuple[str, str, str]], bool]]:
+    """(measure, stored columns, pooled) of each figure. A stored column is (name, type, aggregate over a group's
+    responses, each with its scored answers s_<k> and means r_*): "value:<measure>" and "n:<measure>". A pooled
+    figure's group is a unit's marketing and IT together (the NPS): its columns are each department's counts,
+    "promoters:", "detractors:" and "n:", which survey_group_stats adds up; no NPS is stored per department."""
     likert = [(k, i) for k, i in enumerate(items) if i.scale == "likert5"]
-    out: list[tuple[str, str, str, bool]] = []
+    out: list[tuple[str, list[tuple[str, str, str]], bool]] = []
+
+    def figure(name: str, value: str, n: str) -> tuple[str, list[tuple[str, str, str]], bool]:
+        return name, [(f"value:{name}", "DOUBLE", value), (f"n:{name}", "INTEGER", n)], False
+
     if likert:
-        out.append(("index", "(avg(r_index) - 1) / 4 * 100", "count(r_index)", False))
+        out.append(figure("index", "(avg(r_index) - 1) / 4 * 100", "count(r_index)"))
     for d, dimension in enumerate(sorted({i.dimension for _, i in likert})):
-        out.append((f"dimension:{dimension}", f"(avg(r_dim_{d}) - 1) / 4 * 100", f"count(r_dim_{d})", False))
+        out.append(figure(f"dimension:{dimension}", f"(avg(r_dim_{d}) - 1) / 4 * 100", f"count(r_dim_{d})"))
     for k, i in likert:
-        out.append((f"favourable:{i.item_id}", f"100.0 * count_if(s_{k} >= 4) / count(s_{k})", f"count(s_{k})",
-                    False))
+        out.append(figure(f"favourable:{i.item_id}", f"100.0 * count_if(s_{k} >= 4) / count(s_{k})", f"count(s_{k})"))
     for k, i in enumerate(items):
         if i.scale == "nps11":
-            out.append((f"nps:{i.item_id}", f"100.0 * (count_if(s_{k} >= 9) - count_if(s_{k} <= 6)) / count(s_{k})",
-                        f"count(s_{k})", True))
+            name = f"nps:{i.item_id}"
+            out.append((name, [(f"promoters:{name}", "INTEGER", f"count_if(s_{k} >= 9)"),
+                               (f"detractors:{name}", "INTEGER", f"count_if(s_{k} <= 6)"),
+                               (f"n:{name}", "INTEGER", f"count(s_{k})")], True))
     return out
 
 
-def figures_sql(items: list[Item], source: str = "survey_responses", insert: bool = False) -> str:
-    """One row per month, business unit and department (and 'marketing+it' for the pooled NPS), with a
-    "value:<measure>" and an "n:<measure>" column per measure, over the responses in `source` (a relation with
-    survey_responses' wave, business_unit, department and answer columns); `insert` stores the rows in
-    survey_group_figures.
+def figure_columns(items: list[Item]) -> list[tuple[str, str, str]]:
+    """survey_group_figures' columns after its key (month, business_unit, department): (name, type, aggregate)."""
+    return [column for _, columns, _ in measures(items) for column in columns]
 
-    The same figures as the survey_group_measures_live view (its definition is the reference, and a test holds
-    the two together), from one grouped pass over the wide rows: no answer is reshaped, and a month is a few
-    hundred rows to write, not one per measure.
+
+def figures_sql(items: list[Item], source: str = "survey_responses", insert: bool = False) -> str:
+    """One row per month, business unit and department with figure_columns(items), over the responses in
+    `source` (a relation with survey_responses' wave, business_unit, department and answer columns); `insert`
+    stores the rows in survey_group_figures.
+
+    The same figures as the survey_group_measures_live view, through survey_group_stats (the live view's
+    definition is the reference, and a test holds the two together), from one grouped pass over the wide rows: no
+    answer is reshaped, and a month is a row per unit and department to write, not one per measure.
     """
-    figures = measures(items)
     score = [f"6 - {quoted(i.item_id)}" if i.scale == "likert5" and i.reverse else quoted(i.item_id) for i in items]
     scored = "".join(f", {expression} AS s_{k}" for k, expression in enumerate(score))
     likert = [(k, i) for k, i in enumerate(items) if i.scale == "likert5"]
@@ -151,37 +161,55 @@ def figures_sql(items: list[Item], source: str = "survey_responses", insert: boo
     means = [f"list_avg([{', '.join(f's_{k}' for k, _ in likert)}]) AS r_index"] if likert else []
     for d, dimension in enumerate(sorted({i.dimension for _, i in likert})):
         means.append(f"list_avg([{', '.join(f's_{k}' for k, i in likert if i.dimension == dimension)}]) AS r_dim_{d}")
-
-    def columns(pooled: bool) -> str:
-        return "".join(f", {value} AS {quoted('value:' + name)}, {n} AS {quoted('n:' + name)}"
-                       for name, value, n, is_pooled in figures if is_pooled == pooled)
-
+    columns = "".join(f", {aggregate} AS {quoted(name)}" for name, _, aggregate in figure_columns(items))
     responses = f"(SELECT wave AS month, business_unit, department{scored} FROM {source})"
-    sql = (f"{f'INSERT INTO {FIGURES} BY NAME ' if insert else ''}"
-           f"SELECT month, business_unit, department{columns(False)} "
-           f"FROM (SELECT *{''.join(', ' + m for m in means)} FROM {responses}) GROUP BY ALL")
-    if any(pooled for *_, pooled in figures):
-        sql += (f"\nUNION ALL BY NAME\nSELECT month, business_unit, 'marketing+it' AS department{columns(True)} "
-                f"FROM {responses} WHERE department IN ('marketing', 'it') GROUP BY ALL")
-    return sql
+    return (f"{f'INSERT INTO {FIGURES} BY NAME ' if insert else ''}"
+            f"SELECT month, business_unit, department{columns} "
+            f"FROM (SELECT *{''.join(', ' + m for m in means)} FROM {responses}) GROUP BY ALL")
+
+
+def stored_columns(cur) -> list[str]:
+    """survey_group_figures' columns after its key, in order."""
+    return _columns(cur, FIGURES)[3:]
 
 
 def stored_measures(cur) -> list[str]:
     """The measures survey_group_figures has columns for, in order."""
-    return [c.removeprefix("value:") for c in _columns(cur, FIGURES) if c.startswith("value:")]
+    return [c.split(":", 1)[1] for c in stored_columns(cur) if c.startswith(("value:", "promoters:"))]
 
 
-def create_stats_view(cur, names: list[str]) -> None:
+def figures_current(cur, items: list[Item] | None = None) -> bool:
+    """Whether survey_group_figures has the columns the catalogue's measures call for, as figure_columns lays
+    them out (a store written by an older version, or before a new item, has others)."""
+    return stored_columns(cur) == [name for name, *_ in figure_columns(catalogue(cur) if items is None else items)]
+
+
+def create_stats_view(cur) -> None:
     """survey_group_stats: the stored figures long (month, business_unit, department, measure, value, n), as
-    the pages' SQL and the anonymity rules read them; a group's measure with no answers is not a row."""
-    if names:
-        pairs = ", ".join(f"({quoted('value:' + m)}, {quoted('n:' + m)}) AS {quoted(m)}" for m in names)
-        body = (f"SELECT month, business_unit, department, measure, value, n::BIGINT AS n FROM "
-                f"(UNPIVOT {FIGURES} ON {pairs} INTO NAME measure VALUE value, n) WHERE n > 0")
-    else:
-        body = ("SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS business_unit, NULL::VARCHAR AS department, "
-                "NULL::VARCHAR AS measure, NULL::DOUBLE AS value, NULL::BIGINT AS n WHERE false")
-    cur.execute(f"CREATE OR REPLACE VIEW survey_group_stats AS {body}")
+    the pages' SQL and the anonymity rules read them; a group's measure with no answers is not a row. A pooled
+    figure is a unit's marketing and IT counts added up, as department 'marketing+it'."""
+    columns = stored_columns(cur)
+    single = [c.removeprefix("value:") for c in columns if c.startswith("value:")]
+    pooled = [c.removeprefix("promoters:") for c in columns if c.startswith("promoters:")]
+    parts = []
+    if single:
+        pairs = ", ".join(f"({quoted('value:' + m)}, {quoted('n:' + m)}) AS {quoted(m)}" for m in single)
+        parts.append(f"SELECT month, business_unit, department, measure, value, n::BIGINT AS n FROM "
+                     f"(UNPIVOT {FIGURES} ON {pairs} INTO NAME measure VALUE value, n) WHERE n > 0")
+    if pooled:
+        counts = [f"{kind}:{m}" for m in pooled for kind in ("promoters", "detractors", "n")]
+        sums = ", ".join(f"sum({quoted(c)})::BIGINT AS {quoted(c)}" for c in counts)
+        triples = ", ".join(f"({quoted('promoters:' + m)}, {quoted('detractors:' + m)}, {quoted('n:' + m)}) "
+                            f"AS {quoted(m)}" for m in pooled)
+        parts.append(f"SELECT month, business_unit, 'marketing+it' AS department, measure, "
+                     f"100 * (promoters - detractors)::DOUBLE / n AS value, n FROM "
+                     f"(UNPIVOT (SELECT month, business_unit, {sums} FROM {FIGURES} "
+                     f"WHERE department IN ('marketing', 'it') GROUP BY month, business_unit) "
+                     f"ON {triples} INTO NAME measure VALUE promoters, detractors, n) WHERE n > 0")
+    if not parts:
+        parts.append("SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS business_unit, NULL::VARCHAR AS department, "
+                     "NULL::VARCHAR AS measure, NULL::DOUBLE AS value, NULL::BIGINT AS n WHERE false")
+    cur.execute(f"CREATE OR REPLACE VIEW survey_group_stats AS {' UNION ALL '.join(parts)}")
 
 
 def current_measures(cur) -> list[str]:
@@ -194,14 +222,13 @@ def store_figures(cur, months: Iterable[str] | None = None) -> None:
     import and undo that touches survey months or the catalogue calls it, so pages never read raw answers.
 
     When the catalogue's measures are not the stored table's columns (a new item, dimension or scale, or a store
-    written before figures were stored wide), the table is built again, for every month, with its view."""
+    written by an older version), the table is built again, for every month, with its view."""
     items = catalogue(cur)
-    names = [name for name, *_ in measures(items)]
-    if stored_measures(cur) != names:
-        columns = "".join(f", {quoted('value:' + m)} DOUBLE, {quoted('n:' + m)} INTEGER" for m in names)
+    if not figures_current(cur, items):
+        columns = "".join(f", {quoted(name)} {kind}" for name, kind, _ in figure_columns(items))
         cur.execute(f"CREATE OR REPLACE TABLE {FIGURES} (month VARCHAR NOT NULL, business_unit VARCHAR NOT NULL, "
                     f"department VARCHAR NOT NULL{columns})")
-        create_stats_view(cur, names)
+        create_stats_view(cur)
         months = None
     elif months is None:
         cur.execute(f"DELETE FROM {FIGURES}")
@@ -210,7 +237,7 @@ def store_figures(cur, months: Iterable[str] | None = None) -> None:
         if not months:
             return
         cur.execute(f"DELETE FROM {FIGURES} WHERE month IN (SELECT unnest($months::VARCHAR[]))", {"months": months})
-    if names:
+    if measures(items):
         if months is None:
             cur.execute(figures_sql(items, "survey_responses", insert=True))
         else:

@@ -77,11 +77,11 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     answers.migrate_long(con)
     answers.sync(cur)
     answers.drop_long_stats(cur)
-    if answers.stored_measures(cur) != answers.current_measures(cur):
-        # a store written before figures were stored wide (or left half-way): its figures, every month, once
+    if not answers.figures_current(cur):
+        # a store written by an older version (or left half-way): its figures, every month, once
         with transaction(con) as tx:
             answers.store_figures(tx)
-    answers.create_stats_view(cur, answers.stored_measures(cur))
+    answers.create_stats_view(cur)
     cur.execute(query("views"))
 
 

@@ -112,18 +112,49 @@ def test_a_store_with_figures_stored_long_gets_them_wide_on_connect(tmp_path):
     assert _count(con, DIFFERENCES) == 0
 
 
+def _to_pooled_rows(con) -> None:
+    """Rewrite a store the way stores were written before the pooled NPS was added up by the view: a row per
+    unit-month ('marketing+it') holding the NPS's value and n, no per-department counts."""
+    cur = con.cursor()
+    single = [c for c in answers.stored_columns(cur) if not c.endswith(":nps:partner_nps")]
+    cur.execute("CREATE TABLE old_figures AS SELECT month, business_unit, department, "
+                + ", ".join(answers.quoted(c) for c in single)
+                + ', NULL::DOUBLE AS "value:nps:partner_nps", NULL::INTEGER AS "n:nps:partner_nps" '
+                  "FROM survey_group_figures UNION ALL BY NAME "
+                  "SELECT month, business_unit, department, value AS \"value:nps:partner_nps\", "
+                  "n::INTEGER AS \"n:nps:partner_nps\" FROM survey_group_stats WHERE measure = 'nps:partner_nps'")
+    cur.execute("DROP VIEW survey_group_stats")
+    cur.execute("DROP TABLE survey_group_figures")
+    cur.execute("ALTER TABLE old_figures RENAME TO survey_group_figures")
+
+
+def test_a_store_with_pooled_rows_stored_gets_the_counts_on_connect(tmp_path):
+    con, (stats,) = _reopened_after(tmp_path, _to_pooled_rows, "survey_group_stats")
+    cur = con.cursor()
+    assert answers.figures_current(cur)
+    assert _count(con, "SELECT count(*) FROM survey_group_figures WHERE department = 'marketing+it'") == 0
+    assert cur.execute("SELECT month, business_unit, department, measure, round(value, 9), n "
+                       "FROM survey_group_stats ORDER BY ALL").fetchall() == [
+        (*row[:4], round(row[4], 9), row[5]) for row in stats]
+    assert _count(con, DIFFERENCES) == 0
+
+
 def test_figures_are_stored_a_row_per_group_and_long_through_the_view(con):
     cur = con.cursor()
     groups = cur.execute("SELECT count(*) FROM (SELECT DISTINCT wave, business_unit, department "
                          "FROM survey_responses)").fetchall()[0][0]
     pooled = cur.execute("SELECT count(*) FROM (SELECT DISTINCT wave, business_unit FROM survey_responses "
-                         "WHERE department IN ('marketing', 'it'))").fetchall()[0][0]
-    # one row per group, plus one per unit-month with marketing or IT for the pooled NPS
-    assert _count(con, "SELECT count(*) FROM survey_group_figures") == groups + pooled
-    # a value and an n column for each measure the catalogue gives: its 4 items make the index, 2 dimensions,
-    # 3 favourable rates and 1 NPS
+                         "WHERE department IN ('marketing', 'it') AND partner_nps IS NOT NULL)").fetchall()[0][0]
+    # one row per group: the pooled NPS is added up from each department's counts by the view, not stored
+    assert _count(con, "SELECT count(*) FROM survey_group_figures") == groups
+    assert _count(con, "SELECT count(*) FROM survey_group_stats WHERE department = 'marketing+it'") == pooled > 0
+    # a value and an n column for each measure the catalogue gives (its 4 items make the index, 2 dimensions and
+    # 3 favourable rates), and promoters, detractors and n for its 1 NPS
     assert answers.stored_measures(cur) == answers.current_measures(cur)
     assert len(answers.stored_measures(cur)) == 7
+    assert answers.stored_columns(cur)[-3:] == ["promoters:nps:partner_nps", "detractors:nps:partner_nps",
+                                                "n:nps:partner_nps"]
+    assert len(answers.stored_columns(cur)) == 6 * 2 + 3
     assert _count(con, "SELECT count(DISTINCT measure) FROM survey_group_stats") == 7
 
 

@@ -128,8 +128,9 @@ CREATE TABLE IF NOT EXISTS replaced_joint_projects AS SELECT *, NULL::INTEGER AS
 CREATE TABLE IF NOT EXISTS replaced_kpis AS SELECT *, NULL::INTEGER AS replaced_by FROM kpis LIMIT 0;
 
 -- survey_group_measures_live is stored per month by every import and undo that touches the month, in
--- survey_group_figures (a row per month, unit and department, a value and an n column per measure) and read long
--- through the view survey_group_stats; metrics/answers.py adds a column pair per measure and builds the view.
+-- survey_group_figures (a row per month, unit and department, a value and an n column per measure; for an NPS,
+-- the department's promoters, detractors and n, which the view adds up over marketing and IT) and read long
+-- through the view survey_group_stats; metrics/answers.py adds the columns per measure and builds the view.
 CREATE TABLE IF NOT EXISTS survey_group_figures (
     month         VARCHAR NOT NULL,
     business_unit VARCHAR NOT NULL,
