@@ -838,6 +838,9 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--profile", type=int, default=100_000,
                         help="profile one survey import at this scale, if it is among --scales; 0 for none "
                              "(default: %(default)s)")
+    parser.add_argument("--render", metavar="RESULTS_JSON",
+                        help="write the report again from a kept run's results.json (its figures, today's "
+                             "benchmarks/changes.md), timing nothing")
     parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
@@ -849,6 +852,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         result = WORKERS[args.worker](json.loads(args.params))
         Path(args.result).write_text(json.dumps(result))
+        return 0
+    if args.render:
+        write_report(json.loads(Path(args.render).read_text()), args.out)
         return 0
 
     scales = sorted({int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()})
@@ -869,18 +875,30 @@ def main(argv: list[str] | None = None) -> int:
         commit_now = _commit()
         if commit_now != info["commit"]:
             info["commit"] += f" at the start, {commit_now} at the end: the code changed during the run"
-        document, summary = render(results, floor, info, started, time.perf_counter() - clock, args)
-        out = Path(args.out)
-        if not out.is_absolute():
-            out = ROOT / out
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(document, encoding="utf-8")
-        print(summary)
-        progress(f"wrote {out}" + (f"; raw figures in {work / 'results.json'}" if args.keep else ""))
+        run = {"floor": floor, "scales": results, "info": info, "started": started.isoformat(),
+               "seconds": time.perf_counter() - clock}
+        (work / "results.json").write_text(json.dumps(run, indent=2))
+        write_report(run, args.out)
+        if args.keep:
+            progress(f"raw figures in {work / 'results.json'}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def write_report(run: dict, out_name: str) -> None:
+    """The Markdown report of a run (its raw figures as results.json holds them), with benchmarks/changes.md as it
+    is now: the narrative can be brought up to date without timing anything again."""
+    document, summary = render(run["scales"], run["floor"], run["info"], datetime.fromisoformat(run["started"]),
+                               run["seconds"], None)
+    out = Path(out_name)
+    if not out.is_absolute():
+        out = ROOT / out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(document, encoding="utf-8")
+    print(summary)
+    progress(f"wrote {out}")
 
 
 if __name__ == "__main__":
