@@ -624,7 +624,8 @@ def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport |
             cur.execute("SET preserve_insertion_order = false")
             import_id, first = cur.execute("SELECT nextval('import_id_seq'), NOT EXISTS (SELECT 1 FROM survey_responses)"
                                            ).fetchall()[0]
-            rows, months = native_survey.insert(cur, str(path), columns, scales, import_id, stored_before=not first)
+            rows, months = native_survey.insert(cur, str(path), columns, scales, import_id,
+                                                stored_before=not first)
             report.rows_read = report.rows_valid = report.rows_imported = rows
             # into an empty store, this file's months are all there are: every month's figures, no filter
             answers.store_figures(cur, None if first else months)

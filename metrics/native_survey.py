@@ -179,7 +179,8 @@ class NotClean(Exception):
 def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id: int,
            stored_before: bool = True) -> tuple[int, list[str]]:
     """In the caller's transaction, read the file straight into survey_responses in one pass, then check what
-    landed: the number of rows and the months they are in; NotClean (the caller rolls back) when any row needs the general reader or any id is stored already.
+    landed: the number of rows and the months they are in; NotClean (the caller rolls back) when any row needs
+    the general reader or any id is stored already.
 
     This is the command line's path (and the benchmark's): one read of the file, no staging copy. The table's
     own constraints refuse an empty id, unit or date and an unknown department or role; a row with a cell to
@@ -200,10 +201,10 @@ def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id
     except duckdb.Error as error:
         raise NotClean(str(error)) from None
     # into a store with no responses before, no id can be stored already
-    stored = ("(SELECT count(*) FROM survey_responses o WHERE o.import_id <> $id AND o.response_id IN "
-              "(SELECT response_id FROM survey_responses WHERE import_id = $id))" if stored_before else "0")
+    stored_ids = ("(SELECT count(*) FROM survey_responses o WHERE o.import_id <> $id AND o.response_id IN "
+                  "(SELECT response_id FROM survey_responses WHERE import_id = $id))" if stored_before else "0")
     repeated, stored, months = cur.execute(
-        f"""SELECT count(*) - count(DISTINCT response_id), {stored}, list(DISTINCT wave ORDER BY wave)
+        f"""SELECT count(*) - count(DISTINCT response_id), {stored_ids}, list(DISTINCT wave ORDER BY wave)
             FROM survey_responses WHERE import_id = $id""", {"id": import_id}).fetchall()[0]
     if rows == 0 or repeated or stored:
         raise NotClean("empty, or ids repeated in the file or stored already")
