@@ -94,14 +94,20 @@ def test_a_store_with_long_answers_is_migrated_on_connect(tmp_path):
     assert _count(con, DIFFERENCES) == 0
 
 
+def _figures_stored_as(con, table: str, select: str) -> None:
+    """Replace the store's figures (its table and view) with a table `table` holding `select`'s rows, as an older
+    version stored them."""
+    cur = con.cursor()
+    cur.execute(f"CREATE TABLE old_figures AS {select}")
+    cur.execute("DROP VIEW survey_group_stats")
+    cur.execute("DROP TABLE survey_group_figures")
+    cur.execute(f"ALTER TABLE old_figures RENAME TO {table}")
+
+
 def _to_long_figures(con) -> None:
     """Rewrite a store the way stores were written before figures were stored wide: a table survey_group_stats,
     one row per measure."""
-    cur = con.cursor()
-    cur.execute("CREATE TABLE old_stats AS SELECT * FROM survey_group_stats")
-    cur.execute("DROP VIEW survey_group_stats")
-    cur.execute("DROP TABLE survey_group_figures")
-    cur.execute("ALTER TABLE old_stats RENAME TO survey_group_stats")
+    _figures_stored_as(con, "survey_group_stats", "SELECT * FROM survey_group_stats")
 
 
 def test_a_store_with_figures_stored_long_gets_them_wide_on_connect(tmp_path):
@@ -115,17 +121,14 @@ def test_a_store_with_figures_stored_long_gets_them_wide_on_connect(tmp_path):
 def _to_pooled_rows(con) -> None:
     """Rewrite a store the way stores were written before the pooled NPS was added up by the view: a row per
     unit-month ('marketing+it') holding the NPS's value and n, no per-department counts."""
-    cur = con.cursor()
-    single = [c for c in answers.stored_columns(cur) if not c.endswith(":nps:partner_nps")]
-    cur.execute("CREATE TABLE old_figures AS SELECT month, business_unit, department, "
-                + ", ".join(answers.quoted(c) for c in single)
-                + ', NULL::DOUBLE AS "value:nps:partner_nps", NULL::INTEGER AS "n:nps:partner_nps" '
-                  "FROM survey_group_figures UNION ALL BY NAME "
-                  "SELECT month, business_unit, department, value AS \"value:nps:partner_nps\", "
-                  "n::INTEGER AS \"n:nps:partner_nps\" FROM survey_group_stats WHERE measure = 'nps:partner_nps'")
-    cur.execute("DROP VIEW survey_group_stats")
-    cur.execute("DROP TABLE survey_group_figures")
-    cur.execute("ALTER TABLE old_figures RENAME TO survey_group_figures")
+    single = [c for c in answers.stored_columns(con.cursor()) if not c.endswith(":nps:partner_nps")]
+    _figures_stored_as(con, "survey_group_figures",
+                       "SELECT month, business_unit, department, " + ", ".join(answers.quoted(c) for c in single)
+                       + ', NULL::DOUBLE AS "value:nps:partner_nps", NULL::INTEGER AS "n:nps:partner_nps" '
+                         "FROM survey_group_figures UNION ALL BY NAME "
+                         "SELECT month, business_unit, department, value AS \"value:nps:partner_nps\", "
+                         "n::INTEGER AS \"n:nps:partner_nps\" FROM survey_group_stats "
+                         "WHERE measure = 'nps:partner_nps'")
 
 
 def test_a_store_with_pooled_rows_stored_gets_the_counts_on_connect(tmp_path):
