@@ -113,16 +113,16 @@ def catalogue(cur) -> list[Item]:
         if row[0] in stored]
 
 
-def measures(items: list[Item]) -> list[tuple[str, list[tuple[str, str, str]], bool]]:
-    """(measure, stored columns, pooled) of each figure. A stored column is (name, type, aggregate over a group's
+def measures(items: list[Item]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(measure, stored columns) of each figure. A stored column is (name, type, aggregate over a group's
     responses, each with its scored answers s_<k> and means r_*): "value:<measure>" and "n:<measure>". A pooled
     figure's group is a unit's marketing and IT together (the NPS): its columns are each department's counts,
     "promoters:", "detractors:" and "n:", which survey_group_stats adds up; no NPS is stored per department."""
     likert = [(k, i) for k, i in enumerate(items) if i.scale == "likert5"]
-    out: list[tuple[str, list[tuple[str, str, str]], bool]] = []
+    out: list[tuple[str, list[tuple[str, str, str]]]] = []
 
-    def figure(name: str, value: str, n: str) -> tuple[str, list[tuple[str, str, str]], bool]:
-        return name, [(f"value:{name}", "DOUBLE", value), (f"n:{name}", "INTEGER", n)], False
+    def figure(name: str, value: str, n: str) -> tuple[str, list[tuple[str, str, str]]]:
+        return name, [(f"value:{name}", "DOUBLE", value), (f"n:{name}", "INTEGER", n)]
 
     if likert:
         out.append(figure("index", "(avg(r_index) - 1) / 4 * 100", "count(r_index)"))
@@ -135,13 +135,13 @@ def measures(items: list[Item]) -> list[tuple[str, list[tuple[str, str, str]], b
             name = f"nps:{i.item_id}"
             out.append((name, [(f"promoters:{name}", "INTEGER", f"count_if(s_{k} >= 9)"),
                                (f"detractors:{name}", "INTEGER", f"count_if(s_{k} <= 6)"),
-                               (f"n:{name}", "INTEGER", f"count(s_{k})")], True))
+                               (f"n:{name}", "INTEGER", f"count(s_{k})")]))
     return out
 
 
 def figure_columns(items: list[Item]) -> list[tuple[str, str, str]]:
     """survey_group_figures' columns after its key (month, business_unit, department): (name, type, aggregate)."""
-    return [column for _, columns, _ in measures(items) for column in columns]
+    return [column for _, columns in measures(items) for column in columns]
 
 
 def figures_sql(items: list[Item], source: str = "survey_responses", insert: bool = False) -> str:
@@ -214,7 +214,7 @@ def create_stats_view(cur) -> None:
 
 def current_measures(cur) -> list[str]:
     """The measures the catalogue gives, in the order they are stored."""
-    return [name for name, *_ in measures(catalogue(cur))]
+    return [name for name, _ in measures(catalogue(cur))]
 
 
 def store_figures(cur, months: Iterable[str] | None = None) -> None:

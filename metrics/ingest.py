@@ -486,10 +486,9 @@ def _source_columns(parsed: layouts.ParsedExport, survey: mapping_module.SurveyF
 def _prepare_native(con, data: bytes, file_name: str, digest: str, items: pd.DataFrame,
                     path: str | Path | None) -> PreparedImport | None:
     """The fast path: a clean native survey staged by DuckDB, or None for the general reader to take it."""
-    native = _native_columns(dict(zip(items["item_id"], items["scale"])), data)
-    if native is None:
+    scales = dict(zip(items["item_id"], items["scale"]))
+    if native_survey.applies(data, scales) is None:
         return None
-    scales, _ = native
     preview = _preview(con, data, file_name)
     if preview is None:
         return None
@@ -566,8 +565,7 @@ def import_file(
         report = _import_native(con, path, file_name or path.name, user or current_user())
         if report is not None:
             return report
-    data = path.read_bytes()
-    prepared = prepare_import(con, kind, data, file_name or path.name, layout=layout,
+    prepared = prepare_import(con, kind, path.read_bytes(), file_name or path.name, layout=layout,
                               constants=constants, mapping=mapping, date_order=date_order, path=path)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
 
@@ -596,12 +594,6 @@ def upload_too_big(con: duckdb.DuckDBPyConnection, size: int) -> Problem | None:
                    f"max_upload_mb).")
 
 
-def _native_columns(scales: dict[str, str], data: bytes) -> tuple[dict[str, str], list[str]] | None:
-    """(each item's scale, the file's columns) when the file's header is the native template's; else None."""
-    columns = native_survey.applies(data, scales)
-    return None if columns is None else (scales, columns)
-
-
 def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport | None:
     """A clean native survey file in one pass (metrics.native_survey.insert), or None to take the long way.
 
@@ -609,10 +601,10 @@ def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport |
     and a NUL or other binary byte past the head stops the insert like any other flaw."""
     with path.open("rb") as handle:
         head = handle.read(65536)
-    native = _native_columns(dict(con.cursor().execute("SELECT item_id, scale FROM survey_items").fetchall()), head)
-    if native is None:
+    scales = dict(con.cursor().execute("SELECT item_id, scale FROM survey_items").fetchall())
+    columns = native_survey.applies(head, scales)
+    if columns is None:
         return None
-    scales, columns = native
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
     report = ImportReport(file_name, "survey", "native")   # every column is the template's or an item's
