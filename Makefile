@@ -4,7 +4,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: run test setup db bench sample clean
+.PHONY: run test setup db bench sample clean browser
+
+# Chromium first, before a minute of pip: installed where this machine can (root with apt-get), else one line
+# saying what to install, and make stops there (scripts/chromium.sh).
+browser:
+	$(eval chromium_missing := $(shell $(SHELL) scripts/chromium.sh))
+	$(if $(chromium_missing),$(error $(chromium_missing)))
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,17 +23,17 @@ setup: $(VENV)/.installed
 db: setup
 	$(PY) -m metrics init
 
-run: db
+run: browser db
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.address localhost \
 		--server.headless true --browser.gatherUsageStats false
 
-test: db
+test: browser db
 	$(PY) -m pytest
 
 sample: setup
 	$(PY) -m metrics sample --seed 7 --scale 1 --out sample_data
 
-bench: setup
+bench: browser setup
 	$(PY) -m benchmarks.run
 
 clean:

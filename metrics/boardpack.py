@@ -14,8 +14,9 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics import alignment, catalog, linkage, meetings, projects, scorecard
+from metrics import alignment, catalog, linkage, meetings, projects, scorecard, settings
 from metrics.charts import alignment as alignment_charts
+from metrics.charts import images
 from metrics.charts import meetings as meeting_charts
 from metrics.charts import perception_gap_chart, trend_chart
 from metrics.charts import projects as project_charts
@@ -57,16 +58,17 @@ def build_slides(con: duckdb.DuckDBPyConnection, month: str, company: str | None
     history = scorecard.history(con, month)
     table = scorecard.scorecard_table(history, month, catalog.SCORECARD_COLUMNS)
     company_row = table[table["unit"] == COMPANY].iloc[0]
+    threshold = settings.anonymity_threshold(con)
     return [
         _title_slide(company or "Marketing and IT", label, company_row),
-        _scorecard_slide(table, label),
+        _scorecard_slide(table, label, threshold),
         _trend_slide(history, label),
-        _heatmap_slide(con, month, label),
+        _heatmap_slide(con, month, label, threshold),
         _gap_slide(con, month, label),
         _results_slide(con, month),
         _meetings_slide(con, month),
         _projects_slide(con, month),
-        _definitions_slide(),
+        _definitions_slide(threshold),
     ]
 
 
@@ -82,7 +84,7 @@ def _status_words(status: str | None) -> str:
     return {"green": "on target", "amber": "near target", "red": "off target"}.get(status, "no data")
 
 
-def _scorecard_slide(table: pd.DataFrame, label: str) -> Slide:
+def _scorecard_slide(table: pd.DataFrame, label: str, threshold: int) -> Slide:
     moves = scorecard.biggest_moves(table)
     if len(moves):
         top = moves.iloc[0]
@@ -97,7 +99,8 @@ def _scorecard_slide(table: pd.DataFrame, label: str) -> Slide:
                      + ["#FFFFFF"])
     frame = pd.DataFrame(rows, columns=headings)
     return Slide(f"Scorecard, {label}", takeaway, table=frame, tints=tints,
-                 subtitle="Green on target, amber near, red off target; – hidden (fewer than 5 respondents) or no data")
+                 subtitle=f"Green on target, amber near, red off target; – hidden (fewer than {threshold} "
+                          "respondents, or hidden so a small group cannot be worked out) or no data")
 
 
 def _trend_slide(history: pd.DataFrame, label: str) -> Slide:
@@ -114,7 +117,7 @@ def _trend_slide(history: pd.DataFrame, label: str) -> Slide:
                  figure=lambda: trend_chart(history, "chi", chi.label, label, target=chi.target))
 
 
-def _heatmap_slide(con, month: str, label: str) -> Slide:
+def _heatmap_slide(con, month: str, label: str, threshold: int) -> Slide:
     scores = alignment.unit_dimension_scores(con, month)
     company = scores[(scores["unit"] == COMPANY)].dropna(subset=["score"])
     units = scores[(scores["unit"] != COMPANY)].dropna(subset=["score"])
@@ -130,7 +133,7 @@ def _heatmap_slide(con, month: str, label: str) -> Slide:
         takeaway = "No survey figures this month."
     target = catalog.metric("alignment_index").target
     return Slide("Alignment by dimension and business unit", takeaway,
-                 figure=lambda: alignment_charts.dimension_heatmap(scores, label, target))
+                 figure=lambda: alignment_charts.dimension_heatmap(scores, label, target, threshold))
 
 
 def _gap_slide(con, month: str, label: str) -> Slide:
@@ -193,12 +196,12 @@ def _projects_slide(con, month: str) -> Slide:
                  figure=lambda: project_charts.delivery_rates_chart(rates, month))
 
 
-def _definitions_slide() -> Slide:
+def _definitions_slide(threshold: int) -> Slide:
     rows = [[m.label, m.description, m.unit, "–" if m.target is None else f"{m.target:g}"] for m in catalog.METRICS
             if m.name in set(catalog.SCORECARD_COLUMNS) | {"leadership_presence", "project_on_time_rate"}]
     frame = pd.DataFrame(rows, columns=["Metric", "Definition", "Unit", "Target"])
     return Slide("Appendix: metric definitions", "Every figure in this pack follows these definitions; survey "
-                 f"groups under {catalog.ANONYMITY_THRESHOLD} respondents are hidden.", table=frame)
+                 f"groups under {threshold} respondents are hidden.", table=frame)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -206,20 +209,20 @@ def _definitions_slide() -> Slide:
 
 
 def render_images(slides: list[Slide], progress: Progress | None = None) -> None:
-    """PNG of every slide's chart, with one Chromium for the whole pack (kaleido's sync server)."""
-    import kaleido
-
+    """PNG of every slide's chart, with one Chromium for the whole pack. Raises images.ImagesUnavailable, before
+    drawing anything, on a machine whose browser is missing or will not start."""
     charts = [s for s in slides if s.figure is not None]
-    kaleido.start_sync_server(silence_warnings=True)
-    try:
-        for i, slide in enumerate(charts):
-            if progress:
-                progress(0.1 + 0.7 * i / max(len(charts), 1), f"Drawing chart {i + 1} of {len(charts)}: {slide.title}")
-            figure = go.Figure(slide.figure())
-            figure.update_layout(width=IMAGE_W, height=IMAGE_H)
-            slide.image = figure.to_image(format="png", width=IMAGE_W, height=IMAGE_H, scale=IMAGE_SCALE)
-    finally:
-        kaleido.stop_sync_server(silence_warnings=True)
+
+    def sized(slide: Slide) -> Callable[[], go.Figure]:
+        return lambda: go.Figure(slide.figure()).update_layout(width=IMAGE_W, height=IMAGE_H)
+
+    def drawing(number: int, total: int) -> None:
+        if progress:
+            progress(0.1 + 0.7 * number / total, f"Drawing chart {number + 1} of {total}: {charts[number].title}")
+
+    drawn = images.draw_pngs([sized(s) for s in charts], IMAGE_W, IMAGE_H, IMAGE_SCALE, drawing)
+    for slide, image in zip(charts, drawn):
+        slide.image = image
 
 
 def _image_box() -> tuple[float, float, float, float]:
@@ -381,6 +384,7 @@ def build_pack(con: duckdb.DuckDBPyConnection, month: str, *, pptx_path: str | P
                progress: Progress | None = None) -> dict:
     """Build the month's pack into the given files; returns the slides' titles and takeaways and the seconds taken."""
     started = time.perf_counter()
+    images.require_browser()  # before a second is spent on figures that could not be drawn
     if progress:
         progress(0.02, "Computing the month's figures")
     slides = build_slides(con, month, company)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ANONYMITY_THRESHOLD = 5
-COMMENT_THRESHOLD = 10
 RESPONSE_RATE_FLAG = 60.0
 
 HIGHER = "higher_is_better"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics import store
+from metrics import settings, store
 
 
 def comment_threshold(con: duckdb.DuckDBPyConnection) -> int:
-    return int(store.fetch_rows(con, "SELECT value FROM settings WHERE key = 'comment_threshold'")[0][0])
+    return settings.comment_threshold(con)
 
 
 def comments(con: duckdb.DuckDBPyConnection, month: str, business_unit: str | None = None) -> pd.DataFrame:

@@ -334,9 +334,9 @@ def chi_weights() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["label", "name", "weight"])
 
 
-def how_computed() -> list[str]:
-    """DESIGN.md's computing rules in plain words, one paragraph each, with thresholds from the catalogue."""
-    k = catalog.ANONYMITY_THRESHOLD
+def how_computed(anonymity_threshold: int, comment_threshold: int) -> list[str]:
+    """DESIGN.md's computing rules in plain words, one paragraph each, with the thresholds in force (settings)."""
+    k = anonymity_threshold
     weights = ", ".join(f"{catalog.metric(n).label.lower()} {w:g}" for n, w in catalog.CHI_WEIGHTS.items())
     return [
         "**Survey answers.** Agreement is scored 1 to 5, 5 the most favourable. Statements worded negatively are "
@@ -353,7 +353,7 @@ def how_computed() -> list[str]:
         f"**Anonymity.** No survey figure is shown for a group of fewer than {k} respondents. When the hidden "
         f"business units of a month together hold fewer than {k} respondents, the smallest shown unit is hidden "
         "too, so no hidden unit can be worked out by subtracting the shown ones from the company figure. "
-        f"Free-text comments need at least {catalog.COMMENT_THRESHOLD} respondents.",
+        f"Free-text comments need at least {comment_threshold} respondents.",
         f"**Time windows.** Survey figures are per monthly wave. Cadence adherence is also shown over the month "
         f"and the two before it; joint-project rates cover projects delivered in the trailing 12 months. "
         f"A response rate below {_number(catalog.RESPONSE_RATE_FLAG)}% is flagged.",

@@ -154,9 +154,21 @@ def kpi_label(kpi: str) -> str:
     return KPI_LABELS.get(kpi, kpi.replace("_", " "))
 
 
+P_FLOOR = 0.0001  # p-values below this are written "<0.0001": four decimals of zeros would read as certainty
+
+
+def p_text(p: float | None) -> str:
+    """A p-value for people: four decimals, "<0.0001" below that, "–" when there is none."""
+    if p is None or pd.isna(p):
+        return "–"
+    return f"<{P_FLOOR:g}" if p < P_FLOOR else f"{p:.4f}"
+
+
 def lag_frame(lags: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(lags, columns=["lag", "n", "pearson_r", "ci_low", "ci_high", "p_value", "spearman_rho",
-                                       "within_unit_r"])
+    """The lag table as shown: the p-value as text (p_text)."""
+    frame = pd.DataFrame(lags, columns=["lag", "n", "pearson_r", "ci_low", "ci_high", "p_value", "spearman_rho",
+                                        "within_unit_r"])
+    return frame.assign(p_value=frame["p_value"].map(p_text))
 
 
 def lag_sentence(lags: list[dict], index_label: str, kpi_label: str) -> str:

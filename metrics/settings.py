@@ -51,6 +51,16 @@ def current(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return values
 
 
+def anonymity_threshold(con: duckdb.DuckDBPyConnection) -> int:
+    """The smallest group a survey figure is shown for: the one every query applies and every text states."""
+    return current(con)["anonymity_threshold"]
+
+
+def comment_threshold(con: duckdb.DuckDBPyConnection) -> int:
+    """The smallest group whose free-text comments are shown."""
+    return current(con)["comment_threshold"]
+
+
 def problems(values: dict[str, object]) -> list[str]:
     """Why these values cannot be saved; empty when they can."""
     found = []

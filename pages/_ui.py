@@ -49,7 +49,8 @@ def warm_up() -> None:
 
 
 def data_version() -> tuple:
-    return store.data_version(connection())
+    """The store's state for the caches: its data and its settings (a changed threshold changes figures and texts)."""
+    return store.cache_key(connection())
 
 
 def current_user() -> str:

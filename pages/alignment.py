@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from metrics import alignment, catalog, comments
+from metrics import alignment, catalog, comments, settings
 from metrics.charts import alignment as charts
 from metrics.charts import perception_gap_chart
 from metrics.scorecard import COMPANY
@@ -15,8 +15,10 @@ scope = unit or COMPANY
 label = _ui.month_label(month)
 _ui.page_header(f"Alignment · {label}", month)
 target = catalog.metric("alignment_index").target
+limits = _ui.read(settings.current)
 
-_ui.chart(charts.dimension_heatmap, _ui.read(alignment.unit_dimension_scores, month), label, target)
+_ui.chart(charts.dimension_heatmap, _ui.read(alignment.unit_dimension_scores, month), label, target,
+          limits["anonymity_threshold"])
 
 _ui.chart(perception_gap_chart, _ui.read(alignment.scope_dimensions, month, unit), scope, label)
 trends = _ui.read(alignment.department_trends, month, unit)
@@ -28,7 +30,7 @@ rates = _ui.read(alignment.unit_rates, month)
 _ui.chart(charts.response_rates, rates, label, catalog.RESPONSE_RATE_FLAG)
 flagged = _ui.read(alignment.low_response_groups, month)
 if len(flagged):
-    st.warning("Response rate under 60%: " + "; ".join(
+    st.warning(f"Response rate under {catalog.RESPONSE_RATE_FLAG:g}%: " + "; ".join(
         f"{r.unit} {r.department} {r.rate:.0f}%" for r in flagged.itertuples())
         + ". Read these groups' figures with care.")
 
@@ -36,7 +38,6 @@ _ui.chart(charts.partner_rates, rates, label, alignment.SEED_PARTNER_RATES)
 _ui.chart(charts.partner_nps, rates, label)
 
 st.subheader(f"In their own words · {scope}")
-threshold = _ui.read(comments.comment_threshold)
 said = _ui.read(comments.comments, month, unit)
 withheld = _ui.read(comments.withheld, month, unit)
 if len(said):
@@ -45,8 +46,8 @@ if len(said):
 else:
     st.caption("No comment to show for this month.")
 if withheld:
-    st.caption(f"{withheld} comment(s) come from groups of fewer than {threshold} respondents and are not shown, "
-               "so that no one can be recognised by what they wrote.")
+    st.caption(f"{withheld} comment(s) come from groups of fewer than {limits['comment_threshold']} respondents "
+               "and are not shown, so that no one can be recognised by what they wrote.")
 st.caption("Survey figures for groups of fewer than "
-           f"{catalog.ANONYMITY_THRESHOLD} respondents are hidden, and so is the next-smallest group where "
+           f"{limits['anonymity_threshold']} respondents are hidden, and so is the next-smallest group where "
            "the hidden one could otherwise be worked out from the company figure.")

@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from metrics import boardpack
+from metrics.charts import images
 from pages import _ui
 
 month = _ui.month_or_stop("Board pack", "upload data on the Data page first.")
@@ -22,15 +23,24 @@ st.dataframe(preview, hide_index=True, width="stretch",
                             "title": st.column_config.TextColumn("Title", width="medium"),
                             "takeaway": st.column_config.TextColumn("Takeaway", width="large")})
 
-if st.button("Build board pack", type="primary", key="boardpack_build"):
+missing = images.missing_message()
+if missing:
+    st.error("The pack cannot be built on this server: its charts are drawn by a browser, and the server has "
+             f"none. {missing} The preview above needs no browser.")
+if st.button("Build board pack", type="primary", key="boardpack_build", disabled=missing is not None):
     bar = st.progress(0.0, text="Starting")
     folder = Path(tempfile.mkdtemp(prefix="boardpack-"))
     pptx, pdf = folder / f"collaboration-health-{month}.pptx", folder / f"collaboration-health-{month}.pdf"
-    result = boardpack.build_pack(_ui.connection(), month, pptx_path=pptx, pdf_path=pdf,
-                                  progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
-    bar.empty()
-    st.session_state["boardpack_files"] = {"month": month, "pptx": pptx.read_bytes(), "pdf": pdf.read_bytes(),
-                                           "seconds": result["seconds"], "names": (pptx.name, pdf.name)}
+    try:
+        result = boardpack.build_pack(_ui.connection(), month, pptx_path=pptx, pdf_path=pdf,
+                                      progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+    except images.ImagesUnavailable as unavailable:
+        bar.empty()
+        st.error(f"The pack was not built: {unavailable}")
+    else:
+        bar.empty()
+        st.session_state["boardpack_files"] = {"month": month, "pptx": pptx.read_bytes(), "pdf": pdf.read_bytes(),
+                                               "seconds": result["seconds"], "names": (pptx.name, pdf.name)}
 
 files = st.session_state.get("boardpack_files")
 if files and files["month"] == month:

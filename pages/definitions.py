@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from metrics import catalog, glossary, roles
-from pages import _auth
+from metrics import catalog, glossary, roles, settings
+from pages import _auth, _ui
 
 _auth.require(roles.PAGES, "Definitions")
 st.title("Definitions")
 st.caption("What every figure on this dashboard means, how it is worked out, and the words marketing and IT "
            "agree to use. Source: the metric catalogue that every page, export and the command line read.")
 
+limits = _ui.read(settings.current)
 st.header("Metrics")
 st.dataframe(
     glossary.metric_definitions(),
@@ -27,8 +28,8 @@ st.dataframe(
         "target": st.column_config.NumberColumn("Target", format="%g", help="At or beyond the target is green"),
         "bands": st.column_config.TextColumn("Amber and red"),
         "survey": st.column_config.CheckboxColumn(
-            f"Survey figure (min. {catalog.ANONYMITY_THRESHOLD} respondents)",
-            help=f"A survey figure is hidden for a group of fewer than {catalog.ANONYMITY_THRESHOLD} respondents"),
+            f"Survey figure (min. {limits['anonymity_threshold']} respondents)",
+            help=f"A survey figure is hidden for a group of fewer than {limits['anonymity_threshold']} respondents"),
     },
 )
 
@@ -48,7 +49,7 @@ st.dataframe(
 )
 
 st.header("How figures are computed")
-for paragraph in glossary.how_computed():
+for paragraph in glossary.how_computed(limits["anonymity_threshold"], limits["comment_threshold"]):
     st.markdown(paragraph)
 
 st.header("Common language")

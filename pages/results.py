@@ -34,7 +34,7 @@ st.dataframe(linkage.lag_frame(lags), hide_index=True, width="stretch", column_c
     "lag": "Lag (months)", "n": "n (unit-months)", "pearson_r": st.column_config.NumberColumn("Pearson r", format="%.2f"),
     "ci_low": st.column_config.NumberColumn("95% CI low", format="%.2f"),
     "ci_high": st.column_config.NumberColumn("95% CI high", format="%.2f"),
-    "p_value": st.column_config.NumberColumn("p-value", format="%.4f"),
+    "p_value": st.column_config.TextColumn("p-value"),
     "spearman_rho": st.column_config.NumberColumn("Spearman ρ", format="%.2f"),
     "within_unit_r": st.column_config.NumberColumn("Within-unit r", format="%.2f")})
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from metrics import alignment, catalog, charts
+from metrics import alignment, catalog, charts, settings
 from metrics import scorecard
 from metrics.scorecard import COMPANY, biggest_moves
 from pages import _ui
@@ -61,7 +61,8 @@ for name in catalog.SCORECARD_COLUMNS:
                                                  help=f"{metric.label}: {metric.description} Target {metric.target:g}.")
 st.dataframe(styled, column_config=config, hide_index=True, width="stretch")
 st.caption("Cell colours: green on target, amber near target, red off target (bands from the metric catalogue). "
-           "– = hidden (fewer than 5 respondents, or hidden so a small group cannot be worked out) or no data.")
+           f"– = hidden (fewer than {_ui.read(settings.anonymity_threshold)} respondents, or hidden so a small group "
+           "cannot be worked out) or no data.")
 
 scope = _ui.read(alignment.scope_dimensions, month, unit)
 _ui.chart(charts.perception_gap_chart, scope, unit or COMPANY, label)

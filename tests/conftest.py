@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -11,6 +13,46 @@ from metrics import ingest, store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL_EXPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real_exports"
+
+
+def real_export(name: str) -> Path:
+    """A real, unmodified survey-platform export from ../shared/fixtures/real_exports. Where ../shared is not
+    beside the checkout the test is skipped with that reason; in CI (CI=true) it fails, so that the tests on
+    real exports never stop running there unnoticed."""
+    path = REAL_EXPORTS / name
+    if path.is_file():
+        return path
+    reason = (f"the real export {name} is not at {REAL_EXPORTS}: these tests read ../shared/fixtures/real_exports "
+              "beside the checkout")
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: it must be there)", pytrace=False)
+    pytest.skip(reason)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1")
+
+
+# Where a Chrome or Chromium may be, for the finders of kaleido (choreographer) and of scripts/chromium.sh.
+BROWSER_FILES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
+                 "/usr/bin/google-chrome-stable", "/usr/bin/chrome")
+
+
+def without_chromium() -> list[str]:
+    """A command prefix that runs a command on this machine as if no browser were installed: each one present is
+    covered, in a private mount namespace, by /dev/null (not executable). Needs root; elsewhere the test is
+    skipped with that reason, and in CI it fails."""
+    present = [path for path in BROWSER_FILES if os.path.exists(path)]
+    if not present:
+        return []
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        reason = "hiding the installed Chromium takes root and unshare (a private mount namespace)"
+        if in_ci():
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    mount = shlex.quote(shutil.which("mount") or "/bin/mount")
+    mounts = " && ".join(f"{mount} --bind /dev/null {shlex.quote(path)}" for path in present)
+    return [shutil.which("unshare"), "--mount", "/bin/sh", "-c", f'{mounts} && exec "$@"', "sh"]
 
 # The hand-made survey: (business unit, department, month, respondents, raw answers to
 # comm_vocabulary, comm_unheard (reverse-scored), partner_strategic, partner_nps). None = not answered.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,7 @@ from pptx.util import Emu
 from pypdf import PdfReader
 
 from metrics import boardpack, store
-from tests.conftest import load_fixture
+from tests.conftest import load_fixture, without_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,3 +103,104 @@ def test_boardpack_command(tmp_path):
     wrong = subprocess.run([sys.executable, "-m", "metrics", "boardpack", "--month", "2030-01", "--out",
                             str(tmp_path / "x.pptx"), "--db", str(db)], cwd=ROOT, capture_output=True, text=True)
     assert wrong.returncode == 2 and "no data for 2030-01" in wrong.stderr
+
+
+# ---- a machine without a browser: one line, within seconds, never a hang ----------------------------------
+
+INSTALL_LINE = ("Chromium is missing: install it with 'sudo apt-get install -y chromium fonts-liberation' "
+                "(the board pack's charts are drawn in it).")
+
+
+def fixture_database(tmp_path) -> Path:
+    db = tmp_path / "fixture.duckdb"
+    con = store.connect(db, load_sample=False)
+    load_fixture(con, tmp_path)
+    con.close()
+    return db
+
+
+def boardpack_command(db: Path, out: Path, env: dict | None = None, wrap: list[str] | None = None):
+    command = [sys.executable, "-m", "metrics", "boardpack", "--month", "2026-01", "--out", str(out), "--db", str(db)]
+    started = time.perf_counter()
+    result = subprocess.run((wrap or []) + command, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, **(env or {})})
+    return result, time.perf_counter() - started
+
+
+def test_the_command_prints_one_line_on_success_and_nothing_else(tmp_path):
+    db = fixture_database(tmp_path)
+    result, _ = boardpack_command(db, tmp_path / "pack.pptx")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""                                   # no kaleido warning, no log line
+    assert len(result.stdout.splitlines()) == 1 and "9 slides for 2026-01" in result.stdout
+
+
+def test_without_a_browser_the_command_says_what_to_install_within_seconds(tmp_path):
+    """The machine as a new one is: no Chromium on PATH nor at /usr/bin/chromium (hidden by a private mount)."""
+    db = fixture_database(tmp_path)
+    out = tmp_path / "pack.pdf"
+    result, seconds = boardpack_command(db, out, env={"PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin"},
+                                        wrap=without_chromium())
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [INSTALL_LINE] and result.stdout == ""
+    assert seconds < 15 and not out.exists()
+
+
+def test_a_browser_path_that_is_wrong_or_will_not_start_is_one_line_too(tmp_path):
+    db = fixture_database(tmp_path)
+    missing, seconds = boardpack_command(db, tmp_path / "a.pdf", env={"BROWSER_PATH": str(tmp_path / "nowhere")})
+    assert missing.returncode == 1 and seconds < 15
+    assert missing.stderr.splitlines() == [f"No browser at BROWSER_PATH={tmp_path / 'nowhere'}: point it at a Chrome "
+                                           "or Chromium, or unset it (the board pack's charts are drawn in it)."]
+    broken, seconds = boardpack_command(db, tmp_path / "b.pdf", env={"BROWSER_PATH": shutil.which("false")})
+    assert broken.returncode == 1 and seconds < 60 and broken.stdout == ""
+    assert broken.stderr.splitlines() == [f"The browser at {shutil.which('false')} did not start: reinstall Chromium "
+                                          "('sudo apt-get install -y chromium fonts-liberation') or set BROWSER_PATH "
+                                          "to a Chrome or Chromium that runs."]
+    assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "b.pdf").exists()
+
+
+def test_the_board_pack_page_says_so_in_words_and_offers_no_build(fixture_db, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "nowhere"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/boardpack.py").run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert errors == ["The pack cannot be built on this server: its charts are drawn by a browser, and the server "
+                      f"has none. No browser at BROWSER_PATH={tmp_path / 'nowhere'}: point it at a Chrome or Chromium, "
+                      "or unset it (the board pack's charts are drawn in it). The preview above needs no browser."]
+    assert at.button(key="boardpack_build").disabled
+    assert len(at.dataframe[0].value) == 9                       # the preview still works
+
+
+def test_a_build_whose_browser_fails_says_why_on_the_page(fixture_db, monkeypatch):
+    """The browser is found when the page is drawn but fails when the pack is built: an error, not a traceback."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/boardpack.py").run()
+    monkeypatch.setenv("BROWSER_PATH", shutil.which("false"))
+    at.session_state["month"] = "2026-01"   # AppTest keeps the sidebar's month for one switch_page, not after it
+    at.button(key="boardpack_build").click().run(timeout=90)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Board pack · January 2026"
+    assert [e.value for e in at.error][-1].startswith(f"The pack was not built: The browser at {shutil.which('false')} "
+                                                      "did not start")
+    assert "boardpack_files" not in at.session_state
+
+
+def test_chart_images_are_drawn_from_a_thread_whose_event_loop_is_running():
+    """As under Playwright's sync API or any asyncio caller: the drawing has a loop of its own."""
+    import asyncio
+
+    import plotly.graph_objects as go
+
+    from metrics.charts import images
+
+    async def caller():
+        return images.draw_pngs([lambda: go.Figure(go.Bar(y=[1, 2]))], 300, 200, 2)
+
+    (png,) = asyncio.run(caller())
+    assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == 600   # width x scale

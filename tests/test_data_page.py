@@ -83,11 +83,11 @@ def test_templates_carry_the_catalogue(fixture_db):
 
 
 def test_a_real_glint_export_uploaded_mapped_once_and_seen_in_the_scorecard(fixture_db):
-    from tests.conftest import REAL_EXPORTS
+    from tests.conftest import real_export
 
     at = data_page()
     at.file_uploader(key="data_upload").set_value(
-        ("glint_sample.csv", (REAL_EXPORTS / "glint_sample.csv").read_bytes(), "text/csv")).run()
+        ("glint_sample.csv", real_export("glint_sample.csv").read_bytes(), "text/csv")).run()
     assert "Viva Glint (detected)" in " ".join(c.value for c in at.caption)
     assert any("no business unit" in e.value for e in at.error)
     at.text_input(key="data_unit").set_value("Delta").run()

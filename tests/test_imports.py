@@ -9,7 +9,7 @@ import pytest
 
 from metrics import ingest, layouts, store
 from metrics.scorecard import scorecard
-from tests.conftest import REAL_EXPORTS
+from tests.conftest import real_export
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 LAYOUT_OF = {
@@ -69,7 +69,7 @@ def test_ambiguous_dates_are_asked_not_guessed(con):
 
 
 def test_real_qualtrics_export_with_a_mapping(con):
-    path = REAL_EXPORTS / "qualtrics_sample.csv"
+    path = real_export("qualtrics_sample.csv")
     report = ingest.import_file(con, "survey", path, mapping={"Q1": "comm_vocabulary"},
                                 constants={"business_unit": "Delta", "department": "it", "wave": "2017-07"})
     assert (report.layout, report.rows_imported) == ("qualtrics", 1)
@@ -83,7 +83,7 @@ def test_real_qualtrics_export_with_a_mapping(con):
 
 
 def test_real_glint_export_reaches_the_scorecard_and_the_mapping_is_remembered(con, tmp_path):
-    path = REAL_EXPORTS / "glint_sample.csv"
+    path = real_export("glint_sample.csv")
     mapping = {"My work is meaningful": "comm_vocabulary", "I feel valued": "partner_strategic"}
     report = ingest.import_file(con, "survey", path, mapping=mapping,
                                 constants={"business_unit": "Delta", "department": "marketing"})

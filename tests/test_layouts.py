@@ -53,10 +53,10 @@ from hypothesis import strategies as st
 
 from metrics import layouts
 from metrics.layouts import AmbiguousDates, LayoutError, likert_value, parse_timestamps, read_export
+from tests.conftest import real_export
 from tests.test_hostile_files import mutated
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
-REAL_EXPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real_exports"
 
 VOCABULARY, UNHEARD, PARTNER, NPS = "same words", "rarely hears", "strategic partner", "recommend"
 
@@ -152,7 +152,7 @@ def ms_forms_xlsx() -> bytes:
 
 
 def test_real_qualtrics_export():
-    parsed = read_export((REAL_EXPORTS / "qualtrics_sample.csv").read_bytes(), "qualtrics_sample.csv")
+    parsed = read_export(real_export("qualtrics_sample.csv").read_bytes(), "qualtrics_sample.csv")
     assert parsed.layout == "qualtrics"
     assert parsed.frame.shape == (1, 20)
     assert parsed.row_numbers == [4]           # three header rows above it
@@ -176,7 +176,7 @@ def test_real_qualtrics_export():
 
 
 def test_real_glint_export():
-    parsed = read_export((REAL_EXPORTS / "glint_sample.csv").read_bytes(), "glint_sample.csv")
+    parsed = read_export(real_export("glint_sample.csv").read_bytes(), "glint_sample.csv")
     assert parsed.layout == "glint"
     assert parsed.row_numbers == [2, 3, 4, 5, 6]
     assert parsed.id_column == "EXID" and parsed.id_is_personal
@@ -213,7 +213,7 @@ def test_layout_is_detected_and_answers_read(name):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED) + ["real:qualtrics_sample.csv", "real:glint_sample.csv"])
 def test_every_column_has_exactly_one_role_and_cells_are_clean_text(name):
-    path = REAL_EXPORTS / name[5:] if name.startswith("real:") else EXPORTS / name
+    path = real_export(name[5:]) if name.startswith("real:") else EXPORTS / name
     parsed = read_export(path.read_bytes(), path.name)
     roles = roles_of(parsed)
     assert sorted(roles) == sorted(parsed.frame.columns) and len(set(roles)) == len(roles)
@@ -584,7 +584,7 @@ def test_a_two_row_current_qualtrics_file_reads_as_legacy_when_asked():
 
 
 def test_header_only_file_gives_an_empty_frame_and_a_warning():
-    text = "\n".join((REAL_EXPORTS / "qualtrics_sample.csv").read_text(encoding="utf-8").splitlines()[:3]) + "\n"
+    text = "\n".join(real_export("qualtrics_sample.csv").read_text(encoding="utf-8").splitlines()[:3]) + "\n"
     parsed = read_export(text.encode(), "blank_export.csv")
     assert parsed.layout == "qualtrics" and parsed.frame.empty and parsed.row_numbers == []
     assert "Q1" in parsed.answer_columns

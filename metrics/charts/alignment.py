@@ -19,7 +19,7 @@ def _pretty(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def dimension_heatmap(scores: pd.DataFrame, month_label: str, target: float) -> go.Figure:
+def dimension_heatmap(scores: pd.DataFrame, month_label: str, target: float, threshold: int) -> go.Figure:
     """Units x dimensions: each cell's score, coloured by its status against the target band."""
     heading = f"Dimension scores by business unit, {month_label}"
     if scores["score"].notna().sum() == 0:
@@ -43,7 +43,8 @@ def dimension_heatmap(scores: pd.DataFrame, month_label: str, target: float) -> 
                                  marker=dict(size=14, symbol="square", color=STATUS_TINTS[status_name],
                                              line=dict(color=STATUS_COLOURS[status_name], width=2))))
     fig.update_layout(template=TEMPLATE, title=chart_title(
-        heading, f"Mean of marketing's and IT's score 0-100; target {target:g}; hidden = fewer than 5 respondents"),
+        heading, f"Mean of marketing's and IT's score 0-100; target {target:g}; "
+                 f"hidden = fewer than {threshold} respondents"),
         yaxis=dict(autorange="reversed", showgrid=False), xaxis=dict(side="bottom", showgrid=False),
         height=150 + 46 * len(units), margin=dict(t=120, l=140), plot_bgcolor="white")
     return fig

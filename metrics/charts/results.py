@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from metrics.charts.style import COMPANY_COLOUR, IT, TEMPLATE, UNIT_COLOURS, chart_title, empty_figure
+from metrics.linkage import p_text
 
 
 def _fmt_r(r: float | None) -> str:
@@ -50,8 +51,8 @@ def lag_chart(lags: list[dict], index_label: str, kpi_label: str) -> go.Figure:
         marker=dict(size=12, color=COMPANY_COLOUR),
         error_y=dict(type="data", symmetric=False, array=frame["ci_high"] - frame["pearson_r"],
                      arrayminus=frame["pearson_r"] - frame["ci_low"], color=COMPANY_COLOUR, thickness=2, width=6),
-        customdata=frame[["n", "p_value"]], hovertemplate="lag %{x:.0f}: r = %{y:+.2f}, n = %{customdata[0]}, "
-                                                          "p = %{customdata[1]:.3g}<extra></extra>"))
+        customdata=list(zip(frame["n"], frame["p_value"].map(p_text))),
+        hovertemplate="lag %{x:.0f}: r = %{y:+.2f}, n = %{customdata[0]}, p = %{customdata[1]}<extra></extra>"))
     fig.add_trace(go.Scatter(x=frame["lag"] + 0.08, y=frame["within_unit_r"], mode="markers",
                              name="within-unit r (each unit's mean removed)",
                              marker=dict(size=11, color="#56B4E9", symbol="diamond"),
