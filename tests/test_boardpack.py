@@ -15,7 +15,7 @@ from pptx.util import Emu
 from pypdf import PdfReader
 
 from metrics import boardpack, store
-from tests.conftest import load_fixture, without_chromium
+from tests.conftest import fixture_store, load_fixture, without_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,9 +113,7 @@ INSTALL_LINE = ("Chromium is missing: install it with 'sudo apt-get install -y c
 
 def fixture_database(tmp_path) -> Path:
     db = tmp_path / "fixture.duckdb"
-    con = store.connect(db, load_sample=False)
-    load_fixture(con, tmp_path)
-    con.close()
+    fixture_store(db, tmp_path).close()
     return db
 
 
