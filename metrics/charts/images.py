@@ -104,9 +104,18 @@ def draw_pngs(figures: Sequence[Callable[[], go.Figure]], width: int, height: in
                 run(drawer.close(), 30)
             except Exception:  # noqa: BLE001 a browser that never started has nothing to close
                 pass
+            run(_settle(), 10)  # else a task left pending (choreographer's watchdog) is reported as destroyed
             loop.call_soon_threadsafe(loop.stop)
             worker.join(5)
             loop.close()
+
+
+async def _settle() -> None:
+    """Cancel and await every other task of the drawing loop, so that it closes with none pending."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 @contextmanager
