@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -200,5 +201,10 @@ def test_chart_images_are_drawn_from_a_thread_whose_event_loop_is_running():
     async def caller():
         return images.draw_pngs([lambda: go.Figure(go.Bar(y=[1, 2]))], 300, 200, 2)
 
-    (png,) = asyncio.run(caller())
+    # On a thread of its own: in the full suite this thread's loop is Playwright's, already running.
+    drawn = []
+    worker = threading.Thread(target=lambda: drawn.extend(asyncio.run(caller())))
+    worker.start()
+    worker.join(120)
+    (png,) = drawn
     assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == 600   # width x scale
