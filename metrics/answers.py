@@ -13,7 +13,10 @@ from dataclasses import dataclass
 # survey_responses' own columns; every other column is a catalogue item's answers.
 BASE_COLUMNS = ("response_id", "submitted_at", "wave", "business_unit", "department", "role", "comment", "import_id")
 # Names an item id may not take: they are columns of survey_responses or of its replaced_ shadow table.
-RESERVED = (*BASE_COLUMNS, "replaced_by")
+RESERVED = (*BASE_COLUMNS, "replaced_by", "pending")
+# The responses the figures are made of: the stored ones, less the changes held back (see hold_back).
+PUBLISHED = "survey_published"
+PENDING = "survey_pending"
 
 
 def quoted(name: str) -> str:
@@ -36,16 +39,28 @@ def sync(cur) -> None:
     have = set(item_columns(cur))
     for (item,) in cur.execute("SELECT item_id FROM survey_items ORDER BY item_id").fetchall():
         if item not in have and item not in RESERVED:
-            for table in ("survey_responses", "replaced_survey_responses"):
+            for table in ("survey_responses", "replaced_survey_responses", PENDING):
                 cur.execute(f"ALTER TABLE {table} ADD COLUMN {quoted(item)} SMALLINT")
     create_long_view(cur)
 
 
+def create_published_view(cur) -> None:
+    """survey_published: what the figures count. A held 'added' row is not in it yet; a held 'removed' one still is."""
+    listed = ", ".join(quoted(c) for c in _columns(cur, "survey_responses"))
+    cur.execute(f"""CREATE OR REPLACE VIEW {PUBLISHED} AS
+        SELECT {listed} FROM survey_responses r
+        WHERE NOT EXISTS (SELECT 1 FROM {PENDING} p WHERE p.pending = 'added' AND p.response_id = r.response_id)
+        UNION ALL
+        SELECT {listed} FROM {PENDING} WHERE pending = 'removed'""")
+
+
 def create_long_view(cur) -> None:
+    """survey_answers: the published answers long (response_id, item_id, value), for the reference views."""
+    create_published_view(cur)
     columns = item_columns(cur)
     if columns:
         listed = ", ".join(quoted(c) for c in columns)
-        body = (f"SELECT response_id, item_id, value FROM (UNPIVOT (SELECT response_id, {listed} FROM survey_responses) "
+        body = (f"SELECT response_id, item_id, value FROM (UNPIVOT (SELECT response_id, {listed} FROM {PUBLISHED}) "
                 f"ON {listed} INTO NAME item_id VALUE value)")
     else:
         body = "SELECT NULL::VARCHAR AS response_id, NULL::VARCHAR AS item_id, NULL::SMALLINT AS value WHERE false"
@@ -140,8 +155,9 @@ def measures(items: list[Item]) -> list[tuple[str, list[tuple[str, str, str]]]]:
 
 
 def figure_columns(items: list[Item]) -> list[tuple[str, str, str]]:
-    """survey_group_figures' columns after its key (month, business_unit, department): (name, type, aggregate)."""
-    return [column for _, columns in measures(items) for column in columns]
+    """survey_group_figures' columns after its key (month, business_unit, department): (name, type, aggregate).
+    The first, respondents, is the group's size, on which the anonymity rules decide once which groups to hide."""
+    return [("respondents", "INTEGER", "count(*)")] + [column for _, columns in measures(items) for column in columns]
 
 
 def figures_sql(items: list[Item], source: str = "survey_responses", insert: bool = False) -> str:
@@ -239,9 +255,9 @@ def store_figures(cur, months: Iterable[str] | None = None) -> None:
         cur.execute(f"DELETE FROM {FIGURES} WHERE month IN (SELECT unnest($months::VARCHAR[]))", {"months": months})
     if measures(items):
         if months is None:
-            cur.execute(figures_sql(items, "survey_responses", insert=True))
+            cur.execute(figures_sql(items, PUBLISHED, insert=True))
         else:
-            cur.execute(figures_sql(items, "(SELECT * FROM survey_responses WHERE wave IN "
+            cur.execute(figures_sql(items, f"(SELECT * FROM {PUBLISHED} WHERE wave IN "
                                            "(SELECT unnest($months::VARCHAR[])))", insert=True), {"months": months})
 
 
@@ -252,3 +268,64 @@ def drop_long_stats(cur) -> None:
                        "AND table_schema = 'main' AND table_catalog = current_database()").fetchall()
     if kind == [("BASE TABLE",)]:
         cur.execute("DROP TABLE survey_group_stats")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Changes held back: a figure already shown moves only when its group has changed by the threshold
+
+
+def hold_back(cur, entering: str, leaving: str = "SELECT * FROM survey_responses WHERE false") -> None:
+    """Record an import's or an undo's survey changes in months whose figures are shown, before store_figures.
+
+    `entering` and `leaving` are relations with survey_responses' columns: the rows that have just come into
+    survey_responses and the ones that have just left it (undone, or the old version of a replaced response). In a
+    month with figures already, a change waits in survey_pending until the changes held for its group (month,
+    business unit, department) come to the anonymity threshold in respondents; then they count, all together. A month shown for
+    the first time, or emptied altogether, counts every change at once: there is no earlier figure to subtract.
+    Without this, the figure before and after one late response would give that person's answers by difference.
+    """
+    listed = ", ".join(quoted(c) for c in _columns(cur, "survey_responses"))
+    same = " AND ".join(f"p.{quoted(c)} IS NOT DISTINCT FROM e.{quoted(c)}"
+                        for c in _columns(cur, "survey_responses"))
+    shown = f"(SELECT DISTINCT month FROM {FIGURES})"
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE hold_leaving AS SELECT {listed} FROM ({leaving}) WHERE wave IN {shown}")
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE hold_entering AS SELECT {listed} FROM ({entering}) "
+                f"WHERE wave IN {shown}")
+    # a row leaving that was never counted is simply forgotten; one that was counted is counted until released
+    cur.execute(f"""DELETE FROM {PENDING} p WHERE p.pending = 'added'
+                    AND EXISTS (SELECT 1 FROM hold_leaving e WHERE {same})""")
+    cur.execute(f"""INSERT INTO {PENDING} BY NAME SELECT e.*, 'removed' AS pending FROM hold_leaving e
+                    WHERE NOT EXISTS (SELECT 1 FROM {PENDING} p WHERE p.pending = 'added' AND {same})
+                      AND NOT EXISTS (SELECT 1 FROM {PENDING} p WHERE p.pending = 'removed' AND {same})""")
+    # a row coming back as it was counted (an undo of a replacement) cancels its held removal
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE hold_cancelled AS SELECT e.response_id FROM hold_entering e
+                    WHERE EXISTS (SELECT 1 FROM {PENDING} p WHERE p.pending = 'removed' AND {same})""")
+    cur.execute(f"""DELETE FROM {PENDING} p WHERE p.pending = 'removed'
+                    AND EXISTS (SELECT 1 FROM hold_entering e WHERE {same})""")
+    cur.execute(f"""INSERT INTO {PENDING} BY NAME SELECT e.*, 'added' AS pending FROM hold_entering e
+                    WHERE e.response_id NOT IN (SELECT response_id FROM hold_cancelled)""")
+    release(cur)
+    for table in ("hold_leaving", "hold_entering", "hold_cancelled"):
+        cur.execute(f"DROP TABLE {table}")
+
+
+def release(cur) -> None:
+    """Count the held changes of every group whose held respondents reach the threshold, and of every month that
+    no longer holds any response."""
+    threshold = cur.execute("SELECT value::INTEGER FROM settings WHERE key = 'anonymity_threshold'").fetchall()[0][0]
+    cur.execute(f"""DELETE FROM {PENDING} p WHERE EXISTS (
+                        SELECT 1 FROM (SELECT wave, business_unit, department FROM {PENDING}
+                                       GROUP BY ALL HAVING count(DISTINCT response_id) >= $k) g
+                        WHERE g.wave = p.wave AND g.business_unit = p.business_unit AND g.department = p.department)
+                    OR p.wave NOT IN (SELECT DISTINCT wave FROM survey_responses)""", {"k": threshold})
+
+
+def held_back(cur) -> list[tuple]:
+    """(month, business unit, department, responses added, responses removed) of each group with changes held."""
+    return cur.execute(f"""SELECT wave, business_unit, department,
+                                  count(DISTINCT response_id) FILTER (WHERE pending = 'added'
+                                      AND response_id NOT IN (SELECT response_id FROM {PENDING} WHERE pending = 'removed')),
+                                  count(DISTINCT response_id) FILTER (WHERE pending = 'removed'
+                                      AND response_id NOT IN (SELECT response_id FROM {PENDING} WHERE pending = 'added')),
+                                  count(DISTINCT response_id)
+                           FROM {PENDING} GROUP BY ALL ORDER BY 1, 2, 3""").fetchall()

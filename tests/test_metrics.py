@@ -92,9 +92,13 @@ def test_strategic_partner_rate(card):
 def test_partner_nps(card):
     # Gamma: 7 marketing answers of 9 (promoters), 8 IT answers of 6 (detractors).
     assert card["units"]["Gamma"]["partner_nps"] == pytest.approx(100 * (7 - 8) / 15)
-    # Alpha: marketing 10, 9, 7, 3, 8 and IT 6 x 10 -> promoters 8, detractors 1 of 11.
-    assert card["units"]["Alpha"]["partner_nps"] == pytest.approx(100 * (8 - 1) / 11)
-    assert card["units"]["Alpha"]["partner_nps_n"] == 11
+    # Alpha's IT group (6) is the complement of Beta's hidden IT group (3): the groups hidden are decided once, for
+    # every measure made from them, so Alpha's pooled NPS is hidden too, with its n.
+    assert card["units"]["Alpha"]["partner_nps"] is None and card["units"]["Alpha"]["partner_nps_n"] is None
+    # The company: Alpha marketing 10, 9, 7, 3, 8 and IT 6 x 10, Beta marketing 6 x 8 and IT 3 x 0, Gamma 7 x 9
+    # and 8 x 6 -> promoters 2 + 6 + 7 = 15, detractors 1 + 3 + 8 = 12 of 35. Hidden under it: Alpha 11 and Beta 9.
+    assert card["company"]["partner_nps"] == pytest.approx(100 * (15 - 12) / 35)
+    assert card["company"]["partner_nps_n"] == 35
 
 
 def test_response_rate(card):

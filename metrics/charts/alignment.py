@@ -81,6 +81,11 @@ def likert_bars(distribution: pd.DataFrame, scope: str, month_label: str) -> go.
     return fig
 
 
+def shown_n(values: pd.Series, counts: pd.Series) -> list[str]:
+    """The n to show beside each value: none where the value is hidden or missing (a hidden figure's n is hidden)."""
+    return ["hidden" if pd.isna(v) or pd.isna(n) else f"{int(n)}" for v, n in zip(values, counts)]
+
+
 def _short_item(text: str, reverse: bool, width: int = 72) -> str:
     short = text if len(text) <= width else text[: width - 1].rstrip() + "…"
     return short + (" (R)" if reverse else "")
@@ -96,7 +101,7 @@ def department_trend(trends: pd.DataFrame, scope: str, month_label: str, target:
         part = trends[trends["department"] == department]
         fig.add_trace(go.Scatter(x=part["month"], y=part["index"], name=label, mode="lines+markers",
                                  line=dict(color=DEPARTMENT_COLOURS[department], width=3),
-                                 marker=dict(size=8, symbol=symbol), customdata=part["n"],
+                                 marker=dict(size=8, symbol=symbol), customdata=shown_n(part["index"], part["n"]),
                                  hovertemplate="%{x}: %{y:.1f} (n=%{customdata})<extra>" + label + "</extra>"))
     fig.add_hline(y=target, line=dict(color="#555555", dash="dot", width=1.5), annotation_text=f"target {target:g}",
                   annotation_position="top left", annotation_font=dict(size=12, color="#555555"))
@@ -137,7 +142,7 @@ def partner_rates(rates: pd.DataFrame, month_label: str, seed_rates: dict[str, f
         fig.add_trace(go.Bar(
             x=rates["unit"], y=rates[column], name=label, marker_color=DEPARTMENT_COLOURS[department],
             text=[("hidden" if pd.isna(v) else f"{v:.0f}%") for v in rates[column]], textposition="outside",
-            textfont=dict(size=12), customdata=rates[f"{column}_n"],
+            textfont=dict(size=12), customdata=shown_n(rates[column], rates[f"{column}_n"]),
             hovertemplate="%{x}: %{y:.1f}% (n=%{customdata})<extra>" + label + "</extra>"))
     seeds = [f"Seeds: {name} marketing" for name in seed_rates]
     fig.add_trace(go.Bar(x=seeds, y=list(seed_rates.values()), name="Seed articles (marketing leaders)",
@@ -159,7 +164,8 @@ def partner_nps(rates: pd.DataFrame, month_label: str) -> go.Figure:
         return empty_figure("Hidden or no answers this month", heading)
     colours = [COMPANY_COLOUR if u == "Company" else "#6A6A6A" for u in rates["unit"]]
     fig = go.Figure(go.Bar(
-        x=rates["unit"], y=rates["partner_nps"], marker_color=colours, customdata=rates["partner_nps_n"],
+        x=rates["unit"], y=rates["partner_nps"], marker_color=colours,
+        customdata=shown_n(rates["partner_nps"], rates["partner_nps_n"]),
         text=[("hidden" if pd.isna(v) else f"{v:+.0f}") for v in rates["partner_nps"]], textposition="outside",
         textfont=dict(size=12), hovertemplate="%{x}: %{y:+.0f} (n=%{customdata})<extra></extra>", showlegend=False))
     fig.add_hline(y=0, line=dict(color="#555555", width=1))

@@ -127,6 +127,12 @@ CREATE TABLE IF NOT EXISTS replaced_attendance AS SELECT *, NULL::INTEGER AS rep
 CREATE TABLE IF NOT EXISTS replaced_joint_projects AS SELECT *, NULL::INTEGER AS replaced_by FROM joint_projects LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_kpis AS SELECT *, NULL::INTEGER AS replaced_by FROM kpis LIMIT 0;
 
+-- Survey changes held back (metrics/answers.py hold_back): the difference between the responses stored and the
+-- responses the figures are made of. 'added': a stored row not counted yet; 'removed': a row no longer stored (an
+-- undo, or the old version of a replaced response) that the figures still count. A group's figures change only
+-- when its held changes reach the anonymity threshold, so no one person's answers show by difference.
+CREATE TABLE IF NOT EXISTS survey_pending AS SELECT *, NULL::VARCHAR AS pending FROM survey_responses LIMIT 0;
+
 -- survey_group_measures_live is stored per month by every import and undo that touches the month, in
 -- survey_group_figures (a row per month, unit and department, a value and an n column per measure; for an NPS,
 -- the department's promoters, detractors and n, which the view adds up over marketing and IT) and read long

@@ -153,7 +153,7 @@ projects AS (
 joined AS (
     SELECT c.business_unit, c.month,
            (s.marketing_index + s.it_index) / 2 AS alignment_index,
-           coalesce(s.marketing_index_n, 0) + coalesce(s.it_index_n, 0) AS alignment_index_n,
+           s.marketing_index_n + s.it_index_n AS alignment_index_n,  -- null with the index: a hidden n is hidden
            s.* EXCLUDE (month, business_unit),
            g.perception_gap_abs,
            r.* EXCLUDE (month, business_unit),

@@ -1,11 +1,12 @@
 -- Views shared by every survey query; recreated on each connect so they always match the code.
 
--- Every answer with reverse-scored Likert items flipped (6 - x) before anything else.
+-- Every answer the figures count (survey_published: changes held back are not in it yet) with reverse-scored
+-- Likert items flipped (6 - x) before anything else.
 CREATE OR REPLACE VIEW scored_answers AS
 SELECT r.response_id, r.wave AS month, r.business_unit, r.department, r.role,
        i.item_id, i.dimension, i.scale,
        CASE WHEN i.scale = 'likert5' AND i.reverse_scored THEN 6 - a.value ELSE a.value END AS score
-FROM survey_responses r
+FROM survey_published r
 JOIN survey_answers a USING (response_id)
 JOIN survey_items i USING (item_id);
 
@@ -42,37 +43,58 @@ FROM scored_answers
 WHERE scale = 'nps11' AND department IN ('marketing', 'it')
 GROUP BY month, business_unit, item_id;
 
--- The same figures with the anonymity rules applied, plus the company (business_unit NULL).
--- A group under the threshold is suppressed. The company figure is the total of its units, so when
--- the suppressed units of a month, department and measure hold fewer than the threshold together,
--- the smallest shown unit is suppressed too: no hidden group can be recovered by subtraction.
+-- Which groups are hidden, decided once for the respondents of a month, business unit and department, and applied
+-- alike to every measure made from them (so no two measures can be combined to solve for a hidden group): a group
+-- under the threshold, and, when the hidden groups of a month and department hold fewer than the threshold
+-- together, the smallest shown group too (the company figure minus the shown units would give them away).
+CREATE OR REPLACE VIEW survey_hidden_groups AS
+WITH threshold AS (
+    SELECT value::INTEGER AS k FROM settings WHERE key = 'anonymity_threshold'
+),
+ranked AS (
+    SELECT month, business_unit, department, respondents, respondents < (SELECT k FROM threshold) AS below,
+           sum(CASE WHEN respondents < (SELECT k FROM threshold) THEN respondents ELSE 0 END)
+               OVER (PARTITION BY month, department) AS below_n,
+           row_number() OVER (PARTITION BY month, department, respondents < (SELECT k FROM threshold)
+                              ORDER BY respondents, business_unit) AS size_rank
+    FROM survey_group_figures
+)
+SELECT month, business_unit, department, respondents,
+       below OR (below_n > 0 AND below_n < (SELECT k FROM threshold) AND size_rank = 1) AS hidden
+FROM ranked;
+
+-- The figures with the anonymity rules applied, plus the company (business_unit NULL). A unit's figure is hidden
+-- when its group is (survey_hidden_groups), or when fewer than the threshold answered what it is made of (an
+-- item's figure rests on those who answered the item). A pooled figure (a unit's marketing and IT together, the
+-- NPS) is hidden when either group is. A company figure is hidden when it rests on fewer than the threshold, or
+-- when the unit figures hidden under it hold fewer than the threshold together: the company minus the shown units
+-- would give them. A hidden figure's n is hidden too.
 CREATE OR REPLACE VIEW survey_measures AS
 WITH threshold AS (
     SELECT value::INTEGER AS k FROM settings WHERE key = 'anonymity_threshold'
 ),
-flagged AS (
-    SELECT g.*, g.n < (SELECT k FROM threshold) AS below
-    FROM survey_group_stats g
-),
-ranked AS (
-    SELECT *,
-           sum(CASE WHEN below THEN n ELSE 0 END) OVER (PARTITION BY month, department, measure) AS below_n,
-           row_number() OVER (PARTITION BY month, department, measure, below ORDER BY n, business_unit) AS size_rank
-    FROM flagged
+pooled AS (
+    SELECT month, business_unit, 'marketing+it' AS department, bool_or(hidden) AS hidden
+    FROM survey_hidden_groups WHERE department IN ('marketing', 'it')
+    GROUP BY month, business_unit
 ),
 units AS (
-    SELECT month, business_unit, department, measure, n,
-           below OR (NOT below AND below_n > 0 AND below_n < (SELECT k FROM threshold) AND size_rank = 1) AS suppressed,
-           value
-    FROM ranked
+    SELECT s.month, s.business_unit, s.department, s.measure, s.n, s.value,
+           coalesce(g.hidden, p.hidden, false) OR s.n < (SELECT k FROM threshold) AS suppressed
+    FROM survey_group_stats s
+    LEFT JOIN survey_hidden_groups g USING (month, business_unit, department)
+    LEFT JOIN pooled p USING (month, business_unit, department)
 ),
 company AS (
     SELECT month, NULL::VARCHAR AS business_unit, department, measure, sum(n) AS n,
-           sum(n) < (SELECT k FROM threshold) AS suppressed,
+           sum(n) < (SELECT k FROM threshold)
+           OR coalesce(sum(n) FILTER (WHERE suppressed), 0) BETWEEN 1 AND (SELECT k FROM threshold) - 1 AS suppressed,
            sum(value * n) / sum(n) AS value
-    FROM survey_group_stats
+    FROM units
     GROUP BY month, department, measure
 )
-SELECT month, business_unit, department, measure, n, suppressed,
+SELECT month, business_unit, department, measure,
+       CASE WHEN suppressed THEN NULL ELSE n END AS n, suppressed,
        CASE WHEN suppressed THEN NULL ELSE value END AS value
-FROM (SELECT * FROM units UNION ALL SELECT * FROM company);
+FROM (SELECT month, business_unit, department, measure, n, suppressed, value FROM units
+      UNION ALL SELECT month, business_unit, department, measure, n, suppressed, value FROM company);
