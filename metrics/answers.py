@@ -292,11 +292,12 @@ def hold_back(cur, entering: str, leaving: str = "SELECT * FROM survey_responses
     cur.execute(f"CREATE OR REPLACE TEMP TABLE hold_entering AS SELECT {listed} FROM ({entering}) "
                 f"WHERE wave IN {shown}")
     # a row leaving that was never counted is simply forgotten; one that was counted is counted until released
-    cur.execute(f"""DELETE FROM {PENDING} p WHERE p.pending = 'added'
-                    AND EXISTS (SELECT 1 FROM hold_leaving e WHERE {same})""")
-    cur.execute(f"""INSERT INTO {PENDING} BY NAME SELECT e.*, 'removed' AS pending FROM hold_leaving e
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE hold_counted AS SELECT e.* FROM hold_leaving e
                     WHERE NOT EXISTS (SELECT 1 FROM {PENDING} p WHERE p.pending = 'added' AND {same})
                       AND NOT EXISTS (SELECT 1 FROM {PENDING} p WHERE p.pending = 'removed' AND {same})""")
+    cur.execute(f"""DELETE FROM {PENDING} p WHERE p.pending = 'added'
+                    AND EXISTS (SELECT 1 FROM hold_leaving e WHERE {same})""")
+    cur.execute(f"INSERT INTO {PENDING} BY NAME SELECT *, 'removed' AS pending FROM hold_counted")
     # a row coming back as it was counted (an undo of a replacement) cancels its held removal
     cur.execute(f"""CREATE OR REPLACE TEMP TABLE hold_cancelled AS SELECT e.response_id FROM hold_entering e
                     WHERE EXISTS (SELECT 1 FROM {PENDING} p WHERE p.pending = 'removed' AND {same})""")
@@ -305,7 +306,7 @@ def hold_back(cur, entering: str, leaving: str = "SELECT * FROM survey_responses
     cur.execute(f"""INSERT INTO {PENDING} BY NAME SELECT e.*, 'added' AS pending FROM hold_entering e
                     WHERE e.response_id NOT IN (SELECT response_id FROM hold_cancelled)""")
     release(cur)
-    for table in ("hold_leaving", "hold_entering", "hold_cancelled"):
+    for table in ("hold_leaving", "hold_entering", "hold_cancelled", "hold_counted"):
         cur.execute(f"DROP TABLE {table}")
 
 
