@@ -43,7 +43,11 @@ if not access.allows(roles.PAGES):
     _auth.show_gate(access)  # the sign-in page, the no-role page or a broken roles file, and nothing else; stops
 _auth.sidebar_account(access)
 _ui.warm_up()
-_ui.sidebar_filters()
+# A value in the store that no check foresaw must not take every page down with a traceback: the filters and the
+# page each say what went wrong and link to the Data page, which draws without them, to undo the import.
+with _ui.error_boundary(data_page, access):
+    _ui.sidebar_filters()
 _ui.presentation_toggle()
-navigation.run()
+with _ui.error_boundary(data_page, access):
+    navigation.run()
 _ui.presentation_exit()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from metrics import store
+from metrics.printable import printable
 
 # The kinds of data (metrics.ingest.KINDS; a test keeps the two equal). Named here so that commands which do
 # not import anything, like scorecard, start without loading the import machinery (pandera, layouts).
@@ -88,33 +89,43 @@ def cmd_import(args) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        print(f"{args.file}: no such file.", file=sys.stderr)
+        print(f"{printable(args.file)}: no such file.", file=sys.stderr)
         return 2
     con = _connect(args)
     try:
         report = ingest.import_file(con, args.kind, path, layout=args.format, constants=_pairs(args.set, "--set"),
                                     mapping=_pairs(args.map, "--map"), date_order=args.date_order,
-                                    skip_invalid=args.skip_invalid, replace=args.replace, dry_run=args.dry_run)
+                                    skip_invalid=args.skip_invalid, replace=args.replace, dry_run=args.dry_run,
+                                    allow_any_date=args.allow_any_date)
     except ingest.ImportRefused as refused:
-        print(f"{refused.file_name}: refused, nothing was imported.", file=sys.stderr)
+        # The file's name, and the columns and cells a problem quotes, come from outside: no control character
+        # of theirs reaches the terminal (metrics.printable).
+        name = printable(refused.file_name)
+        print(f"{name}: refused, nothing was imported.", file=sys.stderr)
         for line in refused.problems:
-            print(f"{refused.file_name}: {line}", file=sys.stderr)
+            print(f"{name}: {printable(line)}", file=sys.stderr)
         return 1
+    name = printable(report.file_name)
     if not report.dry_run and report.import_id is None:
-        print(f"{report.file_name}: nothing new: all {report.rows_valid} valid rows are already stored; "
+        print(f"{name}: nothing new: all {report.rows_valid} valid rows are already stored; "
               "nothing changed.")
         return 0
     verb = "would import" if report.dry_run else "imported"
-    print(f"{report.file_name}: layout {report.layout}; {report.rows_read} rows read, {report.rows_valid} valid; "
+    print(f"{name}: layout {report.layout}; {report.rows_read} rows read, {report.rows_valid} valid; "
           f"{verb} {report.rows_imported if not report.dry_run else report.rows_valid}"
           + ("" if report.dry_run else f", {report.rows_unchanged} already stored")
           + (f", {report.rows_replaced} replaced" if report.rows_replaced else "")
           + (f"; skipped {report.rows_skipped} invalid rows" if report.rows_skipped else "")
           + (f" (import {report.import_id})" if report.import_id else ""))
+    if ingest.masked_summary(report):
+        print(f"{name}: {ingest.masked_summary(report)}")
     for problem in report.problems:
-        print(f"{report.file_name}: skipped {problem}")
+        print(f"{name}: skipped {printable(problem)}")
     if report.dropped_columns:
-        print(f"{report.file_name}: not stored: {', '.join(report.dropped_columns)}")
+        print(f"{name}: not stored: {printable(', '.join(report.dropped_columns))}")
+    if report.kind == "survey" and not report.dry_run:
+        for note in ingest.held_notes(con):
+            print(f"{name}: {printable(note)}")
     return 0
 
 
@@ -130,7 +141,8 @@ def cmd_imports(args) -> int:
         return 0
     for row in frame.itertuples():
         state = f"undone {row.undone_at:%Y-%m-%d %H:%M}" if row.undone_at is not None and str(row.undone_at) != "NaT" else ""
-        print(f"{row.import_id:>4}  {row.imported_at:%Y-%m-%d %H:%M}  {row.kind:<10} {row.file_name:<28} "
+        name = printable(row.file_name)   # stored as given before names were made safe on the way in
+        print(f"{row.import_id:>4}  {row.imported_at:%Y-%m-%d %H:%M}  {row.kind:<10} {name:<28} "
               f"{row.layout:<8} read {row.rows_read:>6}  new {row.rows_imported:>6}  same {row.rows_unchanged:>6}  "
               f"skipped {row.rows_skipped:>4}  by {row.imported_by}  {state}".rstrip())
     return 0
@@ -140,13 +152,16 @@ def cmd_undo(args) -> int:
     from metrics import ingest
 
     try:
-        removed = ingest.undo(_connect(args), args.import_id)
+        con = _connect(args)
+        removed = ingest.undo(con, args.import_id)
     except ingest.UndoRefused as refused:
         print(str(refused), file=sys.stderr)
         return 1
     parts = [f"restored {n} replaced rows of {t.split()[0]}" if t.endswith("restored") else f"removed {n} rows from {t}"
              for t, n in removed.items()]
     print(f"Undid import {args.import_id}: " + ", ".join(parts))
+    for note in ingest.held_notes(con):
+        print(printable(note))
     return 0
 
 
@@ -198,7 +213,8 @@ def cmd_boardpack(args) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() not in (".pptx", ".pdf"):
-        print(f"{out}: the board pack is written as .pptx or .pdf; name the file accordingly.", file=sys.stderr)
+        print(f"{printable(out)}: the board pack is written as .pptx or .pdf; name the file accordingly.",
+              file=sys.stderr)
         return 2
     con = _connect(args)
     from metrics.scorecard import months_available
@@ -214,7 +230,7 @@ def cmd_boardpack(args) -> int:
     except images.ImagesUnavailable as missing:
         print(str(missing), file=sys.stderr)
         return 1
-    print(f"{out}: {len(result['slides'])} slides for {args.month} in {result['seconds']:.1f} s")
+    print(f"{printable(out)}: {len(result['slides'])} slides for {args.month} in {result['seconds']:.1f} s")
     return 0
 
 
@@ -222,7 +238,7 @@ def cmd_export(args) -> int:
     from metrics import ingest
 
     count = ingest.export(_connect(args), args.kind, args.out)
-    print(f"{args.out}: {count} {args.kind} rows")
+    print(f"{printable(args.out)}: {count} {args.kind} rows")
     return 0
 
 
@@ -298,6 +314,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true",
                    help="replace stored rows that have the same id but different values (undo restores them)")
     p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    p.add_argument("--allow-any-date", action="store_true",
+                   help="accept dates and months before 2000 or more than a year after today (refused otherwise: "
+                        "they are usually typos, such as 9999-12-31)")
     p.set_defaults(func=cmd_import)
 
     p = with_db(sub.add_parser("imports", help="list imports"))
@@ -346,6 +365,16 @@ def main(argv: list[str] | None = None) -> int:
     except store.StoreBusy as busy:
         print(str(busy), file=sys.stderr)
         return 3
+    except Exception as error:
+        # A value in the store that no check foresaw (a date of 9999-12-31 an import was told to accept, a value
+        # written by hand) says what it is in one line, with the way out, not in a traceback.
+        if os.environ.get("COLLAB_DEBUG"):
+            raise
+        what = " ".join(str(error).split())[:300].rstrip(".") or type(error).__name__
+        print(f"{args.command} failed: {printable(what)}. This comes from the stored data: `python -m metrics imports` lists "
+              "the imports and `python -m metrics undo ID` removes one (COLLAB_DEBUG=1 shows the traceback).",
+              file=sys.stderr)
+        return 1
     finally:
         while _connections:
             _connections.pop().close()

@@ -55,16 +55,18 @@ def create_published_view(cur) -> None:
 
 
 def create_long_view(cur) -> None:
-    """survey_answers: the published answers long (response_id, item_id, value), for the reference views."""
+    """survey_answers: the stored answers long (response_id, item_id, value); published_answers: the same of what
+    the figures count (survey_published), for the reference views and the Likert chart."""
     create_published_view(cur)
     columns = item_columns(cur)
-    if columns:
-        listed = ", ".join(quoted(c) for c in columns)
-        body = (f"SELECT response_id, item_id, value FROM (UNPIVOT (SELECT response_id, {listed} FROM {PUBLISHED}) "
-                f"ON {listed} INTO NAME item_id VALUE value)")
-    else:
-        body = "SELECT NULL::VARCHAR AS response_id, NULL::VARCHAR AS item_id, NULL::SMALLINT AS value WHERE false"
-    cur.execute(f"CREATE OR REPLACE VIEW survey_answers AS {body}")
+    for view, source in (("survey_answers", "survey_responses"), ("published_answers", PUBLISHED)):
+        if columns:
+            listed = ", ".join(quoted(c) for c in columns)
+            body = (f"SELECT response_id, item_id, value FROM (UNPIVOT (SELECT response_id, {listed} FROM {source}) "
+                    f"ON {listed} INTO NAME item_id VALUE value)")
+        else:
+            body = "SELECT NULL::VARCHAR AS response_id, NULL::VARCHAR AS item_id, NULL::SMALLINT AS value WHERE false"
+        cur.execute(f"CREATE OR REPLACE VIEW {view} AS {body}")
 
 
 def migrate_long(con) -> bool:

@@ -4,6 +4,7 @@ from the same slides and the same chart images (kaleido, one browser for the who
 from __future__ import annotations
 
 import io
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -401,6 +402,18 @@ def build_pack(con: duckdb.DuckDBPyConnection, month: str, *, pptx_path: str | P
     if progress:
         progress(1.0, "Done")
     return {"slides": [(s.title, s.takeaway) for s in slides], "seconds": time.perf_counter() - started}
+
+
+def pack_files(con: duckdb.DuckDBPyConnection, month: str, *, company: str | None = None,
+               progress: Progress | None = None) -> dict:
+    """The month's pack as bytes to download (the Board pack page): build_pack's result with "pptx" and "pdf"
+    bytes and their file "names". The files are written in a temporary folder that is removed before this
+    returns, whether the build worked or failed, so a server that builds packs all year keeps none of them."""
+    names = (f"collaboration-health-{month}.pptx", f"collaboration-health-{month}.pdf")
+    with tempfile.TemporaryDirectory(prefix="boardpack-") as folder:
+        pptx, pdf = (Path(folder) / name for name in names)
+        result = build_pack(con, month, pptx_path=pptx, pdf_path=pdf, company=company, progress=progress)
+        return {**result, "month": month, "pptx": pptx.read_bytes(), "pdf": pdf.read_bytes(), "names": names}
 
 
 def slide_outline(con: duckdb.DuckDBPyConnection, month: str) -> pd.DataFrame:

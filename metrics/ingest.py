@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, MutableMapping
 
 import duckdb
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics import answers, layouts, native_survey, store
+from metrics import answers, dates, layouts, native_survey, personal, store
+from metrics.printable import printable
 from metrics import mapping as mapping_module
 
 DEPARTMENTS = ("marketing", "it", "other")
@@ -39,16 +40,17 @@ class Kind:
     optional: tuple[str, ...] = ()
     text_columns: tuple[str, ...] = ()
     date_columns: tuple[str, ...] = ()
+    free_text: tuple[str, ...] = ()      # masked before storage (metrics.personal)
 
 
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
         Kind("items", "survey_items", ("item_id", "dimension", "text", "scale", "reverse_scored"), ("item_id",),
-             text_columns=("item_id", "dimension", "text", "scale")),
+             text_columns=("item_id", "dimension", "text", "scale"), free_text=("text",)),
         Kind("survey", "survey_responses", ("response_id", "submitted_at", "business_unit", "department", "role"),
              ("response_id",), optional=("comment", "wave"),
-             text_columns=("response_id", "business_unit", "department", "role", "comment")),
+             text_columns=("response_id", "business_unit", "department", "role", "comment"), free_text=("comment",)),
         Kind("headcount", "headcount", ("business_unit", "department", "month", "headcount"),
              ("business_unit", "department", "month"), text_columns=("business_unit", "department", "month")),
         Kind("meetings", "meetings", ("meeting_id", "business_unit", "date", "meeting_type", "status"), ("meeting_id",),
@@ -61,7 +63,7 @@ KINDS: dict[str, Kind] = {
              ("project_id",),
              text_columns=("project_id", "business_unit", "name", "lead_function", "stage", "parent_project_id",
                            "status", "outcome"),
-             date_columns=("start_date", "planned_end", "actual_end")),
+             date_columns=("start_date", "planned_end", "actual_end"), free_text=("name",)),
         Kind("kpis", "kpis", ("business_unit", "month", "kpi", "value"), ("business_unit", "month", "kpi"),
              text_columns=("business_unit", "month", "kpi")),
     )
@@ -77,7 +79,7 @@ class ImportRefused(Exception):
     """An import that wrote nothing; `problems` says why, one line each."""
 
     def __init__(self, file_name: str, problems: list[str]):
-        self.file_name = file_name
+        file_name = self.file_name = printable(file_name)   # it is printed: no control character reaches a terminal
         self.problems = problems
         super().__init__(f"{file_name}: {len(problems)} problem(s); nothing was imported.\n" + "\n".join(problems))
 
@@ -97,7 +99,16 @@ class Problem:
             # a 10,000-character cell would bury the reason: its start and its length say enough
             val = (f", value {self.value!r}" if len(self.value) <= 80
                    else f", value {self.value[:60]!r}… ({len(self.value):,} characters)")
-        return f"{where}{col}{val}: {self.reason}"
+        # shown on screen, not stored: still, an e-mail address, phone number or IP address in it is masked
+        return personal.masked(f"{where}{col}{val}: {self.reason}")
+
+    def logged(self) -> dict:
+        """The problem as the import log keeps it: row, column and reason, never the value (nor the value quoted
+        in the reason, as an answer label's is)."""
+        reason = self.reason
+        if self.value not in (None, ""):
+            reason = reason.replace(repr(self.value), "the value")
+        return {"row": self.row, "column": self.column, "reason": personal.masked(reason)}
 
 
 @dataclass
@@ -114,6 +125,7 @@ class ImportReport:
     dropped_columns: list[str] = field(default_factory=list)
     import_id: int | None = None
     dry_run: bool = False
+    masked: dict[str, int] = field(default_factory=dict)   # personal data masked in free text, by kind
 
     @property
     def rows_skipped(self) -> int:
@@ -201,9 +213,43 @@ def _valid_date() -> pa.Check:
     )
 
 
-def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
+def _no_email(error: str) -> pa.Check:
+    """An id or a unit name is never an e-mail address, nor holds one ("Jane Doe <jane@example.com>"): personal
+    data is never stored (DESIGN.md, Anonymity), and an id or a unit is shown and exported as it is."""
+    return pa.Check(lambda s: ~s.map(personal.has_email), element_wise=False,
+                    error="is or contains an e-mail address, which is personal data and never stored: " + error)
+
+
+ID_EMAIL = ("use a code that names no one instead (for example R0001), the same in every file that refers to it, "
+            "and import again")
+UNIT_EMAIL = ("a business unit is the unit's name (for example Retail), not a person's: correct it in the file, or "
+              "set the unit for the whole file (--set business_unit=NAME), and import again")
+
+
+def _in_window(what: str, format: str) -> list[pa.Check]:
+    """A date, date and time or month (`what`, read with `format`) before 2000 or more than a year after today:
+    almost always a typo (9999-12-31) that would stretch every month list to the end of time. A cell that is not
+    a date at all is left to the check that says what it must be."""
+    def parsed(s: pd.Series) -> pd.Series:
+        return pd.to_datetime(s, errors="coerce", format=format)
+
+    noun = "month" if what == "month" else "date"
+    first, last = pd.Timestamp(dates.EARLIEST), dates.latest()
+    if noun == "month":   # a month is read as its first day: the latest month's first day is the last accepted
+        late = pa.Check(lambda s: ~parsed(s).gt(pd.Timestamp(f"{dates.month_of(last)}-01")), error=dates.too_late(noun))
+    else:                 # any time of the latest day is accepted
+        late = pa.Check(lambda s: ~parsed(s).ge(pd.Timestamp(last) + pd.Timedelta(days=1)), error=dates.too_late(noun))
+    return [pa.Check(lambda s: ~parsed(s).lt(first), error=dates.too_early(noun)), late]
+
+
+def _schema(kind: str, items: pd.DataFrame | None = None, allow_any_date: bool = False) -> pa.DataFrameSchema:
+    # Dates outside 2000 to a year from today are refused unless the analyst confirms them (allow_any_date).
+    window = (lambda what, format: []) if allow_any_date else _in_window  # noqa: E731
     text = lambda: _required_text(_length(1, 200, "must be 1 to 200 characters"), _no_controls())  # noqa: E731
-    bu = text
+    identifier = lambda: _required_text(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),  # noqa: E731
+                                        _no_email(ID_EMAIL))
+    bu = lambda: _required_text(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),  # noqa: E731
+                                _no_email(UNIT_EMAIL))
     if kind == "items":
         columns = {
             "item_id": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _"),
@@ -217,8 +263,8 @@ def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
         unique = ["item_id"]
     elif kind == "survey":
         columns = {
-            "response_id": text(),
-            "submitted_at": _required_text(_is_datetime()),
+            "response_id": identifier(),
+            "submitted_at": _required_text(_is_datetime(), *window("date and time", "ISO8601")),
             "business_unit": bu(),
             "department": _required_text(_choice(DEPARTMENTS)),
             "role": _required_text(_choice(ROLES)),
@@ -226,35 +272,41 @@ def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
                                  checks=[_length(0, 5000, "comment longer than 5000 characters: shorten it"),
                                          _no_controls(COMMENT_CONTROLS, "a NUL, escape or other non-printing "
                                                                         "character")]),
-            "wave": pa.Column(object, nullable=True, required=False, checks=[_matches(MONTH, "must be a month YYYY-MM")]),
+            "wave": pa.Column(object, nullable=True, required=False,
+                              checks=[_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m")]),
         }
         # Answer columns are not in this schema: mapping.build_survey_frame has already read every answer
         # against its item's scale (layouts.likert_value) and reported each bad one with its row.
         unique = ["response_id"]
     elif kind == "headcount":
         columns = {"business_unit": bu(), "department": _required_text(_choice(DEPARTMENTS)),
-                   "month": _required_text(_matches(MONTH, "must be a month YYYY-MM")),
+                   "month": _required_text(_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m")),
                    "headcount": _required_text(_matches(r"\d+", "must be a whole number of people, 0 or more"),
                                                _at_most(999_999_999, "is too large: at most 999,999,999 people"))}
         unique = ["business_unit", "department", "month"]
     elif kind == "meetings":
-        columns = {"meeting_id": text(), "business_unit": bu(), "date": _required_text(_valid_date()),
+        columns = {"meeting_id": identifier(), "business_unit": bu(),
+                   "date": _required_text(_valid_date(), *window("date", "%Y-%m-%d")),
                    "meeting_type": _required_text(_choice(("joint_steering", "co_department", "brainstorm", "staff_exchange"))),
                    "status": _required_text(_choice(("held", "cancelled")))}
         unique = ["meeting_id"]
     elif kind == "attendance":
-        columns = {"meeting_id": text(), "person_id": text(), "department": _required_text(_choice(DEPARTMENTS)),
+        columns = {"meeting_id": identifier(), "person_id": identifier(),
+                   "department": _required_text(_choice(DEPARTMENTS)),
                    "role": _required_text(_choice(ROLES)), "attended": _required_text(_choice(sorted(BOOL_WORDS)))}
         unique = ["meeting_id", "person_id"]
     elif kind == "projects":
-        optional_date = lambda: pa.Column(object, nullable=True, checks=[_valid_date()])  # noqa: E731
+        optional_date = lambda: pa.Column(object, nullable=True,  # noqa: E731
+                                          checks=[_valid_date(), *window("date", "%Y-%m-%d")])
         columns = {
-            "project_id": text(), "business_unit": bu(), "name": text(),
+            "project_id": identifier(), "business_unit": bu(), "name": text(),
             "lead_function": _required_text(_choice(("marketing", "it", "joint"))),
             "stage": _required_text(_choice(("pilot", "scale"))),
             "parent_project_id": pa.Column(object, nullable=True,
-                                           checks=[_length(1, 200, "must be 1 to 200 characters"), _no_controls()]),
-            "start_date": _required_text(_valid_date()), "planned_end": _required_text(_valid_date()),
+                                           checks=[_length(1, 200, "must be 1 to 200 characters"), _no_controls(),
+                                                   _no_email(ID_EMAIL)]),
+            "start_date": _required_text(_valid_date(), *window("date", "%Y-%m-%d")),
+            "planned_end": _required_text(_valid_date(), *window("date", "%Y-%m-%d")),
             "actual_end": optional_date(),
             "budget": _required_text(_is_number(0)),
             "spend": pa.Column(object, nullable=True, checks=[_is_number(0)]),
@@ -264,7 +316,8 @@ def _schema(kind: str, items: pd.DataFrame | None = None) -> pa.DataFrameSchema:
         }
         unique = ["project_id"]
     elif kind == "kpis":
-        columns = {"business_unit": bu(), "month": _required_text(_matches(MONTH, "must be a month YYYY-MM")),
+        columns = {"business_unit": bu(),
+                   "month": _required_text(_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m")),
                    "kpi": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _")),
                    "value": _required_text(_is_number())}
         unique = ["business_unit", "month", "kpi"]
@@ -282,9 +335,9 @@ _BUILTIN_REASONS = {
 
 
 def validate(frame: pd.DataFrame, kind: str, items: pd.DataFrame | None = None,
-             row_numbers: list[int] | None = None) -> list[Problem]:
+             row_numbers: list[int] | None = None, allow_any_date: bool = False) -> list[Problem]:
     """Every problem of every row, as (row, column, value, reason); an empty list means valid."""
-    schema = _schema(kind, items)
+    schema = _schema(kind, items, allow_any_date)
     try:
         schema.validate(frame.reset_index(drop=True), lazy=True)
     except pa.errors.SchemaErrors as errors:
@@ -398,13 +451,16 @@ def prepare_import(
     date_order: str | None = None,
     path: str | Path | None = None,
     general: bool = False,
+    allow_any_date: bool = False,
 ) -> PreparedImport:
     """Read and validate a file without writing anything; every problem is listed with row, column and value.
 
     A clean native survey file is read by DuckDB alone (metrics.native_survey); `general` forces the general
-    reader, which every other file takes. `path`, when given, is where `data` was read from."""
+    reader, which every other file takes. `path`, when given, is where `data` was read from. `allow_any_date`:
+    the analyst confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    file_name = printable(file_name)   # as every report, refusal and the import log show it
     too_big = upload_too_big(con, len(data))
     if too_big is not None:
         report = ImportReport(file_name, kind, layout or "auto")
@@ -413,14 +469,15 @@ def prepare_import(
     items = _stored_items(con) if kind == "survey" else None
     if (kind == "survey" and not general and layout in (None, "", "auto", "native") and not mapping
             and not constants and date_order is None):
-        fast = _prepare_native(con, data, file_name, digest, items, path)
+        fast = _prepare_native(con, data, file_name, digest, items, path, allow_any_date)
         if fast is not None:
             return fast
     try:
         if kind == "survey":
-            parsed = layouts.read_export(data, file_name, "auto" if layout in (None, "") else layout, date_order)
+            parsed = layouts.read_export(data, file_name, "auto" if layout in (None, "") else layout, date_order,
+                                         max_unpacked=upload_limit_bytes(con))
         else:
-            table = layouts.read_table(data, file_name)
+            table = layouts.read_table(data, file_name, max_unpacked=upload_limit_bytes(con))
     except layouts.LayoutError as error:
         report = ImportReport(file_name, kind, layout or "auto")
         prepared = PreparedImport(kind, file_name, digest, pd.DataFrame(), report, [])
@@ -459,7 +516,7 @@ def prepare_import(
                                      "its header.")]
     if prepared.blocking:
         return prepared
-    report.problems = sorted(cell_problems + validate(frame, kind, items, row_numbers),
+    report.problems = sorted(cell_problems + validate(frame, kind, items, row_numbers, allow_any_date),
                              key=lambda p: (p.row or 0, p.column or ""))
     if kind == "survey":
         # A problem names the column of the file it came from ('EndDate', not 'submitted_at'): the one to fix.
@@ -467,7 +524,46 @@ def prepare_import(
         for problem in report.problems:
             problem.column = sources.get(problem.column, problem.column)
     report.rows_valid = len(frame) - len(prepared.bad_rows)
+    report.masked = _mask_free_text(kind, frame, [row not in prepared.bad_rows for row in row_numbers])
     return prepared
+
+
+def _mask_free_text(kind: str, frame: pd.DataFrame, kept: list[bool]) -> dict[str, int]:
+    """Mask e-mail addresses, phone numbers and IP addresses in the kind's free text, in place (after validation,
+    which judges the text as the file has it); how many of each the rows to be imported held."""
+    total: dict[str, int] = {}
+    for column in KINDS[kind].free_text:
+        if column not in frame.columns:
+            continue
+        results = [personal.mask(v) if personal.has_personal(v) else (v, {}) for v in frame[column]]
+        frame[column] = pd.Series([text for text, _ in results], index=frame.index, dtype=object)
+        for (_, counts), keep in zip(results, kept):
+            if keep:
+                personal.add(total, counts)
+    return total
+
+
+UPLOADS_KEPT = 2   # the file as it comes, and with the analyst's mapping changes
+
+
+def prepare_once(cache: MutableMapping, con: duckdb.DuckDBPyConnection, kind: str, data: bytes, file_name: str,
+                 **options) -> PreparedImport:
+    """prepare_import, once per file and choice of options: the Data page runs again on every click, and must not
+    read a 200 MB upload again each time. `cache` (the page's session state) keeps the newest UPLOADS_KEPT. The
+    key is the file's content hash with its name and kind, the options, and the store's state (metrics.store's
+    cache_key), so after an import, an undo or a changed setting the file is read afresh. A PreparedImport that
+    was committed must not be committed again: the caller empties the cache after a commit."""
+    key = (hashlib.sha256(data).hexdigest(), file_name, kind, json.dumps(options, sort_keys=True, default=str),
+           store.cache_key(con))
+    if key in cache:
+        cache[key] = cache.pop(key)   # the newest again
+        return cache[key]
+    while len(cache) >= UPLOADS_KEPT:
+        older = cache.pop(next(iter(cache)))
+        if older.staged is not None:
+            older.staged.close()   # its temp table holds the whole file
+    cache[key] = prepare_import(con, kind, data, file_name, **options)
+    return cache[key]
 
 
 def _source_columns(parsed: layouts.ParsedExport, survey: mapping_module.SurveyFrame,
@@ -484,21 +580,21 @@ def _source_columns(parsed: layouts.ParsedExport, survey: mapping_module.SurveyF
 
 
 def _prepare_native(con, data: bytes, file_name: str, digest: str, items: pd.DataFrame,
-                    path: str | Path | None) -> PreparedImport | None:
+                    path: str | Path | None, allow_any_date: bool = False) -> PreparedImport | None:
     """The fast path: a clean native survey staged by DuckDB, or None for the general reader to take it."""
     scales = dict(zip(items["item_id"], items["scale"]))
     if native_survey.applies(data, scales) is None:
         return None
-    preview = _preview(con, data, file_name)
+    preview = _preview(con, data, file_name, allow_any_date)
     if preview is None:
         return None
     cur = con.cursor()
-    rows = native_survey.stage(cur, data, path, scales)
+    rows = native_survey.stage(cur, data, path, scales, allow_any_date=allow_any_date)
     if rows is None:
         cur.close()
         return None
     report = ImportReport(file_name, "survey", "native", rows_read=rows, rows_valid=rows,
-                          dropped_columns=preview.report.dropped_columns)
+                          dropped_columns=preview.report.dropped_columns, masked=native_survey.masked_counts(cur))
     return PreparedImport("survey", file_name, digest, preview.frame, report, [], mapping_table=preview.mapping_table,
                           notes=preview.notes, survey=preview.survey, parsed_layout="native", staged=cur)
 
@@ -554,19 +650,23 @@ def import_file(
     replace: bool = False,
     dry_run: bool = False,
     user: str | None = None,
+    allow_any_date: bool = False,
 ) -> ImportReport:
-    """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure."""
+    """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure.
+    `allow_any_date`: the analyst confirms dates outside 2000 to a year from today (--allow-any-date)."""
     path = Path(path)
+    file_name = printable(file_name or path.name)
     too_big = upload_too_big(con, path.stat().st_size)
     if too_big is not None:
-        raise ImportRefused(file_name or path.name, [str(too_big)])
+        raise ImportRefused(file_name, [str(too_big)])
     if (kind == "survey" and layout in (None, "", "auto", "native") and not (mapping or constants or date_order)
             and not dry_run):
-        report = _import_native(con, path, file_name or path.name, user or current_user())
+        report = _import_native(con, path, file_name, user or current_user(), allow_any_date)
         if report is not None:
             return report
-    prepared = prepare_import(con, kind, path.read_bytes(), file_name or path.name, layout=layout,
-                              constants=constants, mapping=mapping, date_order=date_order, path=path)
+    prepared = prepare_import(con, kind, path.read_bytes(), file_name, layout=layout,
+                              constants=constants, mapping=mapping, date_order=date_order, path=path,
+                              allow_any_date=allow_any_date)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
 
 
@@ -583,10 +683,15 @@ def max_upload_mb(con: duckdb.DuckDBPyConnection) -> float:
     return limit if limit > 0 else DEFAULT_MAX_UPLOAD_MB
 
 
+def upload_limit_bytes(con: duckdb.DuckDBPyConnection) -> int:
+    """The upload limit in bytes: the most a file may be, and the most an .xlsx may unpack to."""
+    return int(max_upload_mb(con) * 1024 * 1024)
+
+
 def upload_too_big(con: duckdb.DuckDBPyConnection, size: int) -> Problem | None:
     """The refusal of a file over the upload limit, checked before a byte of it is parsed; None when it fits."""
     limit = max_upload_mb(con)
-    if size <= limit * 1024 * 1024:
+    if size <= upload_limit_bytes(con):
         return None
     return Problem(None, None, None,
                    f"the file is {size / 1024 / 1024:,.1f} MB, over the upload limit of {limit:g} MB: split the "
@@ -594,7 +699,7 @@ def upload_too_big(con: duckdb.DuckDBPyConnection, size: int) -> Problem | None:
                    f"max_upload_mb).")
 
 
-def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport | None:
+def _import_native(con, path: Path, file_name: str, user: str, allow_any_date: bool = False) -> ImportReport | None:
     """A clean native survey file in one pass (metrics.native_survey.insert), or None to take the long way.
 
     Python reads only the file's head (its header) and streams the rest through the hash: DuckDB reads the file,
@@ -617,9 +722,11 @@ def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport |
             import_id, first = cur.execute("SELECT nextval('import_id_seq'), NOT EXISTS (SELECT 1 FROM survey_responses)"
                                            ).fetchall()[0]
             rows, months = native_survey.insert(cur, str(path), columns, scales, import_id,
-                                                stored_before=not first)
+                                                stored_before=not first, allow_any_date=allow_any_date)
             report.rows_read = report.rows_valid = report.rows_imported = rows
             # into an empty store, this file's months are all there are: every month's figures, no filter
+            if not first:
+                answers.hold_back(cur, f"SELECT * FROM survey_responses WHERE import_id = {int(import_id)}")
             answers.store_figures(cur, None if first else months)
             _log_import(cur, import_id, report, digest, user)
     except native_survey.NotClean:
@@ -629,11 +736,11 @@ def _import_native(con, path: Path, file_name: str, user: str) -> ImportReport |
     return report
 
 
-def _preview(con, data: bytes, file_name: str) -> PreparedImport | None:
+def _preview(con, data: bytes, file_name: str, allow_any_date: bool = False) -> PreparedImport | None:
     """The file's first lines through the general reader: the page's preview and mapping table, and a check that
     the general reader sees a clean native file too."""
     head = b"\n".join(data[:65536].split(b"\n")[:21])
-    preview = prepare_import(con, "survey", head, file_name, general=True)
+    preview = prepare_import(con, "survey", head, file_name, general=True, allow_any_date=allow_any_date)
     if (not preview.importable or preview.report.problems or preview.parsed_layout != "native"
             or preview.report.rows_read == 0):
         return None
@@ -700,6 +807,9 @@ def _write(cur, kind: str, frame: pd.DataFrame | None, report: ImportReport, dig
         cur.execute("""INSERT INTO survey_responses BY NAME
                        SELECT i.* REPLACE ($id AS import_id) FROM incoming i ANTI JOIN survey_responses s
                        USING (response_id)""", {"id": import_id})
+        answers.hold_back(cur, f"SELECT * FROM survey_responses WHERE import_id = {int(import_id)}",
+                          f"SELECT * EXCLUDE (replaced_by) FROM replaced_survey_responses "
+                          f"WHERE replaced_by = {int(import_id)}")
         answers.store_figures(cur, touched)
     else:
         key = " AND ".join(f"s.{c} = i.{c}" for c in spec.key)
@@ -713,7 +823,7 @@ def _write(cur, kind: str, frame: pd.DataFrame | None, report: ImportReport, dig
 
 def _log_import(cur, import_id: int, report: ImportReport, digest: str, user: str) -> None:
     report.import_id = import_id
-    skipped = [{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason} for p in report.problems]
+    skipped = [p.logged() for p in report.problems]   # row, column and reason: a value may hold personal data
     cur.execute(
         """INSERT INTO imports VALUES ($id, $kind, $file, $hash, $layout, $read, $imported, $unchanged, $skipped,
                                        $skipped_rows, $dropped, $at, $by, NULL)""",
@@ -836,10 +946,19 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
         touched = [m for (m,) in cur.execute(
             "SELECT DISTINCT wave FROM survey_responses WHERE import_id = $id UNION "
             "SELECT DISTINCT wave FROM replaced_survey_responses WHERE replaced_by = $id", {"id": import_id}).fetchall()]
+        if kind == "survey":  # what leaves and what comes back, for the changes held back
+            cur.execute("CREATE OR REPLACE TEMP TABLE undo_leaving AS SELECT * FROM survey_responses "
+                        "WHERE import_id = $id", {"id": import_id})
+            cur.execute("CREATE OR REPLACE TEMP TABLE undo_entering AS SELECT * EXCLUDE (replaced_by) "
+                        "FROM replaced_survey_responses WHERE replaced_by = $id", {"id": import_id})
         removed[table] = cur.execute(f"DELETE FROM {table} WHERE import_id = $id", {"id": import_id}).fetchall()[0][0]
         # bring back what this import had replaced
         restored = cur.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
                                "WHERE replaced_by = $id", {"id": import_id}).fetchall()[0][0]
+        if kind == "survey":
+            answers.hold_back(cur, "SELECT * FROM undo_entering", "SELECT * FROM undo_leaving")
+            cur.execute("DROP TABLE undo_entering")
+            cur.execute("DROP TABLE undo_leaving")
         cur.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = $id", {"id": import_id})
         if restored:
             removed[f"{table} restored"] = restored
@@ -947,6 +1066,27 @@ def template_csv(con: duckdb.DuckDBPyConnection, kind: str) -> str:
     return ",".join(columns) + "\n"
 
 
+DEPARTMENT_LABELS = {"marketing": "marketing", "it": "IT", "other": "other"}
+
+
+def held_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A sentence for each group whose survey changes are held back (see answers.hold_back), for the Data page."""
+    from metrics import settings  # late import: settings reads the store
+
+    k = settings.anonymity_threshold(con)
+    notes = []
+    for month, unit, department, added, removed, changed in answers.held_back(con.cursor()):
+        what = " and ".join(part for part in (
+            f"{added} new or changed response{'s' if added != 1 else ''}" if added else "",
+            f"{removed} removed response{'s' if removed != 1 else ''}" if removed else "") if part) or \
+            f"{changed} changed response{'s' if changed != 1 else ''}"
+        notes.append(f"Held back: {what} in {unit} · {DEPARTMENT_LABELS.get(department, department)} · {month}. "
+                     f"A figure already shown changes only when at least {k} responses of its group have been added "
+                     f"or removed since, so that no one person's answers show in the difference; these count once "
+                     f"{k - changed} more change{'s' if k - changed != 1 else ''} arrive for that group.")
+    return notes
+
+
 def import_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The import log as the Data page shows it: newest first, with a readable state."""
     log = list_imports(con)
@@ -955,8 +1095,18 @@ def import_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
-    return pd.DataFrame([{"row": p.row, "column": p.column, "value": p.value, "reason": p.reason} for p in problems],
+    """The problems as the Data page lists them; an e-mail address, phone number or IP address in a value or a
+    reason is masked, as in every message."""
+    return pd.DataFrame([{"row": p.row, "column": p.column, "value": personal.masked(p.value),
+                          "reason": personal.masked(p.reason)} for p in problems],
                         columns=["row", "column", "value", "reason"])
+
+
+def masked_summary(report: ImportReport) -> str:
+    """What was masked in free text, for the command line and the Data page ('' when nothing): 'masked in free
+    text: 2 e-mail addresses, 1 phone number (only the mask is stored)'."""
+    counts = personal.summary(report.masked)
+    return f"masked in free text: {counts} (only the mask is stored)" if counts else ""
 
 
 LAYOUT_LABELS = {

@@ -17,6 +17,7 @@ import json
 import re
 import tempfile
 import threading
+import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from metrics.printable import printable
 
 LAYOUTS: tuple[str, ...] = (
     "native", "qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "ms_forms", "typeform",
@@ -216,6 +219,24 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # Excel 97-2003 .xls
 TRIM = " \t\r\n\u00a0\ufeff"
 
+# An .xlsx is a zip archive: the upload limit measures the file, not what it unpacks to, and a sheet may declare
+# (or hold) a cell in its far corner, XFD1048576, that would make a grid of 17 billion cells. So the archive is
+# inspected before it is opened, and the sheet is read with bounds no survey export reaches. An export of 20,000
+# responses to 30 questions unpacks to 40 MB (16 times its size); the limit is the upload limit, 200 MB unless
+# an admin sets another, and ingest passes the one in force.
+XLSX_MAX_UNPACKED = 200 * 1024 * 1024
+XLSX_MAX_RATIO = 200                 # deflated XML packs 10-30 to 1; zeros, a zip bomb's filling, 1,000 to 1
+XLSX_MAX_ROWS = 1_000_000
+XLSX_MAX_COLUMNS = 2_000
+XLSX_MAX_CELLS = 20_000_000          # rows x columns of the grid read, empty cells included
+EXCEL_MAX_ROWS = 1_048_576           # Excel's own limit: a row beyond it is not a workbook's
+# Shown beside every refusal of an oversized workbook: what the analyst can do about it.
+XLSX_TOO_BIG_ADVICE = ("export the responses as CSV instead, or split the export by month and import each part "
+                       "(an admin can raise the upload limit, the setting max_upload_mb)")
+# The sniffer reads the first records whatever their length (a Google Forms header of 331 long questions is
+# over 64 KB), but never more than this: a quote left open would make the whole file one record.
+SNIFF_MAX = 1 << 23
+
 
 # ----------------------------------------------------------------------------------------------------------
 # Results and errors
@@ -282,14 +303,17 @@ class _Columns:
 # Reading an export
 
 
-def read_export(data: bytes, file_name: str, layout: str = "auto", date_order: str | None = None) -> ParsedExport:
+def read_export(data: bytes, file_name: str, layout: str = "auto", date_order: str | None = None, *,
+                max_unpacked: int = XLSX_MAX_UNPACKED) -> ParsedExport:
     """Read one survey export. layout "auto" detects it; date_order overrides the date order found in the data.
 
     A file with a header and no responses gives an empty frame and a warning, so a mapping can be prepared from
-    a blank export; an empty, binary, one-column or ragged file is refused with a LayoutError.
+    a blank export; an empty, binary, one-column or ragged file is refused with a LayoutError. max_unpacked bounds
+    what an .xlsx may unpack to, in bytes.
     """
+    file_name = printable(file_name)
     _check_options(file_name, layout, date_order)
-    grid = _read_grid(data, file_name)
+    grid = _read_grid(data, file_name, max_unpacked)
     head = grid.head()
     warnings = list(grid.warnings)
     if layout == "auto":
@@ -328,12 +352,12 @@ def _check_options(file_name: str, layout: str, date_order: str | None) -> None:
 # Bytes to a grid of cells
 
 
-def _read_grid(data: bytes, file_name: str) -> _Grid:
+def _read_grid(data: bytes, file_name: str, max_unpacked: int = XLSX_MAX_UNPACKED) -> _Grid:
     if not data or not data.strip():
         raise LayoutError(f"{file_name}: the file is empty: export the responses again")
     name = file_name.lower()
     if data.startswith(ZIP_MAGIC) or name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data, file_name)
+        return _read_xlsx(data, file_name, max_unpacked)
     if data.startswith(OLE_MAGIC):
         raise LayoutError(f"{file_name}: is an Excel 97-2003 workbook (.xls): open it in Excel and save it as "
                           ".xlsx or as CSV UTF-8, then upload that")
@@ -499,7 +523,8 @@ def _mixed_line_endings(text: str) -> bool:
 
 def _sniff(text: str) -> tuple[str, int]:
     """The delimiter that splits the first records into the same number of fields, and that number."""
-    records = _delimiter_counts(text[: 1 << 16])
+    sample = _first_lines(text)
+    records = _delimiter_counts(sample, whole=len(sample) == len(text))
     if not records:
         return ",", 1
 
@@ -511,8 +536,20 @@ def _sniff(text: str) -> tuple[str, int]:
     return best, records[0][best] + 1
 
 
-def _delimiter_counts(sample: str, limit: int = 8) -> list[dict[str, int]]:
-    """Per record, how often each candidate delimiter occurs outside quotes (quotes may hold newlines)."""
+def _first_lines(text: str, lines: int = 8) -> str:
+    """The text up to the end of its first lines, however long they are; at least 64 KB, at most SNIFF_MAX."""
+    newline = "\n" if text.find("\n", 0, SNIFF_MAX) >= 0 else "\r"   # or lines ended by CR alone (old Mac)
+    end = 0
+    for _ in range(lines):
+        end = text.find(newline, end, SNIFF_MAX) + 1
+        if not end:
+            return text[:SNIFF_MAX]
+    return text[: min(max(end, 1 << 16), SNIFF_MAX)]
+
+
+def _delimiter_counts(sample: str, limit: int = 8, whole: bool = False) -> list[dict[str, int]]:
+    """Per record, how often each candidate delimiter occurs outside quotes (quotes may hold newlines). `whole`:
+    the sample is the whole file, so a last record without a newline counts."""
     records: list[dict[str, int]] = []
     counts = dict.fromkeys(DELIMITERS, 0)
     in_quotes, field_start, seen, i, n = False, True, False, 0, len(sample)
@@ -538,7 +575,7 @@ def _delimiter_counts(sample: str, limit: int = 8) -> list[dict[str, int]]:
             continue
         field_start, seen = False, True
         i += 1
-    if seen and i >= n and not in_quotes and n < (1 << 16):
+    if seen and i >= n and not in_quotes and whole:
         records.append(counts)   # a last record without a newline, when the sample is the whole file
     return records
 
@@ -607,15 +644,23 @@ def _csv_row_numbers(text: str, delimiter: str, records: int) -> list[int]:
     return rows if len(rows) == records else list(range(1, records + 1))
 
 
-def _read_xlsx(data: bytes, file_name: str) -> _Grid:
+def _read_xlsx(data: bytes, file_name: str, max_unpacked: int = XLSX_MAX_UNPACKED) -> _Grid:
     if not data.startswith(ZIP_MAGIC):
         looks_like = " (it looks like a CSV text file: rename it to .csv)" if _looks_like_text(data) else ""
         raise LayoutError(f"{file_name}: is not an Excel workbook{looks_like}. Upload the .xlsx file the survey "
                           "tool exported, or the responses as CSV")
     try:
-        book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
-        sheets = book.sheet_names
-        raw = book.parse(sheets[0], header=None, dtype=str)
+        _check_archive(data, file_name, max_unpacked)
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        try:
+            sheets = [sheet.title for sheet in book.worksheets]
+            raw = _sheet_frame(book.worksheets[0], file_name)
+        finally:
+            book.close()
+    except LayoutError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds of error on a damaged workbook; all mean the same here
         raise LayoutError(f"{file_name}: is not a readable Excel workbook ({type(exc).__name__}): open it in Excel, "
                           "save it again as .xlsx, or export the responses as CSV") from None
@@ -626,6 +671,94 @@ def _read_xlsx(data: bytes, file_name: str) -> _Grid:
     warnings = [f"the workbook has {len(sheets)} sheets; only the first, {sheets[0]!r}, was read"] \
         if len(sheets) > 1 else []
     return _Grid(cells, list(range(1, len(cells) + 1)), "xlsx", "", warnings)
+
+
+def _check_archive(data: bytes, file_name: str, max_unpacked: int) -> None:
+    """Refuse a workbook that unpacks to more than max_unpacked bytes, or holds a part packed like a zip bomb,
+    from the archive's directory alone: nothing is unpacked. Python's zipfile stops a part at its declared size
+    (and fails its checksum), so a part cannot unpack to more than the directory says."""
+    parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    total = sum(part.file_size for part in parts)
+    mb = 1024 * 1024
+    if total > max_unpacked:
+        raise LayoutError(f"{file_name}: the workbook is {len(data) / mb:,.1f} MB but unpacks to {total / mb:,.0f} "
+                          f"MB, over the upload limit of {max_unpacked / mb:g} MB (an .xlsx is a compressed archive: "
+                          f"what it holds counts): {XLSX_TOO_BIG_ADVICE}")
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > mb and ratio > XLSX_MAX_RATIO:
+            raise LayoutError(f"{file_name}: is not a workbook a survey tool writes: its part "
+                              f"{printable(part.filename)!r} unpacks to {ratio:,.0f} times its packed size "
+                              f"({part.file_size / mb:,.0f} MB), as a zip bomb does, where a sheet packs about 10 to "
+                              "30 times. Export the responses again from the survey tool, as .xlsx or CSV")
+
+
+def _sheet_frame(sheet, file_name: str) -> pd.DataFrame:
+    """The sheet's cells as text, as pandas' read_excel(header=None, dtype=str) gives them, read with bounds.
+
+    The extent comes from the cells themselves, not from the dimension the sheet declares (which can be wrong,
+    or hostile: A1:XFD1048576). A run of blank rows is counted, not stored, so blank rows at the end cost
+    nothing; data beyond XLSX_MAX_ROWS or XLSX_MAX_COLUMNS, or a grid over XLSX_MAX_CELLS, is refused as soon as
+    it is met."""
+    from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
+    from openpyxl.utils import get_column_letter
+    from pandas.io.parsers import TextParser
+
+    def too_far(row_number: int, column: int) -> LayoutError:
+        return LayoutError(
+            f"{file_name}: the first sheet ({sheet.title!r}) has data as far as cell "
+            f"{get_column_letter(column)}{row_number}, beyond what a survey export holds (at most "
+            f"{XLSX_MAX_ROWS:,} rows and {XLSX_MAX_COLUMNS:,} columns): delete what lies outside the responses "
+            "and save the workbook again, or export the responses again from the survey tool")
+
+    def text(cell):   # pandas' conversion (its openpyxl reader's _convert_cell)
+        if cell.value is None:
+            return ""
+        if cell.data_type == TYPE_ERROR:
+            return float("nan")
+        if cell.data_type == TYPE_NUMERIC:
+            whole = int(cell.value)
+            return whole if whole == cell.value else float(cell.value)
+        return cell.value
+
+    sheet.reset_dimensions()   # openpyxl then finds the extent from the cells it meets
+    data: list[list] = []
+    width = blank = scanned = 0
+    for row_number, row in enumerate(sheet.rows, start=1):
+        if row_number > EXCEL_MAX_ROWS:
+            raise LayoutError(f"{file_name}: is not a readable Excel workbook: its first sheet has rows beyond "
+                              f"Excel's last, {EXCEL_MAX_ROWS:,}. Open it in Excel, save it again as .xlsx, or "
+                              "export the responses as CSV")
+        scanned += len(row)
+        if scanned > XLSX_MAX_CELLS:
+            raise LayoutError(f"{file_name}: the first sheet ({sheet.title!r}) holds more than {XLSX_MAX_CELLS:,} "
+                              f"cells, more than a survey export holds: {XLSX_TOO_BIG_ADVICE}")
+        if len(row) > XLSX_MAX_COLUMNS:
+            beyond = [n for n, cell in enumerate(row[XLSX_MAX_COLUMNS:], XLSX_MAX_COLUMNS + 1)
+                      if cell.value is not None]
+            if beyond:
+                raise too_far(row_number, beyond[-1])
+            row = row[:XLSX_MAX_COLUMNS]
+        converted = [text(cell) for cell in row]
+        while converted and converted[-1] == "":
+            converted.pop()
+        if not converted:
+            blank += 1
+            continue
+        if row_number > XLSX_MAX_ROWS:
+            raise too_far(row_number, len(converted))
+        width = max(width, len(converted))
+        if row_number * width > XLSX_MAX_CELLS:
+            raise LayoutError(f"{file_name}: the first sheet ({sheet.title!r}) spans {row_number:,} rows and "
+                              f"{width:,} columns, more cells than a survey export holds ({XLSX_MAX_CELLS:,}): "
+                              f"delete what lies outside the responses, or {XLSX_TOO_BIG_ADVICE}")
+        data += [[] for _ in range(blank)]
+        data.append(converted)
+        blank = 0
+    data = [row + [""] * (width - len(row)) for row in data]
+    if not data:
+        return pd.DataFrame()
+    return TextParser(data, header=None, dtype=str, skip_blank_lines=False).read()
 
 
 def _strip_cells(column: pd.Series) -> pd.Series:
@@ -1033,10 +1166,12 @@ def _numbered_value(number: str, rest: str, text: str | None, low: int, high: in
     return value
 
 
-def read_table(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[int], str, str, list[str]]:
+def read_table(data: bytes, file_name: str, *, max_unpacked: int = XLSX_MAX_UNPACKED
+               ) -> tuple[pd.DataFrame, list[int], str, str, list[str]]:
     """A one-header-row table (the native templates of every kind) with the same decoding and reader as the
     survey exports: the frame, each row's spreadsheet row number, encoding, delimiter and warnings."""
-    grid = _read_grid(data, file_name)
+    file_name = printable(file_name)
+    grid = _read_grid(data, file_name, max_unpacked)
     columns = _single_header(grid.head(), file_name)
     frame, row_numbers, _, body_warnings = _body(grid, columns, file_name)
     return frame, row_numbers, grid.encoding, grid.delimiter, grid.warnings + columns.warnings + body_warnings

@@ -40,7 +40,9 @@ def _unit_month_index(con: duckdb.DuckDBPyConnection, index: str) -> pd.DataFram
     months = scorecard.months_available(con)
     if not months:
         return pd.DataFrame(columns=["business_unit", "month", "index"])
-    frame = scorecard.unit_month_metrics(con, months[0], months[-1])
+    # one range a run of months: a stray 9999-12 is a range of its own, not the end of a 95,000-month one
+    frame = pd.concat([scorecard.unit_month_metrics(con, first, last) for first, last in scorecard.month_spans(months)],
+                      ignore_index=True)
     frame = frame[frame["business_unit"].notna()]
     return frame[["business_unit", "month", index]].rename(columns={index: "index"}).reset_index(drop=True)
 
@@ -125,7 +127,8 @@ def driver_view(con: duckdb.DuckDBPyConnection, month: str, kpi: str = "margin_g
     months = scorecard.months_available(con)
     if not months:
         return pd.DataFrame()
-    dims = scorecard.dimension_scores(con, months[0], months[-1])
+    dims = pd.concat([scorecard.dimension_scores(con, first, last) for first, last in scorecard.month_spans(months)],
+                     ignore_index=True)
     dims["score"] = (dims["marketing"] + dims["it"]) / 2
     units, company = dims[dims["business_unit"].notna()], dims[dims["business_unit"].isna()]
     quarter = next_quarter(store.fetch_df(con, "kpi_values", {"kpi": kpi}))

@@ -64,6 +64,8 @@ def _auto_target(column: str, question: str, items: pd.DataFrame) -> tuple[str, 
     ids = set(items["item_id"])
     if column in ids:
         return column, "item id"
+    if question in ids:   # a header repeated in the file: its key became "partner_strategic (2)"
+        return question, "item id"
     by_text = {normalise(t): i for i, t in zip(items["item_id"], items["text"])}
     bracketed = re.search(r"\[([^\]]+)\]\s*$", question)   # Google Forms / LimeSurvey grids: "Question [Row]"
     candidates = (question, question.split(" — ")[-1], question.split(" - ")[-1],
@@ -88,6 +90,7 @@ def build_survey_frame(con: duckdb.DuckDBPyConnection, parsed: ParsedExport, ite
     source = parsed.frame
     rows = []
     targets: dict[str, str] = {}
+    hows: dict[str, str] = {}
     for column in parsed.answer_columns + parsed.comment_columns:
         question = parsed.question_text.get(column, column)
         if column in mapping:
@@ -98,7 +101,7 @@ def build_survey_frame(con: duckdb.DuckDBPyConnection, parsed: ParsedExport, ite
             target, how = _auto_target(column, question, items)
             if not target and column in parsed.comment_columns:
                 target, how = "comment", "comment column"
-        targets[column] = target
+        targets[column], hows[column] = target, how
         rows.append({"source": column, "question": question,
                      "kind": "comment" if column in parsed.comment_columns else "answer",
                      "target": target, "how": how})
@@ -123,6 +126,7 @@ def build_survey_frame(con: duckdb.DuckDBPyConnection, parsed: ParsedExport, ite
     bad_targets = [t for t in mapping.values() if t and t not in item_ids and t not in FIELDS]
     result.blocking += [f"{t!r} is not a catalogue item id or one of: {', '.join(FIELDS)}" for t in bad_targets]
 
+    result.blocking += _same_item_twice(targets, hows, item_ids)
     _identity(result, parsed)
     _timestamps(result, parsed, date_order)
     _fields(result, source, targets, constants)
@@ -133,6 +137,25 @@ def build_survey_frame(con: duckdb.DuckDBPyConnection, parsed: ParsedExport, ite
         result.blocking.append("no column is mapped to a catalogue item: map the question columns to item ids "
                                "(in the page, or --map 'COLUMN=ITEM_ID')")
     return result
+
+
+def _same_item_twice(targets: dict[str, str], hows: dict[str, str], item_ids: set[str]) -> list[str]:
+    """A refusal for each item that two or more columns give (by item id, by question text, remembered or
+    chosen): a response answers an item once, and keeping one column's answers would drop the other's unseen."""
+    columns_of: dict[str, list[str]] = {}
+    for column, target in targets.items():
+        if target in item_ids:
+            columns_of.setdefault(target, []).append(column)
+    problems = []
+    for item, columns in columns_of.items():
+        if len(columns) < 2:
+            continue
+        named = [f"{c!r} ({hows[c] or 'mapped'})" for c in columns]
+        problems.append(f"the same item is given twice: columns {', '.join(named[:-1])} and {named[-1]} "
+                        f"{'both' if len(columns) == 2 else 'all'} go to item {item!r}, and a response answers an "
+                        "item once. Keep one of them: remove the others from the file, or map them to nothing (in "
+                        f"the page: '— not stored —'; on the command line: --map '{columns[-1]}=')")
+    return problems
 
 
 def _identity(result: SurveyFrame, parsed: ParsedExport) -> None:
@@ -215,6 +238,4 @@ def _answers(result: SurveyFrame, source: pd.DataFrame, targets: dict[str, str],
         for position in source.index[source[column].isin(list(errors))]:
             cell = source.at[position, column]
             result.cell_problems.append((result.row_numbers[position], column, str(cell), errors[cell]))
-        if target in result.frame:
-            result.notes.append(f"two columns map to {target!r}; {column!r} was used")
-        result.frame[target] = source[column].map(scored)
+        result.frame[target] = source[column].map(scored)   # once per item: _same_item_twice refused the rest

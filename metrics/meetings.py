@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 import duckdb
 import pandas as pd
 
@@ -20,8 +22,9 @@ def window_start(month: str, months: int = TRAILING_MONTHS) -> str:
 
 
 def short_month(month: str) -> str:
-    """'Oct 2026': month labels for chart titles and ticks."""
-    return pd.Timestamp(f"{month}-01").strftime("%b %Y")
+    """'Oct 2026': month labels for chart titles and ticks (any year to 9999: pandas cannot write out year 0)."""
+    year, mon = month.split("-")
+    return f"{calendar.month_abbr[int(mon)]} {int(year)}"
 
 
 def span_label(first: str | None, last: str | None) -> str | None:

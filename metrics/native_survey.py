@@ -16,9 +16,11 @@ import os
 import tempfile
 from pathlib import Path
 
+from datetime import datetime, time, timedelta
+
 import duckdb
 
-from metrics import answers
+from metrics import answers, dates, personal
 
 REQUIRED = ("response_id", "submitted_at", "business_unit", "department", "role")
 OPTIONAL = ("comment", "wave")
@@ -61,8 +63,9 @@ def _binary(data: bytes) -> bool:
 
 
 def stage(cur: duckdb.DuckDBPyConnection, data: bytes, path: str | os.PathLike | None,
-          scales: dict[str, str]) -> int | None:
-    """Read the file into temp table `incoming` when every row is clean; the number of rows, or None."""
+          scales: dict[str, str], *, allow_any_date: bool = False) -> int | None:
+    """Read the file into temp table `incoming` when every row is clean; the number of rows, or None.
+    `allow_any_date`: the analyst confirms dates outside metrics.dates' window (else such a row is not clean)."""
     columns = applies(data, scales)
     if columns is None:
         return None
@@ -70,10 +73,10 @@ def stage(cur: duckdb.DuckDBPyConnection, data: bytes, path: str | os.PathLike |
         with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
             handle.write(data)
         try:
-            return _stage(cur, handle.name, columns, scales)
+            return _stage(cur, handle.name, columns, scales, allow_any_date)
         finally:
             Path(handle.name).unlink(missing_ok=True)
-    return _stage(cur, str(path), columns, scales)
+    return _stage(cur, str(path), columns, scales, allow_any_date)
 
 
 # The file as DuckDB reads it, for both ways in: answers as numbers (a cast to SMALLINT would round 3.5, so they are
@@ -102,17 +105,19 @@ def _types(columns: list[str], scales: dict[str, str]) -> dict[str, str]:
     return {c: ("DOUBLE" if c in scales else "VARCHAR") for c in columns}
 
 
-def _fields(columns: list[str], guard: str | None = None) -> str:
+def _fields(columns: list[str], guard: str | None = None, mask: bool = False) -> str:
     """The response fields as stored, from SOURCE's columns: the wave is the month of submission unless given.
-    `guard`: a condition on the row that stops the statement (DuckDB's error()) when it holds."""
+    `guard`: a condition on the row that stops the statement (DuckDB's error()) when it holds; `mask`: the
+    comment with its e-mail addresses, phone numbers and IP addresses masked (metrics.personal)."""
     wave = "coalesce(wave, strftime(submitted, '%Y-%m'))" if "wave" in columns else "strftime(submitted, '%Y-%m')"
-    comment = "comment" if "comment" in columns else "NULL::VARCHAR"
+    comment = ((personal.sql_mask("comment") if mask else "comment") if "comment" in columns
+               else "NULL::VARCHAR")
     response_id = f"CASE WHEN {guard} THEN error('not clean') ELSE response_id END" if guard else "response_id"
     return (f"{response_id} AS response_id, submitted AS submitted_at, {wave} AS wave, business_unit, department, "
             f"role, {comment} AS comment")
 
 
-def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | None:
+def _stage(cur, path: str, columns: list[str], scales: dict[str, str], allow_any_date: bool = False) -> int | None:
     items = [c for c in columns if c in scales]
     try:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE incoming_raw AS SELECT * FROM {SOURCE}",
@@ -120,10 +125,11 @@ def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | 
     except duckdb.Error:
         return None  # not UTF-8, ragged, a non-number where an answer should be...: the general path explains
     items_sql = "".join(f", min({q}), max({q}), max(abs({q} - round({q})))" for q in map(answers.quoted, items))
+    odd_dates, bounds = _outside_window(columns, allow_any_date)
     found = cur.execute(
         f"""SELECT count(*), count(DISTINCT response_id),
-                   count(*) FILTER (WHERE {_any(_flaws(columns))}){items_sql}
-            FROM incoming_raw""").fetchall()[0]
+                   count(*) FILTER (WHERE {_any(_flaws(columns) + odd_dates)}){items_sql}
+            FROM incoming_raw""", bounds).fetchall()[0]
     rows, distinct, flawed = found[:3]
     answered = [found[3 + 3 * n: 6 + 3 * n] for n in range(len(items))]
     out_of_scale = any(low is not None and not (SCALE_RANGE[scales[item]][0] <= low and high <= SCALE_RANGE[scales[item]][1]
@@ -133,9 +139,21 @@ def _stage(cur, path: str, columns: list[str], scales: dict[str, str]) -> int | 
         cur.execute("DROP TABLE incoming_raw")
         return None
     typed = "".join(f", {answers.quoted(i)}::SMALLINT AS {answers.quoted(i)}" for i in items)
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {_fields(columns)}, 0 AS import_id{typed} "
-                "FROM incoming_raw")
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {_fields(columns, mask=True)}, 0 AS import_id"
+                f"{typed} FROM incoming_raw")
     return rows
+
+
+def masked_counts(cur) -> dict[str, int]:
+    """How many e-mail addresses, IP addresses and phone numbers the staged comments held (the view `incoming`
+    has them masked), by kind; only kinds found."""
+    columns = {name for (name, *_) in cur.execute("DESCRIBE incoming_raw").fetchall()}
+    if "comment" not in columns:
+        return {}
+    counts = personal.sql_counts("comment")
+    found = cur.execute(f"SELECT {', '.join(f'sum({sql})' for sql in counts.values())} FROM incoming_raw "
+                        f"WHERE {personal.sql_has_personal('comment')}").fetchall()[0]
+    return {kind: int(n) for kind, n in zip(counts, found) if n}
 
 
 # Character classes for RE2: what the general reader trims from a cell's ends (layouts.TRIM), and the control
@@ -155,6 +173,8 @@ def _flaws(columns: list[str], constrained: bool = False) -> list[str]:
     controls = {c: COMMENT_CONTROLS if c == answers.quoted("comment") else CONTROLS for c in free}
     flaws = [f"regexp_matches({c}, '^[{EDGES}'']|[{EDGES}]$|[{controls[c]}]')" for c in free]
     flaws += ["length(response_id) > 200", "length(business_unit) > 200"]
+    # an id or a unit that is (or holds) an e-mail address: the general reader refuses it, with its row
+    flaws += [personal.sql_has_email(c) for c in ("response_id", "business_unit")]
     if not constrained:
         flaws += ["response_id IS NULL", "business_unit IS NULL", "department IS NULL", "role IS NULL",
                   "department NOT IN ('marketing', 'it', 'other')", "role NOT IN ('lead', 'manager', 'staff')",
@@ -168,6 +188,21 @@ def _flaws(columns: list[str], constrained: bool = False) -> list[str]:
     return flaws
 
 
+def _outside_window(columns: list[str], allow_any_date: bool) -> tuple[list[str], dict]:
+    """SQL conditions of a date or wave outside metrics.dates' window (which the general reader refuses, with its
+    row, unless the analyst confirms it), and their parameters; none when `allow_any_date`."""
+    if allow_any_date:
+        return [], {}
+    last = dates.latest()
+    flaws, bounds = ["submitted < $earliest", "submitted >= $beyond"], {
+        "earliest": datetime.combine(dates.EARLIEST, time()),
+        "beyond": datetime.combine(last + timedelta(days=1), time())}
+    if "wave" in columns:
+        flaws.append("wave < $first_month OR wave > $last_month")
+        bounds.update(first_month=dates.month_of(dates.EARLIEST), last_month=dates.month_of(last))
+    return flaws, bounds
+
+
 def _any(flaws: list[str]) -> str:
     return " OR ".join(f"coalesce({f}, false)" for f in flaws)
 
@@ -177,7 +212,7 @@ class NotClean(Exception):
 
 
 def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id: int,
-           stored_before: bool = True) -> tuple[int, list[str]]:
+           stored_before: bool = True, allow_any_date: bool = False) -> tuple[int, list[str]]:
     """In the caller's transaction, read the file straight into survey_responses in one pass, then check what
     landed: the number of rows and the months they are in; NotClean (the caller rolls back) when any row needs
     the general reader or any id is stored already.
@@ -192,12 +227,15 @@ def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id
     values = "".join(f", CASE WHEN {q} <> trunc({q}) OR {q} < {SCALE_RANGE[scales[i]][0]} "
                      f"OR {q} > {SCALE_RANGE[scales[i]][1]} THEN error('not clean') ELSE {q}::SMALLINT END AS {q}"
                      for i, q in ((i, answers.quoted(i)) for i in items))
-    guard = _any(_flaws(columns, constrained=True))
+    odd_dates, bounds = _outside_window(columns, allow_any_date)
+    guard = _any(_flaws(columns, constrained=True) + odd_dates
+                 # a comment with personal data in it is masked on the staged path, which counts what it masks
+                 + ([personal.sql_has_personal("comment")] if "comment" in columns else []))
     try:
         rows = cur.execute(
             f"INSERT INTO survey_responses BY NAME SELECT {_fields(columns, guard)}, $id AS import_id{values} "
             f"FROM {SOURCE}",
-            {**_source_params(cur, path, columns, scales), "id": import_id}).fetchall()[0][0]
+            {**_source_params(cur, path, columns, scales), "id": import_id, **bounds}).fetchall()[0][0]
     except duckdb.Error as error:
         raise NotClean(str(error)) from None
     # into a store with no responses before, no id can be stored already

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import calendar
 import math
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from metrics import store
+from metrics import dates, store
 from metrics.catalog import CHI_WEIGHTS, METRICS
 
 COMPANY = "Company"
 
 
+LAST_MONTH_INDEX = 9999 * 12 + 11   # 9999-12: the last month written with four digits
+
+
 def shift_month(month: str, by: int) -> str:
+    """The month `by` months after `month` (before it, for a negative `by`), held within 0000-01 to 9999-12: a
+    store may hold 9999-12 (a typo an import was told to accept, or a value written by hand), whose next month
+    would be no month at all (10000-01) and stop every page that asks for it."""
     store.check_params({"month": month})
     year, mon = map(int, month.split("-"))
-    index = year * 12 + (mon - 1) + by
+    index = min(max(year * 12 + (mon - 1) + by, 0), LAST_MONTH_INDEX)
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
@@ -32,15 +39,39 @@ def unit_month_metrics(con: duckdb.DuckDBPyConnection, month_from: str, month_to
 
 
 def months_available(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every month from the first to the last that any table holds, newest last."""
-    first, last = store.fetch_rows(con, store.query("month_range"))[0]
-    if first is None:
-        return []
-    months, month = [], first
-    while month <= last:
-        months.append(month)
-        month = shift_month(month, 1)
-    return months
+    """Every month from the first to the last that holds data, newest last; outside 2000 to a year from today
+    (metrics.dates), only the months that hold data. A store may hold 9999-12 or 0001-01 (an import told to accept
+    any date, a value written by hand): the months between are no one's data, and 100,000 of them would be a list
+    no page can offer."""
+    held = [month for (month,) in store.fetch_rows(con, store.query("months_held"))]
+    low, high = dates.month_of(dates.EARLIEST), dates.month_of(dates.latest())
+    plausible = [month for month in held if low <= month <= high]
+    months = set(held)
+    if plausible:
+        month = plausible[0]
+        while month <= plausible[-1]:
+            months.add(month)
+            month = shift_month(month, 1)
+    return sorted(months)
+
+
+def default_month(months: list[str]) -> str | None:
+    """The month a page opens on: the newest within 2000 to a year from today, not a stray 9999-12."""
+    high = dates.month_of(dates.latest())
+    plausible = [month for month in months if dates.month_of(dates.EARLIEST) <= month <= high]
+    return (plausible or months or [None])[-1]
+
+
+def month_spans(months: list[str]) -> list[tuple[str, str]]:
+    """The runs of consecutive months in a sorted list, as (first, last): what a range query should ask for, so
+    that 2025-01..2026-10 and a stray 9999-12 are two small ranges, not 95,000 months."""
+    spans: list[tuple[str, str]] = []
+    for month in months:
+        if spans and shift_month(spans[-1][1], 1) == month:
+            spans[-1] = (spans[-1][0], month)
+        else:
+            spans.append((month, month))
+    return spans
 
 
 def business_units(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -121,7 +152,8 @@ def scorecard_table(frame: pd.DataFrame, month: str, columns: tuple[str, ...]) -
     from metrics.catalog import metric
 
     current = frame[frame["month"] == month].set_index("unit")
-    previous = frame[frame["month"] == shift_month(month, -1)].set_index("unit")
+    before = shift_month(month, -1)   # 0000-01 has no month before it: shift_month holds it there
+    previous = frame[(frame["month"] == before) & (before != month)].set_index("unit")
     order = [COMPANY] + sorted(u for u in current.index if u != COMPANY)
     table = pd.DataFrame(index=pd.Index(order, name="unit"))
     for name in columns:
@@ -149,7 +181,11 @@ def biggest_moves(table: pd.DataFrame, name: str = "chi", count: int = 3) -> pd.
 
 
 def month_label(month: str) -> str:
-    return pd.Timestamp(f"{month}-01").strftime("%B %Y")
+    """'January 2026'; any month of years 0000 to 9999 (pandas cannot write out a date before year 1)."""
+    if not (isinstance(month, str) and store.MONTH_PATTERN.fullmatch(month)):
+        return str(month)
+    year, mon = month.split("-")
+    return f"{calendar.month_name[int(mon)]} {int(year)}"
 
 
 def unit_history(con: duckdb.DuckDBPyConnection, month: str, business_unit: str | None = None) -> pd.DataFrame:

@@ -26,7 +26,8 @@ SETTINGS = (
             "Free-text comments are shown only from groups (business unit, department, month) at least this "
             "large. Never below the anonymity threshold.", 5, 1000),
     Setting("max_upload_mb", "Largest upload (MB)",
-            "The largest file an import reads. At most 200, the cap the web server itself puts on uploads.", 1, 200),
+            "The largest file an import reads, and the most an Excel workbook may unpack to. At most 200, the cap "
+            "the web server itself puts on uploads.", 1, 200),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 

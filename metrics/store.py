@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -83,6 +84,30 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
             answers.store_figures(tx)
     answers.create_stats_view(cur)
     cur.execute(query("views"))
+    forget_skipped_values(cur)
+
+
+def forget_skipped_values(cur) -> None:
+    """Stores written before the import log forgot values kept each skipped row's value: only its row, column and
+    reason stay (the value quoted in a reason becomes "the value", and personal data in it is masked)."""
+    from metrics import personal
+
+    old = cur.execute("""SELECT import_id, skipped_rows FROM imports WHERE skipped_rows LIKE '%"value"%'""").fetchall()
+    for import_id, text in old:
+        try:
+            entries = json.loads(text)
+        except ValueError:
+            entries = []
+        kept = []
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict):
+                continue
+            value, reason = entry.get("value"), str(entry.get("reason", ""))
+            if value not in (None, ""):
+                reason = reason.replace(repr(value), "the value").replace(str(value), "the value")
+            kept.append({"row": entry.get("row"), "column": entry.get("column"), "reason": personal.masked(reason)})
+        cur.execute("UPDATE imports SET skipped_rows = $rows WHERE import_id = $id",
+                    {"rows": json.dumps(kept), "id": import_id})
 
 
 @contextmanager

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import logging
+from contextlib import contextmanager
+from typing import Iterator
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +16,8 @@ from pages import _auth
 
 ALL_UNITS = "All units"
 SOURCE = "Source: Collaboration Health pulse survey, meeting records, joint-project register and KPI feed"
+
+_log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner="Opening the database…")
@@ -88,6 +93,26 @@ def units() -> list[str]:
     return read(scorecard.business_units)
 
 
+@contextmanager
+def error_boundary(data_page, access: _auth.Access) -> Iterator[None]:
+    """Whatever goes wrong inside (a page, the shared filters) is said in words on the page, with the way out (the
+    Data page, where an import can be undone), not as a traceback; the traceback goes to the server's log.
+    st.stop and st.rerun pass through: they are not Exceptions."""
+    try:
+        yield
+    except Exception as error:
+        _log.exception("a page failed to draw")
+        what = " ".join(str(error).split())[:300].rstrip(".") or type(error).__name__
+        way_out = ("The Data page lists every import; undoing the one that brought the value puts the pages right."
+                   if access.allows(roles.UNDO) else
+                   "An admin can undo the import that brought the value, on the Data page: ask one.")
+        st.error(f"This page could not be drawn: {what}.\n\nThis comes from the stored data: most often a value "
+                 "no check foresaw, such as a date far outside the data's range (9999-12-31, 0001-01) or a value "
+                 f"written to the database directly. {way_out}", icon=":material/error:")
+        if access.allows(roles.DATA):
+            st.page_link(data_page, label="Open the Data page: import history and undo", icon=":material/upload_file:")
+
+
 def sidebar_filters() -> None:
     """Month and business unit, kept in session state so every page shares them."""
     available = months()
@@ -96,7 +121,7 @@ def sidebar_filters() -> None:
         return
     options = available[::-1]
     if st.session_state.get("month") not in options:
-        st.session_state["month"] = options[0]
+        st.session_state["month"] = scorecard.default_month(available)
     st.sidebar.selectbox("Month", options, key="month", format_func=month_label)
     unit_options = [ALL_UNITS, *units()]
     if st.session_state.get("business_unit") not in unit_options:

@@ -1,8 +1,5 @@
 """Board pack: the month's slides as PowerPoint and PDF, with a preview of every slide's takeaway."""
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from metrics import boardpack
@@ -29,18 +26,13 @@ if missing:
              f"none. {missing} The preview above needs no browser.")
 if st.button("Build board pack", type="primary", key="boardpack_build", disabled=missing is not None):
     bar = st.progress(0.0, text="Starting")
-    folder = Path(tempfile.mkdtemp(prefix="boardpack-"))
-    pptx, pdf = folder / f"collaboration-health-{month}.pptx", folder / f"collaboration-health-{month}.pdf"
     try:
-        result = boardpack.build_pack(_ui.connection(), month, pptx_path=pptx, pdf_path=pdf,
-                                      progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+        st.session_state["boardpack_files"] = boardpack.pack_files(
+            _ui.connection(), month, progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
     except images.ImagesUnavailable as unavailable:
-        bar.empty()
         st.error(f"The pack was not built: {unavailable}")
-    else:
+    finally:
         bar.empty()
-        st.session_state["boardpack_files"] = {"month": month, "pptx": pptx.read_bytes(), "pdf": pdf.read_bytes(),
-                                               "seconds": result["seconds"], "names": (pptx.name, pdf.name)}
 
 files = st.session_state.get("boardpack_files")
 if files and files["month"] == month:

@@ -3,7 +3,7 @@ exports; templates; the settings (admins)."""
 
 import streamlit as st
 
-from metrics import ingest, roles, settings
+from metrics import dates, ingest, roles, settings
 from pages import _auth, _ui
 
 # The page checks the role itself: the menu hides it from viewers, but its URL can still be typed in.
@@ -24,6 +24,7 @@ with upload_tab:
                               help="CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or Excel.")
     if upload is not None:
         con, data = _ui.connection(), upload.getvalue()
+        uploads = st.session_state.setdefault("data_prepared", {})   # read once, not on every rerun
         constants, layout, date_order = {}, "auto", None
         if kind == "survey":
             left, middle, right = st.columns(3)
@@ -43,8 +44,9 @@ with upload_tab:
             constants = {name: value.strip() for name, value in (("business_unit", unit), ("department", department),
                                                                  ("wave", wave), ("role", role)) if value.strip()}
             date_order = order or None
-        prepared = ingest.prepare_import(con, kind, data, upload.name, layout=layout, constants=constants,
-                                         date_order=date_order)
+        any_date = st.checkbox(dates.CHECKBOX, key="data_any_date", help=dates.checkbox_help())
+        prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout, constants=constants,
+                                       date_order=date_order, allow_any_date=any_date)
         rows = ingest.mapping_rows(prepared)
         if len(rows):
             with st.expander(f"Column mapping: {int((rows['target'] != '').sum())} of {len(rows)} question columns "
@@ -60,8 +62,9 @@ with upload_tab:
                         format_func=lambda t: t or "— not stored —", help=f"Column {row['source']!r}; {row['how']}")
             changes = ingest.changed_mapping(rows, chosen)
             if changes:
-                prepared = ingest.prepare_import(con, kind, data, upload.name, layout=layout, constants=constants,
-                                                 mapping=changes, date_order=date_order)
+                prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout,
+                                               constants=constants, mapping=changes, date_order=date_order,
+                                               allow_any_date=any_date)
         report = prepared.report
         read, valid, problems = st.columns(3)
         read.metric("Rows read", report.rows_read)
@@ -71,6 +74,8 @@ with upload_tab:
                    + (" (detected)" if kind == "survey" and layout == "auto" else ""))
         for note in prepared.notes:
             st.info(note)
+        if ingest.masked_summary(report):
+            st.info(ingest.masked_summary(report))
         for why, columns in ingest.dropped_summary(prepared).items():
             st.caption(f"Not stored, {why}: " + ", ".join(columns))
         if prepared.blocking:
@@ -85,6 +90,7 @@ with upload_tab:
         ready = prepared.importable and report.rows_valid > 0 and (not report.problems or skip)
         if st.button(f"Import {report.rows_valid if prepared.importable else 0} rows", type="primary",
                      disabled=not ready, key="data_import"):
+            uploads.clear()   # a prepared import is committed once: after this click, the file is read afresh
             try:
                 result = ingest.commit_import(_ui.connection(), prepared, skip_invalid=skip, replace=replace,
                                               user=_ui.current_user())
@@ -100,6 +106,8 @@ with upload_tab:
                                f"{result.rows_replaced} replaced, {result.rows_skipped} skipped).")
 
 with history_tab:
+    for note in _ui.read(ingest.held_notes):
+        st.info(note, icon=":material/schedule:")
     history = _ui.read(ingest.import_history)
     st.dataframe(history[["import_id", "imported_at", "kind", "file_name", "layout", "rows_read", "rows_imported",
                           "rows_unchanged", "rows_skipped", "imported_by", "state"]],

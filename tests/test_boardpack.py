@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,12 +24,31 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pack")
+    """The pack as the Board pack page builds it (boardpack.pack_files), with a temporary folder of its own, whose
+    contents are listed while the pack is written and after it is built."""
+    folder, temporary = tmp_path_factory.mktemp("pack"), tmp_path_factory.mktemp("tmp")
     con = store.connect(":memory:")
     load_fixture(con, folder)
-    result = boardpack.build_pack(con, "2026-01", pptx_path=folder / "pack.pptx", pdf_path=folder / "pack.pdf")
+    seen = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(temporary))          # the browser's, and any other process's
+        patch.setattr(tempfile, "tempdir", str(temporary))
+        result = boardpack.pack_files(con, "2026-01", progress=lambda share, text: seen.update(
+            {text: sorted(os.listdir(temporary))}))
     con.close()
-    return folder, result
+    (folder / "pack.pptx").write_bytes(result["pptx"])
+    (folder / "pack.pdf").write_bytes(result["pdf"])
+    return folder, {**result, "temporary_while_writing": seen["Writing PDF"],
+                    "temporary_after": sorted(os.listdir(temporary))}
+
+
+def test_a_build_leaves_nothing_in_the_temporary_folder(pack):
+    _, result = pack
+    assert len(result["temporary_while_writing"]) == 1
+    assert result["temporary_while_writing"][0].startswith("boardpack-")   # the files were written there
+    assert result["temporary_after"] == []                               # and all of it is gone
+    assert result["names"] == ("collaboration-health-2026-01.pptx", "collaboration-health-2026-01.pdf")
+    assert result["pptx"].startswith(b"PK") and result["pdf"].startswith(b"%PDF")
 
 
 def slide_texts(path: Path) -> list[str]:
@@ -126,10 +146,12 @@ def boardpack_command(db: Path, out: Path, env: dict | None = None, wrap: list[s
     return result, time.perf_counter() - started
 
 
-def test_the_command_prints_one_line_on_success_and_nothing_else(tmp_path):
+def test_the_command_prints_one_line_on_success_and_nothing_else(tmp_path, tmp_path_factory):
     db = fixture_database(tmp_path)
-    result, _ = boardpack_command(db, tmp_path / "pack.pptx")
+    temporary = tmp_path_factory.mktemp("tmp")   # short: Chromium's socket path under TMPDIR has a length limit
+    result, _ = boardpack_command(db, tmp_path / "pack.pptx", env={"TMPDIR": str(temporary)})
     assert result.returncode == 0, result.stderr
+    assert list(temporary.iterdir()) == []                      # the browser's profile and the charts: gone
     assert result.stderr == ""                                   # no kaleido warning, no log line
     assert len(result.stdout.splitlines()) == 1 and "9 slides for 2026-01" in result.stdout
 
@@ -145,14 +167,17 @@ def test_without_a_browser_the_command_says_what_to_install_within_seconds(tmp_p
     assert seconds < 15 and not out.exists()
 
 
-def test_a_browser_path_that_is_wrong_or_will_not_start_is_one_line_too(tmp_path):
+def test_a_browser_path_that_is_wrong_or_will_not_start_is_one_line_too(tmp_path, tmp_path_factory):
     db = fixture_database(tmp_path)
     missing, seconds = boardpack_command(db, tmp_path / "a.pdf", env={"BROWSER_PATH": str(tmp_path / "nowhere")})
     assert missing.returncode == 1 and seconds < 15
     assert missing.stderr.splitlines() == [f"No browser at BROWSER_PATH={tmp_path / 'nowhere'}: point it at a Chrome "
                                            "or Chromium, or unset it (the board pack's charts are drawn in it)."]
-    broken, seconds = boardpack_command(db, tmp_path / "b.pdf", env={"BROWSER_PATH": shutil.which("false")})
+    temporary = tmp_path_factory.mktemp("tmp")
+    broken, seconds = boardpack_command(db, tmp_path / "b.pdf", env={"BROWSER_PATH": shutil.which("false"),
+                                                                     "TMPDIR": str(temporary)})
     assert broken.returncode == 1 and seconds < 60 and broken.stdout == ""
+    assert list(temporary.iterdir()) == []                      # a failed build leaves nothing either
     assert broken.stderr.splitlines() == [f"The browser at {shutil.which('false')} did not start: reinstall Chromium "
                                           "('sudo apt-get install -y chromium fonts-liberation') or set BROWSER_PATH "
                                           "to a Chrome or Chromium that runs."]
@@ -174,13 +199,17 @@ def test_the_board_pack_page_says_so_in_words_and_offers_no_build(fixture_db, mo
     assert len(at.dataframe[0].value) == 9                       # the preview still works
 
 
-def test_a_build_whose_browser_fails_says_why_on_the_page(fixture_db, monkeypatch):
-    """The browser is found when the page is drawn but fails when the pack is built: an error, not a traceback."""
+def test_a_build_whose_browser_fails_says_why_on_the_page(fixture_db, monkeypatch, tmp_path_factory):
+    """The browser is found when the page is drawn but fails when the pack is built: an error, not a traceback,
+    and nothing left in the temporary folder."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     at.switch_page("pages/boardpack.py").run()
     monkeypatch.setenv("BROWSER_PATH", shutil.which("false"))
+    temporary = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     at.session_state["month"] = "2026-01"   # AppTest keeps the sidebar's month for one switch_page, not after it
     at.button(key="boardpack_build").click().run(timeout=90)
     assert not at.exception, at.exception
@@ -188,6 +217,7 @@ def test_a_build_whose_browser_fails_says_why_on_the_page(fixture_db, monkeypatc
     assert [e.value for e in at.error][-1].startswith(f"The pack was not built: The browser at {shutil.which('false')} "
                                                       "did not start")
     assert "boardpack_files" not in at.session_state
+    assert list(temporary.iterdir()) == []
 
 
 def test_chart_images_are_drawn_from_a_thread_whose_event_loop_is_running():

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -230,3 +233,76 @@ def test_formula_cells_are_neutralised_on_export_and_round_trip(fixture_db, tmp_
     again = cli("import", "survey", str(out), db=fixture_db)
     assert again.returncode == 0 and "nothing new" in again.stdout
     assert store_rows(fixture_db) == before
+
+
+# File names are whatever the sender's machine allowed. Each of these characters would act on a terminal printed
+# raw: colour or clear the screen (ESC, and CSI as one C1 byte), overwrite the line (CR), forge a second line
+# (LF), ring the bell, reverse the text (U+202E); a name that is not UTF-8 at all raised UnicodeEncodeError.
+HOSTILE_FILE_NAMES = {
+    "a\x1b[31mred\x1b[0m over\rwrite two\nlines bell\x07\x7f c1\x9bcsi invoice\u202egnp.csv":
+        "a\\x1b[31mred\\x1b[0m over\\x0dwrite two\\x0alines bell\\x07\\x7f c1\\x9bcsi invoice\\u202egnp.csv",
+    os.fsdecode(b"caf\xe9.csv"): "caf\\xe9.csv",
+}
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("a\x1b[2Jb", "a\\x1b[2Jb"), ("\r\n\t\x00", "\\x0d\\x0a\\x09\\x00"), ("\x85\x9b\x7f", "\\x85\\x9b\\x7f"),
+    ("\u202e\u2066\u200b\u2028", "\\u202e\\u2066\\u200b\\u2028"),
+    ("Zürich café 東京 \\x1b.csv", "Zürich café 東京 \\x1b.csv")])   # letters stay; a visible escape stays as it is
+def test_printable_shows_control_and_format_characters_as_escapes_and_is_idempotent(name, shown):
+    from metrics.printable import printable
+
+    assert printable(name) == shown
+    assert printable(printable(name)) == shown
+    assert shown.isprintable()
+
+
+def no_control_characters(output: bytes) -> None:
+    """Only printable text and line ends: no C0 byte but LF, no DEL, no C1 or bidi character once decoded."""
+    assert not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", output), output
+    text = output.decode("utf-8")   # strict: a raw surrogate-escaped byte would not decode
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf") and ch != "\n" for ch in text), text
+
+
+def test_file_names_reach_the_terminal_and_the_log_only_as_visible_escapes(fixture_db, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+
+    def run(*args) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "metrics", *args, "--db", str(fixture_db)], cwd=ROOT,
+                              capture_output=True, timeout=300)
+        no_control_characters(done.stdout + done.stderr)
+        return done
+
+    for n, (name, shown) in enumerate(HOSTILE_FILE_NAMES.items()):
+        bad, good = folder / f"bad-{name}", folder / name
+        bad.write_bytes(b"response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
+                        b"N1,2026-01-20 10:00:00,Beta,it,staff,9\n")
+        good.write_text("response_id,submitted_at,business_unit,department,role,comm_vocabulary\n"
+                        f"N{n}a,2026-01-20 10:00:00,Beta,it,staff,4\nN{n}b,2026-01-20 11:00:00,Beta,it,staff,5\n")
+        refused = run("import", "survey", str(bad))
+        assert refused.returncode == 1
+        lines = refused.stderr.decode().splitlines()     # a newline in the name forges no line
+        assert len(lines) == 3 and all(line.startswith(f"bad-{shown}: ") for line in lines)
+        assert lines[0] == f"bad-{shown}: refused, nothing was imported."
+        imported = run("import", "survey", str(good))
+        assert imported.returncode == 0, imported.stderr
+        assert imported.stdout.decode().splitlines()[0].startswith(f"{shown}: layout native; 2 rows read, 2 valid")
+    name, shown = next(iter(HOSTILE_FILE_NAMES.items()))
+    binary = folder / f"{name}.xlsx"
+    binary.write_bytes(b"PK\x03\x04" + bytes(200))
+    unreadable = run("import", "headcount", str(binary))          # refused by the reader (a LayoutError)
+    assert unreadable.returncode == 1
+    assert unreadable.stderr.decode().splitlines()[1].startswith(f"{shown}.xlsx: file: is not a readable Excel")
+    missing = run("import", "survey", str(folder / f"gone-{name}"))
+    assert missing.returncode == 2 and missing.stderr.decode() == f"{folder}/gone-{shown}: no such file.\n"
+    # The import log holds each name as shown, and so does its listing.
+    listing = run("imports").stdout.decode()
+    assert all(shown in listing for shown in HOSTILE_FILE_NAMES.values())
+    con = store.connect(fixture_db, load_sample=False)
+    try:
+        logged = con.execute("SELECT file_name FROM imports ORDER BY import_id DESC LIMIT $n",
+                             {"n": len(HOSTILE_FILE_NAMES)}).fetchall()
+    finally:
+        con.close()
+    assert sorted(name for (name,) in logged) == sorted(HOSTILE_FILE_NAMES.values())

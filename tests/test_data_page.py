@@ -107,3 +107,33 @@ def test_a_real_glint_export_uploaded_mapped_once_and_seen_in_the_scorecard(fixt
     at.switch_page("pages/scorecard.py").run()
     table = at.dataframe[0].value.set_index("unit")
     assert table.loc["Delta", "marketing_index"] == pytest.approx(72.5)
+
+
+def test_an_upload_is_read_once_not_on_every_rerun(fixture_db, monkeypatch):
+    """Every click reruns the page; the file is read (layouts' reader, which the native fast path runs on the
+    file's head too) when it or a choice about it changes, and not again for a rerun that changes neither."""
+    from metrics import layouts
+
+    reads = []
+    real = layouts._read_grid
+    monkeypatch.setattr(layouts, "_read_grid", lambda data, *rest: reads.append(len(data)) or real(data, *rest))
+    at = data_page()
+    at.file_uploader(key="data_upload").set_value(("more.csv", GOOD, "text/csv")).run()
+    first = len(reads)
+    assert first >= 1
+    at.run()
+    at.checkbox(key="data_replace").check().run()
+    assert len(reads) == first                                   # two reruns, no read
+    at.selectbox(key="data_role").set_value("manager").run()   # a choice about the file: read again
+    assert len(reads) > first
+    again = len(reads)
+    at.run()
+    at.checkbox(key="data_replace").uncheck().run()
+    assert len(reads) == again
+    assert {m.label: m.value for m in at.metric}["Rows valid"] == "2"
+    before = count(fixture_db, "SELECT count(*) FROM survey_responses")
+    at.button(key="data_import").click().run()
+    assert "Imported 2 rows from more.csv" in at.success[0].value
+    assert count(fixture_db, "SELECT count(*) FROM survey_responses") == before + 2
+    at.run()   # the store changed: the file is read afresh, and found stored already
+    assert len(reads) > again

@@ -134,28 +134,28 @@ def report_rows_compared():
 # Builders
 
 GOOD = {
-    "survey": {"response_id": "H1", "submitted_at": "2031-07-15 10:00:00", "business_unit": "Hostile",
+    "survey": {"response_id": "H1", "submitted_at": "2026-07-15 10:00:00", "business_unit": "Hostile",
                "department": "it", "role": "staff", "comm_vocabulary": "4", "comm_unheard": "2",
                "partner_strategic": "4", "partner_nps": "9", "comment": ""},
     "items": {"item_id": "hostile_item", "dimension": "trust", "text": "The other function keeps its word.",
               "scale": "likert5", "reverse_scored": "false"},
-    "headcount": {"business_unit": "Hostile", "department": "it", "month": "2031-07", "headcount": "10"},
-    "meetings": {"meeting_id": "H-1", "business_unit": "Hostile", "date": "2031-07-14",
+    "headcount": {"business_unit": "Hostile", "department": "it", "month": "2026-07", "headcount": "10"},
+    "meetings": {"meeting_id": "H-1", "business_unit": "Hostile", "date": "2026-07-14",
                  "meeting_type": "joint_steering", "status": "held"},
     "attendance": {"meeting_id": "H-1", "person_id": "H-P1", "department": "it", "role": "lead",
                    "attended": "true"},
     "projects": {"project_id": "HP1", "business_unit": "Hostile", "name": "Hostile pilot", "lead_function": "joint",
-                 "stage": "pilot", "parent_project_id": "", "start_date": "2031-01-01", "planned_end": "2031-06-30",
+                 "stage": "pilot", "parent_project_id": "", "start_date": "2026-01-01", "planned_end": "2026-06-30",
                  "actual_end": "", "budget": "100", "spend": "10", "status": "active", "outcome": "",
                  "roi_pct": ""},
-    "kpis": {"business_unit": "Hostile", "month": "2031-07", "kpi": "margin_growth_pct", "value": "4.5"},
+    "kpis": {"business_unit": "Hostile", "month": "2026-07", "kpi": "margin_growth_pct", "value": "4.5"},
 }
 
 
 def distinct(kind: str, n: int) -> dict[str, str]:
     """A key value that keeps row n apart from the others (a row's own changes come after it)."""
     key = {"survey": ("response_id", f"H{n}"), "items": ("item_id", f"hostile_item_{n}"),
-           "headcount": ("month", f"2031-{n + 1:02d}"), "meetings": ("meeting_id", f"H-{n}"),
+           "headcount": ("month", f"2026-{n + 1:02d}"), "meetings": ("meeting_id", f"H-{n}"),
            "attendance": ("person_id", f"H-P{n}"), "projects": ("project_id", f"HP{n}"),
            "kpis": ("kpi", f"hostile_kpi_{n}")}[kind]
     return {key[0]: key[1]}
@@ -276,21 +276,21 @@ CORPUS = [
         lambda: workbook([list(GOOD["attendance"])]), "the file has a header but no rows below it"),
     # --- ragged rows and broken structure
     bad("survey_extra_cell", "ragged/structure", "survey", "survey.csv",
-        lambda: table("survey", {}) + b"H2,2031-07-15 10:00:00,Hostile,it,staff,4,2,4,9,,surplus\n",
+        lambda: table("survey", {}) + b"H2,2026-07-15 10:00:00,Hostile,it,staff,4,2,4,9,,surplus\n",
         "line 3 has 11 columns where the header has 10 (comma-separated)", "fix that line"),
     bad("meetings_missing_cells", "ragged/structure", "meetings", "meetings.csv",
-        lambda: table("meetings", {}) + b"H-2,Hostile,2031-07-15\n",
+        lambda: table("meetings", {}) + b"H-2,Hostile,2026-07-15\n",
         "line 3 has 3 columns where the header has 5"),
     bad("attendance_open_quote", "ragged/structure", "attendance", "attendance.csv",
         lambda: table("attendance") + b'H-1,"H-P1,it,lead,true\n',
         "line 2 opens a quote (\") that is never closed", "fix that line"),
     bad("stray_carriage_return", "ragged/structure", "meetings", "meetings.csv",
-        lambda: table("meetings", {}) + b"H-2,Hostile,2031-07-15,brainstorm,he\rld\n",
+        lambda: table("meetings", {}) + b"H-2,Hostile,2026-07-15,brainstorm,he\rld\n",
         "line 4 has 1 columns where the header has 5", "fix that line"),
     bad("kpis_one_column", "ragged/structure", "kpis", "kpis.csv", b"business_unit month kpi value\nAlpha\n",
         "has only one column"),
     bad("semicolon_ragged", "ragged/structure", "headcount", "headcount.csv",
-        lambda: table("headcount", {}, delimiter=";") + b"Hostile;it;2031-08;10;12\n",
+        lambda: table("headcount", {}, delimiter=";") + b"Hostile;it;2026-08;10;12\n",
         "line 3 has 5 columns where the header has 4 (semicolon-separated)"),
     bad("qualtrics_without_import_ids", "ragged/structure", "survey", "qualtrics.csv",
         lines("StartDate,EndDate,ResponseId,Q1", f"Start Date,End Date,Response ID,{VOCABULARY}",
@@ -356,17 +356,17 @@ CORPUS = [
         "row 2, column 'value', value '=A1*2': not a number"),
     # --- impossible and malformed dates
     bad("survey_feb_30", "dates", "survey", "survey.csv",
-        lambda: table("survey", {"submitted_at": "2031-02-30 10:00:00"}),
-        "row 2, column 'submitted_at', value '2031-02-30 10:00:00': not a date and time"),
+        lambda: table("survey", {"submitted_at": "2026-02-30 10:00:00"}),
+        "row 2, column 'submitted_at', value '2026-02-30 10:00:00': not a date and time"),
     bad("survey_25_61", "dates", "survey", "survey.csv",
-        lambda: table("survey", {"submitted_at": "2031-07-15 25:61:00"}),
-        "row 2, column 'submitted_at', value '2031-07-15 25:61:00': not a date and time"),
+        lambda: table("survey", {"submitted_at": "2026-07-15 25:61:00"}),
+        "row 2, column 'submitted_at', value '2026-07-15 25:61:00': not a date and time"),
     bad("survey_year_0", "dates", "survey", "survey.csv",
         lambda: table("survey", {"submitted_at": "0000-07-15 10:00:00"}),
         "row 2, column 'submitted_at', value '0000-07-15 10:00:00': not a date and time"),
     bad("survey_wave_13", "dates", "survey", "survey.csv",
-        lambda: table("survey", {"wave": "2031-13"}, header=[*SURVEY_HEADER, "wave"]),
-        "row 2, column 'wave', value '2031-13': must be a month YYYY-MM"),
+        lambda: table("survey", {"wave": "2026-13"}, header=[*SURVEY_HEADER, "wave"]),
+        "row 2, column 'wave', value '2026-13': must be a month YYYY-MM"),
     bad("qualtrics_feb_30", "dates", "survey", "qualtrics.csv",
         lines("StartDate,EndDate,ResponseId,Q1", f"Start Date,End Date,Response ID,{VOCABULARY}",
               '{"ImportId":"startDate"},{"ImportId":"endDate"},{"ImportId":"_recordId"},{"ImportId":"QID1"}',
@@ -376,19 +376,19 @@ CORPUS = [
         lines(f'"{VOCABULARY}","{VOCABULARY}_COMMENT",EXID,Survey Cycle Completion Date', "4,ok,e1,15-01-2024 10:00",
               "5,,e2,32-01-2024 10:00"),
         "row 3, column 'Survey Cycle Completion Date', value '32-01-2024 10:00': not a date and time", options=SET),
-    bad("meeting_feb_30", "dates", "meetings", "meetings.csv", lambda: table("meetings", {"date": "2031-02-30"}),
-        "row 2, column 'date', value '2031-02-30': not a date (expected YYYY-MM-DD)"),
+    bad("meeting_feb_30", "dates", "meetings", "meetings.csv", lambda: table("meetings", {"date": "2026-02-30"}),
+        "row 2, column 'date', value '2026-02-30': not a date (expected YYYY-MM-DD)"),
     bad("meeting_year_0", "dates", "meetings", "meetings.csv", lambda: table("meetings", {"date": "0000-01-14"}),
         "row 2, column 'date', value '0000-01-14': not a date"),
-    bad("meeting_day_first", "dates", "meetings", "meetings.csv", lambda: table("meetings", {"date": "14/01/2031"}),
-        "row 2, column 'date', value '14/01/2031': not a date (expected YYYY-MM-DD)"),
+    bad("meeting_day_first", "dates", "meetings", "meetings.csv", lambda: table("meetings", {"date": "14/01/2026"}),
+        "row 2, column 'date', value '14/01/2026': not a date (expected YYYY-MM-DD)"),
     bad("project_month_13", "dates", "projects", "projects.csv",
-        lambda: table("projects", {"planned_end": "2031-13-01"}),
-        "row 2, column 'planned_end', value '2031-13-01': not a date"),
-    bad("headcount_month_13", "dates", "headcount", "headcount.csv", lambda: table("headcount", {"month": "2031-13"}),
-        "row 2, column 'month', value '2031-13': must be a month YYYY-MM"),
-    bad("kpi_month_words", "dates", "kpis", "kpis.csv", lambda: table("kpis", {"month": "July 2031"}),
-        "row 2, column 'month', value 'July 2031': must be a month YYYY-MM"),
+        lambda: table("projects", {"planned_end": "2026-13-01"}),
+        "row 2, column 'planned_end', value '2026-13-01': not a date"),
+    bad("headcount_month_13", "dates", "headcount", "headcount.csv", lambda: table("headcount", {"month": "2026-13"}),
+        "row 2, column 'month', value '2026-13': must be a month YYYY-MM"),
+    bad("kpi_month_words", "dates", "kpis", "kpis.csv", lambda: table("kpis", {"month": "July 2026"}),
+        "row 2, column 'month', value 'July 2026': must be a month YYYY-MM"),
     # --- duplicate ids, in the file and against the store
     bad("survey_same_id_twice", "duplicates", "survey", "survey.csv",
         lambda: table("survey", {"response_id": "H1"}, {"response_id": "H1", "comm_vocabulary": "2"}),
@@ -634,7 +634,8 @@ def test_hostile_names_a_free_text_field_can_hold_are_stored_literally_and_chang
         new_measures = set(answers.stored_columns(con.cursor())) - set(before["survey_group_figures"][0])
         assert kind == "items" or not new_measures
         after = snapshot(con, without={"survey_group_figures": new_measures,
-                                       **{t: new_items for t in ("survey_responses", "replaced_survey_responses")}})
+                                       **{t: new_items for t in ("survey_responses", "replaced_survey_responses",
+                                                                 "survey_pending")}})
         grew = {spec.table: len(values), "imports": 1}
         if kind == "survey":
             grew["survey_answers"] = len(values) * 4   # each response answers the four catalogue items
@@ -644,7 +645,7 @@ def test_hostile_names_a_free_text_field_can_hold_are_stored_literally_and_chang
                 assert set(rows) <= set(after[table_name][1])
                 assert len(after[table_name][1]) == len(rows) + grew[table_name], table_name
             elif table_name == "survey_group_figures" and kind == "survey":
-                assert {r for r in after[table_name][1] if r[0] != "2031-07"} == set(rows)
+                assert {r for r in after[table_name][1] if r[0] != "2026-07"} == set(rows)
             else:
                 assert after[table_name] == (columns, rows), f"{table_name} changed"
         ROWS_COMPARED["checks"] += 1
@@ -717,10 +718,10 @@ def test_a_100_mb_windows_1252_file_with_one_utf8_line_near_the_end_is_refused(s
     """Finding the lines with accented letters is one pass over the bytes (it was quadratic per line: 13 s for
     20 MB), so a big Windows-1252 file is refused for what it is in seconds."""
     path = tmp_path / "big_headcount.csv"
-    row = b"Hostile,it,2031-07,10\n"
+    row = b"Hostile,it,2026-07,10\n"
     count = HUNDRED_MB // len(row)
-    path.write_bytes(b"business_unit,department,month,headcount\n" + "Zürich,it,2031-07,10\n".encode("cp1252")
-                     + row * count + "Zürich,marketing,2031-07,10\n".encode("utf-8"))
+    path.write_bytes(b"business_unit,department,month,headcount\n" + "Zürich,it,2026-07,10\n".encode("cp1252")
+                     + row * count + "Zürich,marketing,2026-07,10\n".encode("utf-8"))
     before = snapshot(seeded)
     started = time.perf_counter()
     expected = f"mixes two text encodings: line {count + 3} is UTF-8 but line 2 is not"
@@ -881,3 +882,283 @@ def test_fuzzing_wrote_nothing_and_ran(fuzz_store, seeded_db, tmp_path):
     assert_unchanged(fuzz_store, snapshot(pristine))
     pristine.close()
     print(f"\n[hostile files] {FUZZ_COUNT['examples']} fuzz examples through prepare_import")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Workbooks bigger inside than outside: a zip archive is measured by what it unpacks to, and a sheet by the
+# cells it holds, before anything grows. The workbooks are built here part by part with zipfile.
+
+XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="xl/workbook.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+        '</Relationships>'),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Responses" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="worksheets/sheet1.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/></Relationships>'),
+}
+
+
+def sheet_xml(dimension: str, cells: dict[str, str]) -> str:
+    """A worksheet declaring `dimension`, holding text `cells` ({"A1": "text", ...})."""
+    rows: dict[int, list[str]] = {}
+    for ref, text in cells.items():
+        rows.setdefault(int(re.sub(r"[A-Z]+", "", ref)), []).append(
+            f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>')
+    data = "".join(f'<row r="{n}">{"".join(row)}</row>' for n, row in sorted(rows.items()))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<dimension ref="{dimension}"/><sheetData>{data}</sheetData></worksheet>')
+
+
+def xlsx_of(sheet: str | None = None, zeros_mb: int = 0) -> bytes:
+    """A minimal valid workbook whose one sheet is `sheet`; or, with zeros_mb, a sheet part of that many MB of
+    zero bytes, written a MB at a time (a zip bomb's filling: it packs about 1,000 to 1)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in XLSX_PARTS.items():
+            archive.writestr(name, text)
+        if zeros_mb:
+            with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+                for _ in range(zeros_mb):
+                    part.write(bytes(1 << 20))
+        else:
+            archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return buffer.getvalue()
+
+
+CORNER_BOMB = lambda: xlsx_of(sheet_xml("A1:XFD1048576", {"XFD1048576": "boom"}))   # noqa: E731
+SURVEY_CELLS = {f"{column}{row}": value for row, values in enumerate(
+    [["response_id", "submitted_at", "business_unit", "department", "role", "comm_vocabulary"],
+     ["W1", "2026-07-15 10:00:00", "Hostile", "it", "staff", "4"],
+     ["W2", "2026-07-15 11:00:00", "Hostile", "marketing", "staff", "2"]], start=1)
+    for column, value in zip("ABCDEF", values)}
+
+# Runs in a child process, so that its peak memory is its own: the bomb's file in, the refusal, the seconds and
+# how much the peak resident memory grew (KB) out.
+MEASURE_CHILD = """
+import json, resource, sys, time
+from metrics import ingest, store
+con = store.connect(":memory:", load_sample=False)
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+prepared = ingest.prepare_import(con, "survey", data, "bomb.xlsx")
+print(json.dumps({"seconds": time.perf_counter() - started, "blocking": [str(p) for p in prepared.blocking],
+                  "grown_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024}))
+"""
+
+
+def measured_refusal(data: bytes, tmp_path: Path) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(data)
+    child = subprocess.run([sys.executable, "-c", MEASURE_CHILD, str(path)], cwd=Path(__file__).parent.parent,
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    return json.loads(child.stdout)
+
+
+def test_a_sheet_with_one_cell_in_the_far_corner_is_refused_at_once_in_little_memory(refusing, tmp_path):
+    """1.6 KB that declares A1:XFD1048576 and holds one cell there: read as a grid it is 17 billion cells (the
+    reader grew at 200 MB/s to a MemoryError); it is refused for where its data lies, within a second."""
+    data = CORNER_BOMB()
+    assert len(data) < 2000
+    measured = measured_refusal(data, tmp_path)
+    assert measured["blocking"] == [
+        "file: the first sheet ('Responses') has data as far as cell XFD1048576, beyond what a survey export holds "
+        "(at most 1,000,000 rows and 2,000 columns): delete what lies outside the responses and save the workbook "
+        "again, or export the responses again from the survey tool"]
+    assert measured["seconds"] < 10
+    assert measured["grown_mb"] < 300
+    # Both ways in, the store unchanged.
+    before = snapshot(refusing)
+    (tmp_path / "corner.xlsx").write_bytes(data)
+    with pytest.raises(ingest.ImportRefused) as cli:
+        ingest.import_file(refusing, "survey", tmp_path / "corner.xlsx", user="tests")
+    assert "has data as far as cell XFD1048576" in cli.value.problems[0]
+    with pytest.raises(ingest.ImportRefused):
+        ingest.commit_import(refusing, ingest.prepare_import(refusing, "kpis", data, "corner.xlsx"), user="tests")
+    assert_unchanged(refusing, before)
+
+
+def test_a_zip_bomb_of_300_mb_of_zeros_is_refused_from_the_archive_directory(refusing, tmp_path):
+    data = xlsx_of(zeros_mb=300)
+    assert len(data) < 1024 * 1024                 # 300 MB that packs to about 300 KB
+    measured = measured_refusal(data, tmp_path)
+    assert measured["blocking"] == [
+        f"file: the workbook is {len(data) / 1024 / 1024:.1f} MB but unpacks to 300 MB, over the upload limit of "
+        "200 MB (an .xlsx is a compressed archive: what it holds counts): export the responses as CSV instead, or "
+        "split the export by month and import each part (an admin can raise the upload limit, the setting "
+        "max_upload_mb)"]
+    assert measured["seconds"] < 2 and measured["grown_mb"] < 100   # nothing was unpacked
+    before = snapshot(refusing)
+    (tmp_path / "zeros.xlsx").write_bytes(data)
+    with pytest.raises(ingest.ImportRefused):
+        ingest.import_file(refusing, "headcount", tmp_path / "zeros.xlsx", user="tests")
+    assert_unchanged(refusing, before)
+
+
+def test_a_part_packed_a_thousand_to_one_is_refused_even_under_the_limit():
+    data = xlsx_of(zeros_mb=50)
+    with pytest.raises(layouts.LayoutError) as refused:
+        layouts.read_export(data, "packed.xlsx")
+    ratio = re.search(r"unpacks to ([\d,]+) times its packed size \(50 MB\), as a zip bomb does", str(refused.value))
+    assert ratio and int(ratio.group(1).replace(",", "")) > layouts.XLSX_MAX_RATIO
+    assert str(refused.value).startswith("packed.xlsx: is not a workbook a survey tool writes: its part "
+                                         "'xl/worksheets/sheet1.xml'")
+
+
+def test_a_sheet_spanning_more_cells_than_any_export_is_refused_before_it_grows():
+    """Data in A1 and in column 2,000 of row 999,999: within the row and column bounds, but a grid of 2 billion
+    cells; refused when that row is met, its blank rows counted and never stored."""
+    data = xlsx_of(sheet_xml("A1:A1", {"A1": "response_id", "B1": "x", "BXX999999": "far"}))
+    started = time.perf_counter()
+    with pytest.raises(layouts.LayoutError) as refused:
+        layouts.read_table(data, "sparse.xlsx")
+    assert "spans 999,999 rows and 2,000 columns, more cells than a survey export holds (20,000,000)" in \
+        str(refused.value)
+    assert time.perf_counter() - started < 10
+
+
+def test_a_declared_extent_that_is_wrong_costs_nothing_and_the_cells_are_read(seeded, tmp_path):
+    """A1:XFD1048576 declared, six columns and three rows held: read as the cells are, and imported."""
+    data = xlsx_of(sheet_xml("A1:XFD1048576", SURVEY_CELLS))
+    started = time.perf_counter()
+    parsed = layouts.read_export(data, "declared.xlsx")
+    assert time.perf_counter() - started < 2
+    assert parsed.layout == "native" and parsed.frame.shape == (2, 6)
+    assert list(parsed.frame["comm_vocabulary"]) == ["4", "2"]
+    before = seeded.execute("SELECT count(*) FROM survey_responses").fetchall()[0][0]
+    path = tmp_path / "declared.xlsx"
+    path.write_bytes(data)
+    report = ingest.import_file(seeded, "survey", path, user="tests")
+    assert report.rows_imported == 2
+    assert seeded.execute("SELECT count(*) FROM survey_responses").fetchall()[0][0] == before + 2
+
+
+def test_what_a_workbook_may_unpack_to_is_the_upload_limit_in_force(seeded, tmp_path):
+    rows = [list(SURVEY_CELLS[f"{c}1"] for c in "ABCDEF")] + [
+        [f"U{n}", "2026-07-15 10:00:00", "Hostile", "it", "staff", str(n % 5 + 1)] for n in range(5000)]
+    data = workbook(rows)
+    unpacked = sum(part.file_size for part in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    assert len(data) < 1024 * 1024 < unpacked      # under 1 MB as a file, over 1 MB unpacked
+    seeded.execute("UPDATE settings SET value = '1' WHERE key = 'max_upload_mb'")
+    before = snapshot(seeded)
+    prepared = ingest.prepare_import(seeded, "survey", data, "wide.xlsx")
+    assert [p.reason for p in prepared.blocking] == [
+        f"the workbook is {len(data) / 1024 / 1024:.1f} MB but unpacks to {unpacked / 1024 / 1024:,.0f} MB, over "
+        "the upload limit of 1 MB (an .xlsx is a compressed archive: what it holds counts): export the responses "
+        "as CSV instead, or split the export by month and import each part (an admin can raise the upload limit, "
+        "the setting max_upload_mb)"]
+    assert_unchanged(seeded, before)
+    seeded.execute("UPDATE settings SET value = '10' WHERE key = 'max_upload_mb'")
+    prepared = ingest.prepare_import(seeded, "survey", data, "wide.xlsx")
+    assert not prepared.blocking and prepared.report.rows_valid == 5000
+
+
+# ----------------------------------------------------------------------------------------------------------
+# A header longer than 64 KB: Google Forms writes each question's full text, and 331 long questions make a
+# first line of about 84 KB (it was sniffed from the first 64 KB alone, so it had "only one column").
+
+ITEM_TEXTS = {
+    "comm_vocabulary": VOCABULARY,
+    "comm_unheard": "The other function rarely hears what we say.",
+    "partner_strategic": "I see the other function as a strategic partner rather than a service provider.",
+    "partner_nps": "How likely are you to recommend working with the other function to a colleague?",
+}
+
+
+def long_google_forms(responses: int = 3) -> bytes:
+    filler = "Thinking about the last quarter, how far do you agree with this statement about the way marketing " \
+             "and IT plan, decide and deliver together, in your own team and across the business unit: "
+    questions = list(ITEM_TEXTS.values()) + [(f"Statement {n}. " + filler * 2)[:250] for n in range(327)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["Timestamp", "Email Address", *questions])
+    for n in range(responses):
+        writer.writerow([f"3/15/2026 10:{n:02d}:00", f"person{n}@example.com", str(n % 5 + 1), "2", "4", "9",
+                         *[str((n + q) % 5 + 1) for q in range(327)]])
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_google_forms_header_over_64_kb_is_read_with_all_its_columns(seeded, tmp_path):
+    data = long_google_forms()
+    header = data.split(b"\r\n", 1)[0]
+    assert len(header) > 80_000 and len(next(csv.reader([header.decode()]))) == 333
+    parsed = layouts.read_export(data, "long_questions.csv")
+    assert parsed.layout == "google_forms" and parsed.delimiter == ","
+    assert len(parsed.answer_columns) == 331 and parsed.personal_columns == ["Email Address"]
+    assert parsed.frame.shape == (3, 333)
+    before = seeded.execute("SELECT count(*) FROM survey_responses").fetchall()[0][0]
+    path = tmp_path / "long_questions.csv"
+    path.write_bytes(data)
+    report = ingest.import_file(seeded, "survey", path, constants={"business_unit": "Hostile", "department": "it"},
+                                user="tests")
+    assert report.rows_imported == 3
+    assert seeded.execute("SELECT count(*) FROM survey_responses").fetchall()[0][0] == before + 3
+    # The four questions that are catalogue items were mapped by their text and stored.
+    stored = seeded.execute("SELECT comm_vocabulary, partner_strategic, partner_nps FROM survey_responses "
+                            "WHERE business_unit = 'Hostile' ORDER BY submitted_at").fetchall()
+    assert stored == [(1, 4, 9), (2, 4, 9), (3, 4, 9)]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The same item twice in one file: by id and by question text, or under one header twice. Keeping one column's
+# answers dropped the other's unseen; the file is refused, naming both columns and the way out.
+
+def same_item_twice(second: str) -> bytes:
+    return lines("response_id,submitted_at,business_unit,department,role,partner_strategic," + second,
+                 "T1,2026-07-15 10:00:00,Hostile,it,staff,5,1",
+                 "T2,2026-07-15 11:00:00,Hostile,it,staff,4,2")
+
+
+@pytest.mark.parametrize("second, how", [(f'"{ITEM_TEXTS["partner_strategic"]}"', "question text"),
+                                         ("partner_strategic", "item id")])
+def test_the_same_item_by_id_and_by_question_text_is_refused_naming_both(refusing, tmp_path, second, how):
+    data = same_item_twice(second)
+    other = ITEM_TEXTS["partner_strategic"] if how == "question text" else "partner_strategic (2)"
+    expected = (f"the same item is given twice: columns 'partner_strategic' (item id) and {other!r} ({how}) both go "
+                "to item 'partner_strategic', and a response answers an item once. Keep one of them: remove the "
+                "others from the file, or map them to nothing (in the page: '— not stored —'; on the command "
+                f"line: --map '{other}=')")
+    before = snapshot(refusing)
+    path = tmp_path / "twice.csv"
+    path.write_bytes(data)
+    with pytest.raises(ingest.ImportRefused) as cli:
+        ingest.import_file(refusing, "survey", path, user="tests")
+    assert cli.value.problems == [f"file: {expected}"]
+    prepared = ingest.prepare_import(refusing, "survey", data, "twice.csv")
+    assert [p.reason for p in prepared.blocking] == [expected]
+    assert_unchanged(refusing, before)
+
+
+def test_mapping_one_of_the_two_columns_to_nothing_imports_the_other(seeded):
+    data = same_item_twice(f'"{ITEM_TEXTS["partner_strategic"]}"')
+    prepared = ingest.prepare_import(seeded, "survey", data, "twice.csv",
+                                     mapping={ITEM_TEXTS["partner_strategic"]: ""})
+    assert not prepared.blocking and prepared.report.rows_valid == 2
+    ingest.commit_import(seeded, prepared, user="tests")
+    assert seeded.execute("SELECT response_id, partner_strategic FROM survey_responses WHERE response_id IN "
+                          "('T1', 'T2') ORDER BY 1").fetchall() == [("T1", 5), ("T2", 4)]

@@ -27,7 +27,7 @@ PERCENT_TICKS = [0, 25, 50, 75, 100]
 
 
 def _tick_label(month: str) -> str:
-    return pd.Timestamp(f"{month}-01").strftime("%b<br>%Y")
+    return short_month(month).replace(" ", "<br>")
 
 
 def _discrete_scale(colours: list[str]) -> list[list]:

@@ -7,7 +7,7 @@ SELECT r.response_id, r.wave AS month, r.business_unit, r.department, r.role,
        i.item_id, i.dimension, i.scale,
        CASE WHEN i.scale = 'likert5' AND i.reverse_scored THEN 6 - a.value ELSE a.value END AS score
 FROM survey_published r
-JOIN survey_answers a USING (response_id)
+JOIN published_answers a USING (response_id)
 JOIN survey_items i USING (item_id);
 
 -- Respondent scores: the mean of a respondent's non-missing Likert answers, over all items ('*')
