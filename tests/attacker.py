@@ -173,7 +173,7 @@ def attack(con, month: str, threshold: int = 5) -> list[tuple]:
     b = np.array(system.rhs)
     rank = np.linalg.matrix_rank(a)
     solution = np.linalg.lstsq(a, b, rcond=None)[0] if len(a) else np.zeros(len(system.atoms))
-    small = [key for key in true if n[key] < threshold]
+    small = [key for key in true if 0 < n[key] < threshold]   # a sum over no answers is 0 and tells nothing
     candidates: list[tuple[tuple, ...]] = [(key,) for key in small]
     candidates += [(x, y) for x, y in combinations(small, 2)
                    if x[0] == y[0] and x[2:] == y[2:] and n[x] + n[y] < threshold]

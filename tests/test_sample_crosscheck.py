@@ -72,8 +72,13 @@ def expected():
     nps = nps.assign(p=nps["partner_nps"] >= 9, d=nps["partner_nps"] <= 6)
     g = nps.groupby(["month", "business_unit"]).agg(p=("p", "mean"), d=("d", "mean"), n=("p", "size")).reset_index()
     g["nps"] = (g["p"] - g["d"]) * 100
-    g["department"] = "both"
-    g["shown"] = suppress(g, "nps", "n")
+    # pooled over marketing and IT: hidden where either department's group is (groups are decided once, on their
+    # respondents, with their complements), or where fewer than K answered
+    groups = dept.assign(hidden=dept["shown"].isna()).set_index(["month", "business_unit", "department"])["hidden"]
+    either = groups[groups.index.get_level_values("department").isin(["marketing", "it"])].groupby(
+        level=["month", "business_unit"]).any()
+    g = g.join(either.rename("group_hidden"), on=["month", "business_unit"])
+    g["shown"] = g["nps"].where(~g["group_hidden"].fillna(False).astype(bool) & (g["n"] >= K))
     out["partner_nps"] = g.set_index(["business_unit", "month"])["shown"]
 
     meetings = pd.read_csv(SAMPLE / "meetings.csv", parse_dates=["date"])
