@@ -17,6 +17,8 @@ RESERVED = (*BASE_COLUMNS, "replaced_by", "pending")
 # The responses the figures are made of: the stored ones, less the changes held back (see hold_back).
 PUBLISHED = "survey_published"
 PENDING = "survey_pending"
+VERSIONS = "survey_versions"        # each group's earlier published responses, version by version
+STICKY = "survey_hidden_figures"    # figures hidden at some state shown before: they stay hidden
 
 
 def quoted(name: str) -> str:
@@ -39,7 +41,7 @@ def sync(cur) -> None:
     have = set(item_columns(cur))
     for (item,) in cur.execute("SELECT item_id FROM survey_items ORDER BY item_id").fetchall():
         if item not in have and item not in RESERVED:
-            for table in ("survey_responses", "replaced_survey_responses", PENDING):
+            for table in ("survey_responses", "replaced_survey_responses", PENDING, VERSIONS):
                 cur.execute(f"ALTER TABLE {table} ADD COLUMN {quoted(item)} SMALLINT")
     create_long_view(cur)
 
@@ -289,7 +291,7 @@ def hold_back(cur, entering: str, leaving: str = "SELECT * FROM survey_responses
     listed = ", ".join(quoted(c) for c in _columns(cur, "survey_responses"))
     same = " AND ".join(f"p.{quoted(c)} IS NOT DISTINCT FROM e.{quoted(c)}"
                         for c in _columns(cur, "survey_responses"))
-    shown = f"(SELECT DISTINCT month FROM {FIGURES})"
+    shown = f"(SELECT DISTINCT month FROM {FIGURES} UNION SELECT DISTINCT wave FROM {VERSIONS})"
     cur.execute(f"CREATE OR REPLACE TEMP TABLE hold_leaving AS SELECT {listed} FROM ({leaving}) WHERE wave IN {shown}")
     cur.execute(f"CREATE OR REPLACE TEMP TABLE hold_entering AS SELECT {listed} FROM ({entering}) "
                 f"WHERE wave IN {shown}")
@@ -312,15 +314,71 @@ def hold_back(cur, entering: str, leaving: str = "SELECT * FROM survey_responses
         cur.execute(f"DROP TABLE {table}")
 
 
+def threshold(cur) -> int:
+    return cur.execute("SELECT value::INTEGER FROM settings WHERE key = 'anonymity_threshold'").fetchall()[0][0]
+
+
 def release(cur) -> None:
-    """Count the held changes of every group whose held respondents reach the threshold, and of every month that
-    no longer holds any response."""
-    threshold = cur.execute("SELECT value::INTEGER FROM settings WHERE key = 'anonymity_threshold'").fetchall()[0][0]
-    cur.execute(f"""DELETE FROM {PENDING} p WHERE EXISTS (
-                        SELECT 1 FROM (SELECT wave, business_unit, department FROM {PENDING}
-                                       GROUP BY ALL HAVING count(DISTINCT response_id) >= $k) g
-                        WHERE g.wave = p.wave AND g.business_unit = p.business_unit AND g.department = p.department)
-                    OR p.wave NOT IN (SELECT DISTINCT wave FROM survey_responses)""", {"k": threshold})
+    """Count the held changes of each group that may change now: every group of a month that no longer holds any
+    response (nothing is shown), and each group whose responses, as they are now, differ from every version of it
+    shown before by none or at least the threshold of respondents, overall and among those who answered each item
+    (an item's figure moves only with who answered it). Differences are in answers and group: a changed comment
+    alone changes no figure. Comparing with every earlier version, not only the last, keeps an undo and a new
+    import of the same file from isolating one late response."""
+    k = threshold(cur)
+    items = item_columns(cur)
+    content = ", ".join(quoted(c) for c in ["response_id", "wave", "business_unit", "department", *items])
+    answered = "".join(f", count(DISTINCT response_id) FILTER (WHERE {quoted(i)} IS NOT NULL)" for i in items)
+    empty = {m for (m,) in cur.execute(f"SELECT DISTINCT wave FROM {PENDING} EXCEPT "
+                                       "SELECT DISTINCT wave FROM survey_responses").fetchall()}
+    key = "wave = $m AND business_unit = $u AND department = $d"
+    for month, unit, department in cur.execute(f"SELECT DISTINCT wave, business_unit, department FROM {PENDING} "
+                                               "ORDER BY ALL").fetchall():
+        group = {"m": month, "u": unit, "d": department}
+        versions = [f"SELECT {content} FROM {PUBLISHED} WHERE {key}"] + [
+            f"SELECT {content} FROM {VERSIONS} WHERE {key} AND version = {int(v)}" for (v,) in cur.execute(
+                f"SELECT DISTINCT version FROM {VERSIONS} WHERE {key}", group).fetchall()]
+        now = f"SELECT {content} FROM survey_responses WHERE {key}"
+        ok = month in empty
+        if not ok:
+            ok = True
+            for version in versions:
+                counts = cur.execute(f"""SELECT count(DISTINCT response_id){answered} FROM (
+                    (({now}) EXCEPT ({version})) UNION ALL (({version}) EXCEPT ({now})))""", group).fetchall()[0]
+                if any(0 < c < k for c in counts):
+                    ok = False
+                    break
+        if ok:
+            _publish(cur, group, content, key)
+
+
+def _publish(cur, group: dict, content: str, key: str) -> None:
+    """Make a group's held changes count: its figures as shown so far become a version, and what is hidden in its
+    month now stays hidden until the group it belongs to changes (a company figure: for good)."""
+    remember_hidden(cur, [group["m"]])
+    cur.execute(f"""INSERT INTO {VERSIONS} BY NAME
+                    SELECT p.*, coalesce((SELECT max(version) FROM {VERSIONS} WHERE {key}), 0) + 1 AS version
+                    FROM {PUBLISHED} p WHERE {key}""", group)
+    cur.execute(f"DELETE FROM {PENDING} WHERE {key}", group)
+    cur.execute(f"""DELETE FROM {STICKY} WHERE month = $m AND business_unit = $u
+                    AND department IN ($d, 'marketing+it')""", group)
+
+
+def remember_hidden(cur, months: list[str] | None = None) -> None:
+    """Record the figures hidden now (of these months, or all) before something changes what is shown: a figure
+    hidden at one state and shown at the next, its parts unchanged, would let the two states be combined (a
+    raised threshold that moves a complement, a complement no longer needed once a small group grows)."""
+    if not cur.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'survey_measures' "
+                       "AND database_name = current_database()").fetchall()[0][0]:
+        return
+    where = "" if months is None else "AND month IN (SELECT unnest($months::VARCHAR[]))"
+    cur.execute(f"""INSERT INTO {STICKY}
+                    SELECT DISTINCT month, business_unit, department, measure FROM survey_measures m
+                    WHERE suppressed {where}
+                      AND NOT EXISTS (SELECT 1 FROM {STICKY} s WHERE s.month = m.month AND s.measure = m.measure
+                                      AND s.department = m.department
+                                      AND s.business_unit IS NOT DISTINCT FROM m.business_unit)""",
+                {} if months is None else {"months": list(months)})
 
 
 def held_back(cur) -> list[tuple]:

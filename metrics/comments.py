@@ -21,6 +21,6 @@ def withheld(con: duckdb.DuckDBPyConnection, month: str, business_unit: str | No
     """How many comments of the month (for the unit or the company) are not shown because their group is small."""
     return store.fetch_rows(
         con,
-        """SELECT count(*) FILTER (WHERE nullif(trim(comment), '') IS NOT NULL) FROM survey_responses
+        """SELECT count(*) FILTER (WHERE nullif(trim(comment), '') IS NOT NULL) FROM survey_published
            WHERE wave = $month AND ($business_unit IS NULL OR business_unit = $business_unit)""",
         {"month": month, "business_unit": business_unit})[0][0] - len(comments(con, month, business_unit))

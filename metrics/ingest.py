@@ -816,6 +816,7 @@ def _write(cur, kind: str, frame: pd.DataFrame | None, report: ImportReport, dig
         cur.execute(f"INSERT INTO {spec.table} BY NAME SELECT i.* FROM incoming i "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {spec.table} s WHERE {key})")
     if kind == "items":  # a changed catalogue changes every month's scores
+        answers.remember_hidden(cur)
         answers.sync(cur)
         answers.store_figures(cur, None)
     _log_import(cur, import_id, report, digest, user)
@@ -962,6 +963,8 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
         cur.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = $id", {"id": import_id})
         if restored:
             removed[f"{table} restored"] = restored
+        if kind == "items":
+            answers.remember_hidden(cur)
         if kind in ("survey", "items"):
             answers.store_figures(cur, touched if kind == "survey" else None)
         cur.execute("UPDATE imports SET undone_at = $at WHERE import_id = $id",
@@ -1080,10 +1083,13 @@ def held_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
             f"{added} new or changed response{'s' if added != 1 else ''}" if added else "",
             f"{removed} removed response{'s' if removed != 1 else ''}" if removed else "") if part) or \
             f"{changed} changed response{'s' if changed != 1 else ''}"
+        when = (f"these count once {k - changed} more change{'s' if k - changed != 1 else ''} arrive for that group"
+                if changed < k else
+                f"these count once at least {k} of the changed responses answer each statement that would move "
+                "(and they differ by that much from every version shown before)")
         notes.append(f"Held back: {what} in {unit} · {DEPARTMENT_LABELS.get(department, department)} · {month}. "
                      f"A figure already shown changes only when at least {k} responses of its group have been added "
-                     f"or removed since, so that no one person's answers show in the difference; these count once "
-                     f"{k - changed} more change{'s' if k - changed != 1 else ''} arrive for that group.")
+                     f"or removed since, so that no one person's answers show in the difference; {when}.")
     return notes
 
 

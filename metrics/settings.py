@@ -91,6 +91,10 @@ def save(con: duckdb.DuckDBPyConnection, values: dict[str, int]) -> dict[str, tu
     changed = {key: (before[key], merged[key]) for key in values if merged[key] != before[key]}
     if changed:
         with store.transaction(con) as cur:
+            if "anonymity_threshold" in changed:   # what is hidden now stays hidden at the new threshold
+                from metrics import answers
+
+                answers.remember_hidden(cur)
             for key, (_, new) in changed.items():
                 cur.execute("INSERT OR REPLACE INTO settings VALUES ($key, $value)", {"key": key, "value": str(new)})
     return changed

@@ -360,3 +360,113 @@ def _last_import(path: Path) -> int:
         return con.cursor().execute("SELECT max(import_id) FROM imports").fetchall()[0][0]
     finally:
         con.close()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# A second tester's attacks across states: a threshold raised, a complement that moves, an undo and the same file
+# again, changes that change no answer, a release that moves an item by the few who answered it.
+
+
+def _people(prefix: str, unit: str, department: str, answers_, count: int = 1, comment: str = "") -> list[str]:
+    cells = ",".join("" if a is None else str(a) for a in answers_)
+    return [f"{prefix}{i},{MONTH}-10 09:00:00,{unit},{department},staff,{cells},{comment}" for i in range(count)]
+
+
+def _store_lines(tmp_path, lines: list[str]):
+    return fixture_store(":memory:", tmp_path, lambda con, d: load_fixture(con, d, extra_responses="\n".join(lines) + "\n"))
+
+
+def _unit(card: dict, name: str) -> dict:
+    return next(u for u in card["business_units"] if u["business_unit"] == name)
+
+
+def test_raising_the_threshold_does_not_show_a_company_figure_that_was_hidden(tmp_path):
+    from metrics import settings
+
+    lines = (_people("A1", "UA", "it", (4, 2, 5, 9), 2) + _people("A2", "UA", "it", (4, 2, 2, 9))
+             + _people("A3", "UA", "it", (4, 2, None, 9), 3)                       # 3 of 6 answered the item
+             + _people("B", "UB", "it", (3, 3, 4, 7), 3) + _people("Bx", "UB", "it", (3, 3, 2, 7), 2)
+             + _people("C", "UC", "it", (3, 3, 4, 7), 6) + _people("Cx", "UC", "it", (3, 3, 1, 7), 4))
+    for unit in ("UA", "UB", "UC"):
+        lines += _people("M" + unit, unit, "marketing", (3, 3, 3, 7), 10)
+    con = _store_lines(tmp_path, lines)
+    at_five = scorecard.scorecard(con, MONTH)
+    assert _unit(at_five, "UB")["strategic_partner_rate_it"] == 60.0             # 3 of 5, shown at 5
+    assert at_five["company"]["strategic_partner_rate_it"] is None               # UA's 3 answers under it
+    settings.save(con, {"anonymity_threshold": 6})
+    at_six = scorecard.scorecard(con, MONTH)
+    # At 6 the company's hidden units (UA 3 answers, UB 5) hold 8: computed alone it would be shown, and minus UC
+    # (shown) and UB (known from the state at 5) it gave UA's 2 favourable of 3. Hidden before, it stays hidden.
+    assert at_six["company"]["strategic_partner_rate_it"] is None
+    assert at_six["company"]["strategic_partner_rate_it_n"] is None
+    settings.save(con, {"anonymity_threshold": 5})
+    assert scorecard.scorecard(con, MONTH)["company"]["strategic_partner_rate_it"] is None
+
+
+def test_a_complement_stays_hidden_when_the_small_group_it_covered_grows(tmp_path):
+    lines = (_people("A", "UA", "it", (5, 1, 5, 10), 3) + _people("Ay", "UA", "it", (2, 4, 3, 5))   # UA: 4
+             + _people("B", "UB", "it", (3, 3, 3, 7), 6) + _people("C", "UC", "it", (3, 2, 4, 8), 10)
+             + _people("D", "UD", "it", (2, 3, 3, 6), 10))
+    for unit in ("UA", "UB", "UC", "UD"):
+        lines += _people("M" + unit, unit, "marketing", (3, 3, 3, 7), 10)
+    con = _store_lines(tmp_path, lines)
+    before = scorecard.scorecard(con, MONTH)
+    assert _unit(before, "UA")["it_index"] is None and _unit(before, "UB")["it_index"] is None   # UB: complement
+    late = tmp_path / "five.csv"
+    late.write_text(HEADER + "\n".join(_people("LA", "UA", "it", (1, 5, 1, 0), 5)) + "\n", encoding="utf-8")
+    ingest.import_file(con, "survey", late, user="tests")
+    after = scorecard.scorecard(con, MONTH)
+    assert _unit(after, "UA")["it_index_n"] == 9                                 # UA grew by 5: shown
+    # UB is no longer needed as a complement, but shown now, unchanged, it would give UA's old index:
+    # company_before - UC - UD - UB = UA before (83.33). It stays hidden.
+    assert _unit(after, "UB")["it_index"] is None
+    assert attack(con, MONTH) == []
+
+
+def test_undo_and_the_same_file_again_do_not_release_one_late_response(tmp_path):
+    con = _store_lines(tmp_path, [])
+    first_file = tmp_path / "s.csv"
+    first_file.write_text(HEADER + "\n".join(
+        _people("A", "UA", "it", (3, 3, 3, 7), 3) + _people("Ax", "UA", "it", (4, 2, 4, 9), 3)
+        + _people("MA", "UA", "marketing", (3, 3, 3, 7), 6)) + "\n", encoding="utf-8")
+    first = ingest.import_file(con, "survey", first_file, user="tests")
+    shown = _unit(scorecard.scorecard(con, MONTH), "UA")
+    assert shown["it_index"] == pytest.approx(62.5) and shown["it_index_n"] == 6
+    ingest.import_file(con, "survey", _late(tmp_path, "p1.csv", [f"P1,{MONTH}-20 09:00:00,UA,it,staff,5,1,5,10,"]),
+                       user="tests")
+    ingest.undo(con, first.import_id)          # 7 changes: counted (UA's IT group is then P1 alone: hidden)
+    ingest.import_file(con, "survey", first_file, user="tests")    # the same file again: S + P1 against S
+    again = _unit(scorecard.scorecard(con, MONTH), "UA")
+    # were S + P1 shown now, 7 x it_index - 6 x 62.5 would be P1's index (100): it is held, and the page says so
+    assert again["it_index"] is None or again["it_index_n"] != 7
+    assert any(group[:3] == (MONTH, "UA", "it") for group in answers.held_back(con.cursor()))
+
+
+def test_changes_that_change_no_answer_do_not_release_a_late_one(tmp_path):
+    lines = _people("A", "UA", "it", (3, 3, 3, 7), 6) + _people("MA", "UA", "marketing", (3, 3, 3, 7), 6)
+    con = _store_lines(tmp_path, lines)
+    before = _unit(scorecard.scorecard(con, MONTH), "UA")
+    ingest.import_file(con, "survey", _late(tmp_path, "p1.csv", [f"P1,{MONTH}-20 09:00:00,UA,it,staff,5,1,4,10,"]),
+                       user="tests")
+    # four stored responses of the group replaced with a new comment only: five "changes", one of them real
+    ingest.import_file(con, "survey", _late(tmp_path, "cosmetic.csv", [
+        line[: line.rindex(",")] + ",reworded" for line in _people("A", "UA", "it", (3, 3, 3, 7), 4)]),
+        user="tests", replace=True)
+    after = _unit(scorecard.scorecard(con, MONTH), "UA")
+    assert (after["it_index"], after["it_index_n"]) == (before["it_index"], before["it_index_n"])
+    assert answers.held_back(con.cursor())[0][:3] == (MONTH, "UA", "it")
+
+
+def test_a_release_waits_until_every_item_has_moved_by_the_threshold(tmp_path):
+    lines = _people("A", "UA", "it", (3, 3, 3, 7), 10) + _people("MA", "UA", "marketing", (3, 3, 3, 7), 6)
+    con = _store_lines(tmp_path, lines)
+    before = con.cursor().execute("SELECT measure, value, n FROM survey_measures WHERE month = $m "
+                                  "AND business_unit = 'UA' ORDER BY ALL", {"m": MONTH}).fetchall()
+    # five late responses; only one of them answered partner_strategic and partner_nps
+    ingest.import_file(con, "survey", _late(tmp_path, "five.csv", [f"P1,{MONTH}-20 09:00:00,UA,it,staff,4,2,2,3,"]
+                                            + [f"P{i},{MONTH}-20 09:00:00,UA,it,staff,4,2,,," for i in range(2, 6)]),
+                       user="tests")
+    after = con.cursor().execute("SELECT measure, value, n FROM survey_measures WHERE month = $m "
+                                 "AND business_unit = 'UA' ORDER BY ALL", {"m": MONTH}).fetchall()
+    assert after == before        # partnership 50 -> 47.7 (n 10 -> 11) would give P1's answer: 2
+    assert answers.held_back(con.cursor()) == [(MONTH, "UA", "it", 5, 0, 5)]

@@ -132,6 +132,17 @@ CREATE TABLE IF NOT EXISTS replaced_kpis AS SELECT *, NULL::INTEGER AS replaced_
 -- undo, or the old version of a replaced response) that the figures still count. A group's figures change only
 -- when its held changes reach the anonymity threshold, so no one person's answers show by difference.
 CREATE TABLE IF NOT EXISTS survey_pending AS SELECT *, NULL::VARCHAR AS pending FROM survey_responses LIMIT 0;
+-- Each group's responses as its figures were shown before a held change was counted (version 1, 2, ...): a new
+-- change must differ from every one of them by none or at least the threshold.
+CREATE TABLE IF NOT EXISTS survey_versions AS SELECT *, NULL::INTEGER AS version FROM survey_responses LIMIT 0;
+-- Figures hidden at a state shown before (business_unit NULL: the company); they stay hidden until their group
+-- changes, a company figure for good, so two states cannot be combined.
+CREATE TABLE IF NOT EXISTS survey_hidden_figures (
+    month         VARCHAR NOT NULL,
+    business_unit VARCHAR,
+    department    VARCHAR NOT NULL,
+    measure       VARCHAR NOT NULL
+);
 
 -- survey_group_measures_live is stored per month by every import and undo that touches the month, in
 -- survey_group_figures (a row per month, unit and department, a value and an n column per measure; for an NPS,

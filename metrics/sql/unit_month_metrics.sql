@@ -48,9 +48,8 @@ perception AS (
     FROM dimension_gaps GROUP BY month, business_unit
 ),
 respondents AS (
-    SELECT wave AS month, business_unit, department, count(*) AS respondents
-    FROM survey_responses WHERE department IN ('marketing', 'it')
-    GROUP BY ALL
+    SELECT month, business_unit, department, respondents  -- as the figures count them: held changes wait
+    FROM survey_group_figures WHERE department IN ('marketing', 'it')
 ),
 response AS (
     SELECT h.month, h.business_unit,

@@ -68,7 +68,8 @@ FROM ranked;
 -- item's figure rests on those who answered the item). A pooled figure (a unit's marketing and IT together, the
 -- NPS) is hidden when either group is. A company figure is hidden when it rests on fewer than the threshold, or
 -- when the unit figures hidden under it hold fewer than the threshold together: the company minus the shown units
--- would give them. A hidden figure's n is hidden too.
+-- would give them. A figure hidden at a state shown before stays hidden (survey_hidden_figures, see
+-- metrics/answers.py remember_hidden). A hidden figure's n is hidden too.
 CREATE OR REPLACE VIEW survey_measures AS
 WITH threshold AS (
     SELECT value::INTEGER AS k FROM settings WHERE key = 'anonymity_threshold'
@@ -80,18 +81,28 @@ pooled AS (
 ),
 units AS (
     SELECT s.month, s.business_unit, s.department, s.measure, s.n, s.value,
-           coalesce(g.hidden, p.hidden, false) OR s.n < (SELECT k FROM threshold) AS suppressed
+           coalesce(g.hidden, p.hidden, false) OR s.n < (SELECT k FROM threshold)
+           OR EXISTS (SELECT 1 FROM survey_hidden_figures h WHERE h.month = s.month AND h.business_unit = s.business_unit
+                      AND h.department = s.department AND h.measure = s.measure) AS suppressed
     FROM survey_group_stats s
     LEFT JOIN survey_hidden_groups g USING (month, business_unit, department)
     LEFT JOIN pooled p USING (month, business_unit, department)
 ),
-company AS (
+company_all AS (
     SELECT month, NULL::VARCHAR AS business_unit, department, measure, sum(n) AS n,
            sum(n) < (SELECT k FROM threshold)
            OR coalesce(sum(n) FILTER (WHERE suppressed), 0) BETWEEN 1 AND (SELECT k FROM threshold) - 1 AS suppressed,
            sum(value * n) / sum(n) AS value
     FROM units
     GROUP BY month, department, measure
+),
+company AS (
+    SELECT c.month, c.business_unit, c.department, c.measure, c.n,
+           c.suppressed OR EXISTS (SELECT 1 FROM survey_hidden_figures h WHERE h.month = c.month
+                                   AND h.business_unit IS NULL AND h.department = c.department
+                                   AND h.measure = c.measure) AS suppressed,
+           c.value
+    FROM company_all c
 )
 SELECT month, business_unit, department, measure,
        CASE WHEN suppressed THEN NULL ELSE n END AS n, suppressed,
