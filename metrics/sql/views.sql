@@ -81,12 +81,12 @@ pooled AS (
 ),
 units AS (
     SELECT s.month, s.business_unit, s.department, s.measure, s.n, s.value,
-           coalesce(g.hidden, p.hidden, false) OR s.n < (SELECT k FROM threshold)
-           OR EXISTS (SELECT 1 FROM survey_hidden_figures h WHERE h.month = s.month AND h.business_unit = s.business_unit
-                      AND h.department = s.department AND h.measure = s.measure) AS suppressed
+           coalesce(g.hidden, p.hidden, false) OR s.n < (SELECT k FROM threshold) OR h.month IS NOT NULL AS suppressed
     FROM survey_group_stats s
     LEFT JOIN survey_hidden_groups g USING (month, business_unit, department)
     LEFT JOIN pooled p USING (month, business_unit, department)
+    LEFT JOIN survey_hidden_figures h ON h.month = s.month AND h.business_unit = s.business_unit
+         AND h.department = s.department AND h.measure = s.measure
 ),
 company_all AS (
     SELECT month, NULL::VARCHAR AS business_unit, department, measure, sum(n) AS n,
@@ -97,12 +97,11 @@ company_all AS (
     GROUP BY month, department, measure
 ),
 company AS (
-    SELECT c.month, c.business_unit, c.department, c.measure, c.n,
-           c.suppressed OR EXISTS (SELECT 1 FROM survey_hidden_figures h WHERE h.month = c.month
-                                   AND h.business_unit IS NULL AND h.department = c.department
-                                   AND h.measure = c.measure) AS suppressed,
+    SELECT c.month, c.business_unit, c.department, c.measure, c.n, c.suppressed OR h.month IS NOT NULL AS suppressed,
            c.value
     FROM company_all c
+    LEFT JOIN (SELECT * FROM survey_hidden_figures WHERE business_unit IS NULL) h
+         ON h.month = c.month AND h.department = c.department AND h.measure = c.measure
 )
 SELECT month, business_unit, department, measure,
        CASE WHEN suppressed THEN NULL ELSE n END AS n, suppressed,
