@@ -3,11 +3,11 @@
 import streamlit as st
 
 from metrics import roles
-from pages import _auth, _ui
+from ui import auth, shared
 
 st.set_page_config(page_title="Collaboration Health", page_icon=":material/handshake:", layout="wide")
 
-access = _auth.access()
+access = auth.access()
 
 
 def page(path: str, title: str, icon: str, capability: str = roles.PAGES, **kwargs) -> st.Page:
@@ -38,16 +38,16 @@ if not access.allows(roles.DATA):  # a section of hidden pages only would still 
 # Always called, even for the sign-in page: until some run calls st.navigation, Streamlit serves pages/ as an
 # old-style multipage app whose pages run without this script.
 navigation = st.navigation(sections, position="sidebar" if access.allows(roles.PAGES) else "hidden")
-_auth.mark_routed()
+auth.mark_routed()
 if not access.allows(roles.PAGES):
-    _auth.show_gate(access)  # the sign-in page, the no-role page or a broken roles file, and nothing else; stops
-_auth.sidebar_account(access)
-_ui.warm_up()
+    auth.show_gate(access)  # the sign-in page, the no-role page or a broken roles file, and nothing else; stops
+auth.sidebar_account(access)
+shared.warm_up()
 # A value in the store that no check foresaw must not take every page down with a traceback: the filters and the
 # page each say what went wrong and link to the Data page, which draws without them, to undo the import.
-with _ui.error_boundary(data_page, access):
-    _ui.sidebar_filters()
-_ui.presentation_toggle()
-with _ui.error_boundary(data_page, access):
+with shared.error_boundary(data_page, access):
+    shared.sidebar_filters()
+shared.presentation_toggle()
+with shared.error_boundary(data_page, access):
     navigation.run()
-_ui.presentation_exit()
+shared.presentation_exit()

@@ -6,40 +6,40 @@ from metrics import alignment, catalog, comments, settings
 from metrics.charts import alignment as charts
 from metrics.charts import perception_gap_chart
 from metrics.scorecard import COMPANY
-from pages import _ui
+from ui import shared
 
-month = _ui.month_or_stop("Alignment", "upload survey exports on the Data page.")
+month = shared.month_or_stop("Alignment", "upload survey exports on the Data page.")
 
-unit = _ui.selected_unit()
+unit = shared.selected_unit()
 scope = unit or COMPANY
-label = _ui.month_label(month)
-_ui.page_header(f"Alignment · {label}", month)
+label = shared.month_label(month)
+shared.page_header(f"Alignment · {label}", month)
 target = catalog.metric("alignment_index").target
-limits = _ui.read(settings.current)
+limits = shared.read(settings.current)
 
-_ui.chart(charts.dimension_heatmap, _ui.read(alignment.unit_dimension_scores, month), label, target,
+shared.chart(charts.dimension_heatmap, shared.read(alignment.unit_dimension_scores, month), label, target,
           limits["anonymity_threshold"])
 
-_ui.chart(perception_gap_chart, _ui.read(alignment.scope_dimensions, month, unit), scope, label)
-trends = _ui.read(alignment.department_trends, month, unit)
-_ui.chart(charts.department_trend, trends, scope, label, catalog.metric("marketing_index").target)
+shared.chart(perception_gap_chart, shared.read(alignment.scope_dimensions, month, unit), scope, label)
+trends = shared.read(alignment.department_trends, month, unit)
+shared.chart(charts.department_trend, trends, scope, label, catalog.metric("marketing_index").target)
 
-_ui.chart(charts.likert_bars, _ui.read(alignment.likert_distribution, month, unit), scope, label)
+shared.chart(charts.likert_bars, shared.read(alignment.likert_distribution, month, unit), scope, label)
 
-rates = _ui.read(alignment.unit_rates, month)
-_ui.chart(charts.response_rates, rates, label, catalog.RESPONSE_RATE_FLAG)
-flagged = _ui.read(alignment.low_response_groups, month)
+rates = shared.read(alignment.unit_rates, month)
+shared.chart(charts.response_rates, rates, label, catalog.RESPONSE_RATE_FLAG)
+flagged = shared.read(alignment.low_response_groups, month)
 if len(flagged):
     st.warning(f"Response rate under {catalog.RESPONSE_RATE_FLAG:g}%: " + "; ".join(
         f"{r.unit} {r.department} {r.rate:.0f}%" for r in flagged.itertuples())
         + ". Read these groups' figures with care.")
 
-_ui.chart(charts.partner_rates, rates, label, alignment.SEED_PARTNER_RATES)
-_ui.chart(charts.partner_nps, rates, label)
+shared.chart(charts.partner_rates, rates, label, alignment.SEED_PARTNER_RATES)
+shared.chart(charts.partner_nps, rates, label)
 
 st.subheader(f"In their own words · {scope}")
-said = _ui.read(comments.comments, month, unit)
-withheld = _ui.read(comments.withheld, month, unit)
+said = shared.read(comments.comments, month, unit)
+withheld = shared.read(comments.withheld, month, unit)
 if len(said):
     st.dataframe(said.rename(columns={"business_unit": "Business unit", "department": "Department",
                                       "comment": "Comment"}), hide_index=True, width="stretch")

@@ -4,17 +4,17 @@ import streamlit as st
 
 from metrics import boardpack
 from metrics.charts import images
-from pages import _ui
+from ui import shared
 
-month = _ui.month_or_stop("Board pack", "upload data on the Data page first.")
+month = shared.month_or_stop("Board pack", "upload data on the Data page first.")
 
-label = _ui.month_label(month)
-_ui.page_header(f"Board pack · {label}", month)
+label = shared.month_label(month)
+shared.page_header(f"Board pack · {label}", month)
 st.write("A 16:9 deck for the board: title, scorecard, CHI trend, alignment heatmap, perception gap, collaboration "
          "against margin growth, meeting cadence, joint-project outcomes and the metric definitions. Survey groups "
          "under the anonymity threshold stay hidden in the pack. The month is the one chosen in the sidebar.")
 
-preview = _ui.read(boardpack.slide_outline, month)
+preview = shared.read(boardpack.slide_outline, month)
 st.dataframe(preview, hide_index=True, width="stretch",
              column_config={"slide": st.column_config.NumberColumn("Slide", width="small"),
                             "title": st.column_config.TextColumn("Title", width="medium"),
@@ -28,7 +28,7 @@ if st.button("Build board pack", type="primary", key="boardpack_build", disabled
     bar = st.progress(0.0, text="Starting")
     try:
         st.session_state["boardpack_files"] = boardpack.pack_files(
-            _ui.connection(), month, progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
+            shared.connection(), month, progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
     except images.ImagesUnavailable as unavailable:
         st.error(f"The pack was not built: {unavailable}")
     finally:

@@ -4,10 +4,10 @@ exports; templates; the settings (admins)."""
 import streamlit as st
 
 from metrics import dates, ingest, roles, settings
-from pages import _auth, _ui
+from ui import auth, shared
 
 # The page checks the role itself: the menu hides it from viewers, but its URL can still be typed in.
-access = _auth.require(roles.DATA, "Data")
+access = auth.require(roles.DATA, "Data")
 may_undo, may_configure = access.allows(roles.UNDO), access.allows(roles.SETTINGS)
 
 st.title("Data")
@@ -23,7 +23,7 @@ with upload_tab:
     upload = st.file_uploader("File", type=["csv", "tsv", "txt", "xlsx"], key="data_upload",
                               help="CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or Excel.")
     if upload is not None:
-        con, data = _ui.connection(), upload.getvalue()
+        con, data = shared.connection(), upload.getvalue()
         uploads = st.session_state.setdefault("data_prepared", {})   # read once, not on every rerun
         constants, layout, date_order = {}, "auto", None
         if kind == "survey":
@@ -92,12 +92,12 @@ with upload_tab:
                      disabled=not ready, key="data_import"):
             uploads.clear()   # a prepared import is committed once: after this click, the file is read afresh
             try:
-                result = ingest.commit_import(_ui.connection(), prepared, skip_invalid=skip, replace=replace,
-                                              user=_ui.current_user())
+                result = ingest.commit_import(shared.connection(), prepared, skip_invalid=skip, replace=replace,
+                                              user=shared.current_user())
             except ingest.ImportRefused as refused:
                 st.error("Nothing was imported:\n\n" + "\n".join(f"- {p}" for p in refused.problems))
             else:
-                _ui.refresh()
+                shared.refresh()
                 if result.import_id is None:
                     st.info(f"Nothing new: all {result.rows_valid} rows of {result.file_name} are already stored.")
                 else:
@@ -106,9 +106,9 @@ with upload_tab:
                                f"{result.rows_replaced} replaced, {result.rows_skipped} skipped).")
 
 with history_tab:
-    for note in _ui.read(ingest.held_notes):
+    for note in shared.read(ingest.held_notes):
         st.info(note, icon=":material/schedule:")
-    history = _ui.read(ingest.import_history)
+    history = shared.read(ingest.import_history)
     st.dataframe(history[["import_id", "imported_at", "kind", "file_name", "layout", "rows_read", "rows_imported",
                           "rows_unchanged", "rows_skipped", "imported_by", "state"]],
                  hide_index=True, width="stretch", column_config={
@@ -126,11 +126,11 @@ with history_tab:
         confirm = right.checkbox(f"Yes, remove everything import {chosen} brought", key="data_undo_confirm")
         if st.button("Undo import", disabled=not confirm, key="data_undo"):
             try:
-                removed = ingest.undo(_ui.connection(), int(chosen))
+                removed = ingest.undo(shared.connection(), int(chosen))
             except ingest.UndoRefused as refused:
                 st.error(str(refused))
             else:
-                _ui.refresh()
+                shared.refresh()
                 st.success(f"Import {chosen} undone: " + ", ".join(f"{n} rows ({t})" for t, n in removed.items()))
 
 with export_tab:
@@ -141,7 +141,7 @@ with export_tab:
                                  key="export_kind")
     export_format = right.selectbox("Format", list(ingest.EXPORT_FORMATS), key="export_format",
                                     format_func={"csv": "CSV", "xlsx": "Excel (.xlsx)"}.get)
-    export_con = _ui.connection()
+    export_con = shared.connection()
     # Built only when the button is pressed: a million responses should not be written out on every rerun.
     st.download_button(f"Export {ingest.KIND_LABELS[export_kind].lower()}",
                        lambda: ingest.export_bytes(export_con, export_kind, export_format)[0],
@@ -151,23 +151,23 @@ with export_tab:
 with templates_tab:
     st.write("Each kind of data has a native CSV template: one header row, one row per record.")
     for template_kind, label in ingest.KIND_LABELS.items():
-        st.download_button(f"{label} template", ingest.template_csv(_ui.connection(), template_kind),
+        st.download_button(f"{label} template", ingest.template_csv(shared.connection(), template_kind),
                            file_name=f"{template_kind}_template.csv", mime="text/csv", key=f"template_{template_kind}")
 
 for tab in settings_tab:  # admins only
     with tab, st.form("settings_form"):
         st.write("Settings for everyone who uses this dashboard.")
-        stored = settings.current(_ui.connection())
+        stored = settings.current(shared.connection())
         chosen = {setting.key: st.number_input(setting.label, min_value=setting.minimum, max_value=setting.maximum,
                                                value=stored[setting.key], step=1, help=setting.help,
                                                key=f"settings_{setting.key}")
                   for setting in settings.SETTINGS}
         if st.form_submit_button("Save settings", type="primary"):
             try:
-                changed = settings.save(_ui.connection(), {key: int(value) for key, value in chosen.items()})
+                changed = settings.save(shared.connection(), {key: int(value) for key, value in chosen.items()})
             except settings.SettingsRefused as refused:
                 st.error("Nothing was saved:\n\n" + "\n".join(f"- {p}" for p in refused.problems))
             else:
-                _ui.refresh()
+                shared.refresh()
                 st.success("Saved: " + ", ".join(f"{settings.BY_KEY[k].label} {old} → {new}"
                                                  for k, (old, new) in changed.items()) if changed else "Nothing changed.")

@@ -3,14 +3,14 @@
 import streamlit as st
 
 from metrics import catalog, glossary, roles, settings
-from pages import _auth, _ui
+from ui import auth, shared
 
-_auth.require(roles.PAGES, "Definitions")
+auth.require(roles.PAGES, "Definitions")
 st.title("Definitions")
 st.caption("What every figure on this dashboard means, how it is worked out, and the words marketing and IT "
            "agree to use. Source: the metric catalogue that every page, export and the command line read.")
 
-limits = _ui.read(settings.current)
+limits = shared.read(settings.current)
 st.header("Metrics")
 st.dataframe(
     glossary.metric_definitions(),

@@ -5,16 +5,16 @@ import streamlit as st
 from metrics import catalog, meetings
 from metrics.charts import meetings as charts
 from metrics.scorecard import COMPANY
-from pages import _ui
+from ui import shared
 
-month = _ui.month_or_stop("Joint meetings", "upload meeting and attendance records on the Data page.")
+month = shared.month_or_stop("Joint meetings", "upload meeting and attendance records on the Data page.")
 
-unit = _ui.selected_unit()
+unit = shared.selected_unit()
 scope = unit or COMPANY
-label = _ui.month_label(month)
-_ui.page_header(f"Joint meetings · {label}", month)
+label = shared.month_label(month)
+shared.page_header(f"Joint meetings · {label}", month)
 
-summary = _ui.read(meetings.unit_summary, month, unit)
+summary = shared.read(meetings.unit_summary, month, unit)
 scope_rows = summary[summary["unit"] == scope]
 if scope_rows.empty:
     st.info(f"{scope} has no meeting records. The company figures are shown instead.")
@@ -25,7 +25,7 @@ current = scope_rows.iloc[0]
 def tile(column, name: str, count: str | None = None, count_label: str = "") -> None:
     metric = catalog.metric(name)
     with column:
-        st.metric(metric.short_label, _ui.fmt(current[name], 0, "%"), border=True,
+        st.metric(metric.short_label, shared.fmt(current[name], 0, "%"), border=True,
                   help=f"{metric.label}: {metric.description}")
         note = f"target {metric.target:g}%"
         if count:
@@ -42,8 +42,8 @@ if unit is None:
     st.caption("Company cadence = the share of units that held their joint steering meeting.")
 
 st.subheader("The monthly steering meeting")
-grid = _ui.read(meetings.cadence_grid, month, unit)
-_ui.chart(charts.cadence_chart, grid, summary, month)
+grid = shared.read(meetings.cadence_grid, month, unit)
+shared.chart(charts.cadence_chart, grid, summary, month)
 
 units = summary[summary["unit"] != COMPANY]
 if units.empty:
@@ -68,12 +68,12 @@ else:
     )
 
 st.subheader("Attendance by department")
-attendance = _ui.read(meetings.attendance_by_type, month, unit)
-_ui.chart(charts.attendance_chart, attendance, month, scope)
+attendance = shared.read(meetings.attendance_by_type, month, unit)
+shared.chart(charts.attendance_chart, attendance, month, scope)
 
 st.subheader("Leadership presence")
-trend = _ui.read(meetings.leadership_trend, month, unit)
-_ui.chart(charts.leadership_chart, trend, month)
+trend = shared.read(meetings.leadership_trend, month, unit)
+shared.chart(charts.leadership_chart, trend, month)
 
 people = summary[["unit", "attendance_rate", "attendance_rate_n", "attendance_rate_marketing", "attendance_rate_it",
                   "leadership_presence", "leadership_presence_n"]]

@@ -5,29 +5,29 @@ import streamlit as st
 from metrics import catalog, projects
 from metrics.charts import projects as charts
 from metrics.scorecard import COMPANY
-from pages import _ui
+from ui import shared
 
-month = _ui.month_or_stop("Joint projects", "upload the joint-project register on the Data page.")
+month = shared.month_or_stop("Joint projects", "upload the joint-project register on the Data page.")
 
-unit = _ui.selected_unit()
+unit = shared.selected_unit()
 scope = unit or COMPANY
-label = _ui.month_label(month)
-_ui.page_header(f"Joint projects · {label}", month)
+label = shared.month_label(month)
+shared.page_header(f"Joint projects · {label}", month)
 
-rates = _ui.read(projects.delivery_rates, month, unit)
+rates = shared.read(projects.delivery_rates, month, unit)
 current = rates[rates["unit"] == scope].iloc[0]
 
 for column, (name, count) in zip(st.columns(len(projects.DELIVERY_METRICS)), projects.DELIVERY_METRICS.items()):
     metric = catalog.metric(name)
     with column:
-        st.metric(metric.short_label, _ui.fmt(current[name], 1, "%"), border=True,
+        st.metric(metric.short_label, shared.fmt(current[name], 1, "%"), border=True,
                   help=f"{metric.label}: {metric.description}")
         st.caption(f"n = {current[count]} · target {metric.target:g}%")
 st.caption(f"{scope}: joint projects delivered in the 12 months to the end of {label}. "
            "n = delivered projects (pilot to scale: successful pilots; mean ROI: projects with an ROI).")
 
 st.subheader("Delivery by unit")
-_ui.chart(charts.delivery_rates_chart, rates, month)
+shared.chart(charts.delivery_rates_chart, rates, month)
 RATE_COLUMNS = {  # column: heading
     "project_on_time_rate": "On time (%)", "project_on_time_rate_n": "n delivered",
     "project_success_rate": "Success (%)", "project_success_rate_n": "n delivered",
@@ -44,13 +44,13 @@ st.dataframe(rates[["unit", *RATE_COLUMNS]], hide_index=True, width="stretch", p
              column_config=config)
 
 st.subheader("Timeline")
-_ui.chart(charts.timeline_chart, _ui.read(projects.timeline, month, unit), month)
+shared.chart(charts.timeline_chart, shared.read(projects.timeline, month, unit), month)
 
 st.subheader("Budget variance")
-_ui.chart(charts.budget_variance_chart, _ui.read(projects.budget_variance, month, unit), month)
+shared.chart(charts.budget_variance_chart, shared.read(projects.budget_variance, month, unit), month)
 
 st.subheader("Portfolio")
-portfolio = _ui.read(projects.portfolio, unit)
+portfolio = shared.read(projects.portfolio, unit)
 if portfolio.empty:
     st.info("The joint-project register is empty.")
 else:

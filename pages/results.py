@@ -4,15 +4,15 @@ import streamlit as st
 
 from metrics import linkage
 from metrics.charts import results as charts
-from pages import _ui
+from ui import shared
 
-month = _ui.month_or_stop("Collaboration and results", "upload survey exports and KPIs on the Data page.")
+month = shared.month_or_stop("Collaboration and results", "upload survey exports and KPIs on the Data page.")
 
-label = _ui.month_label(month)
-_ui.page_header("Collaboration and results", month)
+label = shared.month_label(month)
+shared.page_header("Collaboration and results", month)
 st.info(linkage.CAUSATION_NOTE, icon=":material/info:")
 
-kpis = _ui.read(linkage.kpi_names)
+kpis = shared.read(linkage.kpi_names)
 if not kpis:
     st.warning("No KPIs stored yet: import a KPI file on the Data page.")
     st.stop()
@@ -24,11 +24,11 @@ index = middle.selectbox("Collaboration index", list(linkage.INDEXES), format_fu
 lag = right.number_input("Lag (months)", min_value=0, max_value=6, value=2, step=1, key="results_lag")
 index_label, kpi_label = linkage.INDEXES[index], linkage.kpi_label(kpi)
 
-lags = _ui.read(linkage.lag_table, kpi, index, 6)
+lags = shared.read(linkage.lag_table, kpi, index, 6)
 st.markdown(linkage.lag_sentence(lags, index_label, kpi_label))
 
-_ui.chart(charts.scatter, _ui.read(linkage.scatter_data, kpi, index, int(lag)), index_label, kpi_label, int(lag))
-_ui.chart(charts.lag_chart, lags, index_label, kpi_label)
+shared.chart(charts.scatter, shared.read(linkage.scatter_data, kpi, index, int(lag)), index_label, kpi_label, int(lag))
+shared.chart(charts.lag_chart, lags, index_label, kpi_label)
 
 st.dataframe(linkage.lag_frame(lags), hide_index=True, width="stretch", column_config={
     "lag": "Lag (months)", "n": "n (unit-months)", "pearson_r": st.column_config.NumberColumn("Pearson r", format="%.2f"),
@@ -38,15 +38,15 @@ st.dataframe(linkage.lag_frame(lags), hide_index=True, width="stretch", column_c
     "spearman_rho": st.column_config.NumberColumn("Spearman ρ", format="%.2f"),
     "within_unit_r": st.column_config.NumberColumn("Within-unit r", format="%.2f")})
 
-_ui.chart(charts.quartile_chart, _ui.read(linkage.quartile_view, kpi, index, int(lag)), index_label, kpi_label,
+shared.chart(charts.quartile_chart, shared.read(linkage.quartile_view, kpi, index, int(lag)), index_label, kpi_label,
           int(lag))
-benchmark = _ui.read(linkage.seed_benchmark)
-_ui.chart(charts.benchmark_chart, benchmark)
+benchmark = shared.read(linkage.seed_benchmark)
+shared.chart(charts.benchmark_chart, benchmark)
 st.caption(linkage.benchmark_sentence(benchmark))
 
 st.subheader("Where to act")
-drivers = _ui.read(linkage.driver_view, month)
-_ui.chart(charts.driver_chart, drivers, label, linkage.kpi_label("margin_growth_pct"))
+drivers = shared.read(linkage.driver_view, month)
+shared.chart(charts.driver_chart, drivers, label, linkage.kpi_label("margin_growth_pct"))
 st.caption("Each dimension's company score this month against how closely unit-months with a higher score were "
            "followed by higher margin growth over the next three months. Stars: below-median score with an "
            "above-median link: the places where improvement may pay most. " + linkage.CAUSATION_NOTE)

@@ -5,15 +5,15 @@ import streamlit as st
 from metrics import alignment, catalog, charts, settings
 from metrics import scorecard
 from metrics.scorecard import COMPANY, biggest_moves
-from pages import _ui
+from ui import shared
 
-month = _ui.month_or_stop("Collaboration scorecard", "upload survey exports and other data on the Data page.")
+month = shared.month_or_stop("Collaboration scorecard", "upload survey exports and other data on the Data page.")
 
-unit = _ui.selected_unit()
-label = _ui.month_label(month)
-_ui.page_header(f"Collaboration scorecard · {label}", month)
+unit = shared.selected_unit()
+label = shared.month_label(month)
+shared.page_header(f"Collaboration scorecard · {label}", month)
 
-table = _ui.read(scorecard.month_table, month, catalog.SCORECARD_COLUMNS)
+table = shared.read(scorecard.month_table, month, catalog.SCORECARD_COLUMNS)
 company = table[table["unit"] == COMPANY].iloc[0]
 
 TILES = ("chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate")
@@ -23,13 +23,13 @@ for column, name in zip(st.columns(len(TILES)), TILES):
         change = company[f"{name}_change"]
         st.metric(
             metric.short_label,
-            _ui.fmt(company[name]),
+            shared.fmt(company[name]),
             delta=None if change != change else f"{change:+.1f}",
             delta_color="normal" if metric.direction == catalog.HIGHER else "inverse",
             border=True,
             help=f"{metric.label}: {metric.description} The small figure is the change since last month.",
         )
-        st.markdown(_ui.status_badge(company[f"{name}_status"]) + f" target {metric.target:g}")
+        st.markdown(shared.status_badge(company[f"{name}_status"]) + f" target {metric.target:g}")
 
 moves = biggest_moves(table)
 if len(moves):
@@ -61,10 +61,10 @@ for name in catalog.SCORECARD_COLUMNS:
                                                  help=f"{metric.label}: {metric.description} Target {metric.target:g}.")
 st.dataframe(styled, column_config=config, hide_index=True, width="stretch")
 st.caption("Cell colours: green on target, amber near target, red off target (bands from the metric catalogue). "
-           f"– = hidden (fewer than {_ui.read(settings.anonymity_threshold)} respondents, or hidden so a small group "
+           f"– = hidden (fewer than {shared.read(settings.anonymity_threshold)} respondents, or hidden so a small group "
            "cannot be worked out) or no data.")
 
-scope = _ui.read(alignment.scope_dimensions, month, unit)
-_ui.chart(charts.perception_gap_chart, scope, unit or COMPANY, label)
+scope = shared.read(alignment.scope_dimensions, month, unit)
+shared.chart(charts.perception_gap_chart, scope, unit or COMPANY, label)
 chi = catalog.metric("chi")
-_ui.chart(charts.trend_chart, _ui.read(scorecard.unit_history, month, unit), "chi", chi.label, label, target=chi.target)
+shared.chart(charts.trend_chart, shared.read(scorecard.unit_history, month, unit), "chi", chi.label, label, target=chi.target)

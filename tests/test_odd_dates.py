@@ -304,10 +304,10 @@ def test_a_page_that_fails_says_so_in_words_and_links_to_the_data_page(fixture_d
     def month_table(con, month, columns):
         raise ValueError("'10000-01' is not a month: use YYYY-MM, e.g. 2026-10")
 
-    # _ui.read finds the function by its module and name, as it would the real one
+    # shared.read finds the function by its module and name, as it would the real one
     month_table.__module__, month_table.__qualname__ = "metrics.scorecard", "month_table"
     monkeypatch.setattr(scorecard, "month_table", month_table)
-    with caplog.at_level(logging.ERROR, logger="pages._ui"):
+    with caplog.at_level(logging.ERROR, logger="ui.shared"):
         at = app(fixture_db, monkeypatch)
     assert not at.exception
     [error] = boundary_errors(at)

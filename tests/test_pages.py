@@ -104,12 +104,12 @@ def test_a_rerun_reuses_the_drawn_charts_and_new_data_draws_them_again(fixture_d
     """Figures are cached by their data: a rerun draws none again; an undo that changes the data redraws."""
     from metrics import ingest
     from metrics.charts import scorecard as scorecard_charts
-    from pages import _ui
+    from ui import shared
 
     drawn = []
     draw = scorecard_charts.trend_chart
     monkeypatch.setattr(scorecard_charts, "trend_chart", lambda *args, **kwargs: drawn.append(1) or draw(*args, **kwargs))
-    _ui._figure.clear()  # an earlier test in this process may have drawn the same figure from the same data
+    shared._figure.clear()  # an earlier test in this process may have drawn the same figure from the same data
     at = run_app()
     month = at.session_state["month"]
     before = at.get("plotly_chart")[1].proto.spec

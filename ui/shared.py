@@ -12,7 +12,7 @@ import streamlit as st
 
 from metrics import catalog, roles, scorecard, store
 from metrics.scorecard import COMPANY, month_label
-from pages import _auth
+from ui import auth
 
 ALL_UNITS = "All units"
 SOURCE = "Source: Collaboration Health pulse survey, meeting records, joint-project register and KPI feed"
@@ -60,7 +60,7 @@ def data_version() -> tuple:
 
 def current_user() -> str:
     """Who is importing: the signed-in user when sign-in is configured, else the local user."""
-    return _auth.access().user
+    return auth.access().user
 
 
 def refresh() -> None:
@@ -94,7 +94,7 @@ def units() -> list[str]:
 
 
 @contextmanager
-def error_boundary(data_page, access: _auth.Access) -> Iterator[None]:
+def error_boundary(data_page, access: auth.Access) -> Iterator[None]:
     """Whatever goes wrong inside (a page, the shared filters) is said in words on the page, with the way out (the
     Data page, where an import can be undone), not as a traceback; the traceback goes to the server's log.
     st.stop and st.rerun pass through: they are not Exceptions."""
@@ -136,7 +136,7 @@ def selected_month() -> str | None:
 def month_or_stop(title: str, missing: str) -> str:
     """The page's own sign-in check (however it was reached), then the selected month; with no data at all, the
     page says what to upload and stops there."""
-    _auth.require(roles.PAGES, title)
+    auth.require(roles.PAGES, title)
     month = selected_month()
     if month is None:
         st.title(title)
