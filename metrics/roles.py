@@ -1,13 +1,22 @@
-"""Who may do what: the roles file (e-mail address -> viewer, analyst or admin), its checks, and what each role allows."""
+"""Who may do what: the roles file (e-mail address -> viewer, analyst or admin), its checks, and what each role allows;
+and, free of Streamlit, what a sign-in's identity claims are worth: the address they vouch for, how long the sign-in
+lasts, whether a later sign-out ended it, and whether the server's cookie secret can be trusted to sign it."""
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import re
+import string
+import threading
 import tomllib
+import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Mapping
 
 VIEWER, ANALYST, ADMIN = "viewer", "analyst", "admin"
@@ -26,10 +35,31 @@ CAPABILITIES = {PAGES: VIEWER, DATA: ANALYST, UNDO: ADMIN, SETTINGS: ADMIN}
 
 ROLES_ENV = "COLLAB_ROLES"
 DEFAULT_ROLES_FILE = Path(".streamlit") / "roles.toml"
+DEFAULT_SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+EXAMPLE_SECRETS_FILE = Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.example.toml"
 
 # An address as identity providers hand them out: something@domain.tld, no spaces. Not RFC 5322, on purpose:
 # an entry that does not look like this is far more likely a typo than a real address.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+# Characters no address is typed with: controls, invisible format characters (zero-width spaces, direction marks),
+# surrogates, private-use and unassigned code points, and every kind of space.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+# The optional [sign_in] table of the roles file, and its defaults.
+SIGN_IN = "sign_in"
+MAX_SESSION_HOURS_LIMIT = 720.0  # 30 days: Streamlit's sign-in cookie lasts no longer, so a longer limit means nothing
+
+# Why a sign-in opens nothing (Verdict.refusal).
+UNVERIFIED = "unverified"  # the claims vouch for no usable, verified e-mail address
+SIGNED_OUT = "signed_out"  # the sign-in is from before the user's last sign-out
+EXPIRED = "expired"        # the sign-in is older than its token or max_session_hours allow, or gives no time at all
+
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
+_MIN_SECRET_LENGTH = 32
+_MIN_SECRET_DISTINCT = 10
+_PLACEHOLDER_MARKERS = ("REPLACE", "CHANGE", "EXAMPLE", "SECRET-HERE", "XXX")
 
 
 class RolesFileError(ValueError):
@@ -41,17 +71,87 @@ class RolesFileError(ValueError):
         super().__init__(f"The roles file {self.path} cannot be used:\n" + "\n".join(f"- {p}" for p in problems))
 
 
+def canonical_email(raw: object) -> str | None:
+    """The form an address is compared in, or None for something that must not be compared at all.
+
+    Surrounding spaces go and the text is put in Unicode NFC, so the same accented address typed as one character or
+    as a letter plus an accent compares equal. An address with a compatibility look-alike (KELVIN SIGN for K,
+    fullwidth letters, ligatures: what NFKC would change) is refused rather than folded: folding would let an
+    account at a provider that allows such addresses sign in as the plain address's owner. So is one with a control,
+    invisible, private-use, unassigned or space character. Only ASCII A-Z is lower-cased: Unicode case mapping merges
+    distinct characters (KELVIN SIGN lower-cases to k), so other letters stay as they are, and a Cyrillic 'а' stays
+    distinct from a Latin 'a'. What is left must look like an address (_EMAIL)."""
+    if not isinstance(raw, str):
+        return None
+    stripped = raw.strip()
+    # Character by character before NFC as well: NFC itself turns KELVIN SIGN into K (and OHM SIGN into omega,
+    # ANGSTROM SIGN into A with ring), which would fold the look-alike into the plain address unnoticed.
+    if _lookalikes(stripped):
+        return None
+    text = unicodedata.normalize("NFC", stripped)
+    if _unusable(text):
+        return None
+    # NFC again: lower-casing can make a letter and a following accent composable (W + ring above has no capital
+    # precomposed form; w + ring above is U+1E98), and the two spellings must still compare equal.
+    text = unicodedata.normalize("NFC", text.translate(_ASCII_LOWER))
+    if _unusable(text) or not _EMAIL.fullmatch(text):
+        return None
+    return text
+
+
+def _lookalikes(text: str) -> list[str]:
+    """The characters of `text` that NFKC would change on their own: compatibility look-alikes, once each."""
+    return [char for char in dict.fromkeys(text) if unicodedata.normalize("NFKC", char) != char]
+
+
+def _unusable(text: str) -> bool:
+    return unicodedata.normalize("NFKC", text) != text or any(
+        unicodedata.category(char) in _REFUSED_CATEGORIES for char in text)
+
+
+def _char_name(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'with no name')}"
+
+
+def _why_not_an_address(entry: str) -> str:
+    """Why canonical_email refuses a roles-file entry, in words for the admin who typed it."""
+    lookalikes = _lookalikes(entry.strip())
+    text = unicodedata.normalize("NFC", entry.strip())
+    if lookalikes or unicodedata.normalize("NFKC", text) != text:
+        named = ", ".join(f"{_char_name(char)} (standing in for {unicodedata.normalize('NFKC', char)!r})"
+                          for char in lookalikes) or "one"
+        plural = "s" if len(lookalikes) > 1 else ""
+        return (f"{entry!r} contains the look-alike character{plural} {named}; type the address plainly, in "
+                f"ordinary letters")
+    odd = [char for char in dict.fromkeys(text) if unicodedata.category(char) in _REFUSED_CATEGORIES]
+    if odd:
+        return (f"{entry!r} is not an e-mail address: it contains {', '.join(_char_name(char) for char in odd)}, "
+                f"which no address has; type the address again")
+    return f"{entry!r} is not an e-mail address"
+
+
 @dataclass(frozen=True)
 class Roles:
-    """E-mail address (lower case) -> role."""
+    """Canonical e-mail address (canonical_email) -> role, and the roles file's [sign_in] settings.
+
+    trust_missing_email_verified: whether an identity token without an email_verified claim counts as verified.
+    Off by default: a provider that says nothing may not have checked the address at all. Some (Microsoft Entra ID)
+    never send the claim, so a deployment on one turns this on knowingly.
+    max_session_hours: the longest a sign-in lasts from the token's time of issue, however long the token says."""
 
     by_email: Mapping[str, str]
+    trust_missing_email_verified: bool = False
+    max_session_hours: float = 12.0
+
+    def __post_init__(self) -> None:
+        # A read-only copy: a loaded Roles is cached and shared by every session, so nothing may edit it in place.
+        object.__setattr__(self, "by_email", MappingProxyType(dict(self.by_email)))
 
     def role_of(self, email: str | None) -> str | None:
-        """The role of an address, matched without regard to case or surrounding spaces; None when it has none."""
-        if not email:
-            return None
-        return self.by_email.get(email.strip().lower())
+        """The role of an address, matched in canonical form (case of A-Z and surrounding spaces do not matter);
+        None when it has none or is not a usable address."""
+        canonical = canonical_email(email)
+        return self.by_email.get(canonical) if canonical is not None else None
 
 
 def allows(role: str | None, capability: str) -> bool:
@@ -69,22 +169,75 @@ def roles_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(environ.get(ROLES_ENV) or DEFAULT_ROLES_FILE)
 
 
+def _given(value: object) -> str:
+    """A TOML value as it would be written in the file, for a problem's message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _sign_in_settings(table: object, problems: list[str]) -> dict[str, object]:
+    """The [sign_in] table's settings, each problem appended to `problems`."""
+    if not isinstance(table, dict):
+        problems.append(f"{SIGN_IN} must be a table: a line [{SIGN_IN}] after the role lists, followed by its "
+                        f"settings (trust_missing_email_verified, max_session_hours); it is {_given(table)}")
+        return {}
+    settings: dict[str, object] = {}
+    for key, value in table.items():
+        if key == "trust_missing_email_verified":
+            if isinstance(value, bool):
+                settings[key] = value
+            else:
+                problems.append(f"[{SIGN_IN}] trust_missing_email_verified must be true or false (without quotes), "
+                                f"not {_given(value)}")
+        elif key == "max_session_hours":
+            if (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                    and 0 < value <= MAX_SESSION_HOURS_LIMIT):
+                settings[key] = float(value)
+            else:
+                problems.append(f"[{SIGN_IN}] max_session_hours must be a number of hours above 0 and at most "
+                                f"{MAX_SESSION_HOURS_LIMIT:g} (30 days, as long as Streamlit's sign-in cookie lasts), "
+                                f"not {_given(value)}")
+        else:
+            hint = (f" (role lists go above the [{SIGN_IN}] line: everything below it belongs to the table)"
+                    if key in ROLES else "")
+            problems.append(f"[{SIGN_IN}] has no setting {key!r}{hint}; its settings are "
+                            f"trust_missing_email_verified and max_session_hours")
+    return settings
+
+
 def parse_roles(text: str, path: str | os.PathLike = "roles.toml") -> Roles:
-    """The roles a file's text assigns: top-level keys are role names, each a list of e-mail addresses.
+    """The roles a file's text assigns: top-level keys are role names, each a list of e-mail addresses, and an
+    optional [sign_in] table (it must come last: TOML puts every line after a table's header in that table).
 
         viewer  = ["cmo@example.com", "cio@example.com"]
         analyst = ["analyst@example.com"]
         admin   = ["it-ops@example.com"]
 
+        [sign_in]
+        trust_missing_email_verified = false   # default
+        max_session_hours = 12                 # default; above 0, at most 720
+
     Raises RolesFileError naming every problem: not TOML, an unknown role name, a value that is not a list of
-    addresses, an entry that is not an address, one address given two different roles."""
+    addresses, an entry that is not an address (or has a look-alike character), one address given two different
+    roles (judged in canonical form), a [sign_in] setting that is unknown, of the wrong type or out of range."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RolesFileError(path, [f"not valid TOML: {exc}"]) from None
     problems: list[str] = []
     by_email: dict[str, str] = {}
+    settings: dict[str, object] = {}
     for key, value in document.items():
+        if key == SIGN_IN:
+            settings = _sign_in_settings(value, problems)
+            continue
         if key not in ROLES:
             hint = " (role names are singular)" if key.rstrip("s") in ROLES else ""
             problems.append(f"unknown role {key!r}{hint}; the roles are {', '.join(ROLES)}")
@@ -93,70 +246,243 @@ def parse_roles(text: str, path: str | os.PathLike = "roles.toml") -> Roles:
             problems.append(f'{key} must be a list of e-mail addresses in quotes, e.g. {key} = ["someone@example.com"]')
             continue
         for entry in value:
-            email = entry.strip().lower()
-            if not _EMAIL.fullmatch(email):
-                problems.append(f"{key}: {entry!r} is not an e-mail address")
+            email = canonical_email(entry)
+            if email is None:
+                problems.append(f"{key}: {_why_not_an_address(entry)}")
             elif by_email.get(email, key) != key:
                 problems.append(f"{email} is given two roles, {by_email[email]} and {key}; give each address one role")
             else:
                 by_email[email] = key
     if problems:
         raise RolesFileError(path, problems)
-    return Roles(by_email)
+    return Roles(by_email, **settings)
+
+
+_parsed: OrderedDict[tuple[str, str], Roles] = OrderedDict()  # (path, sha256 of its bytes) -> what they say
+_parsed_lock = threading.Lock()
+_PARSED_KEPT = 8
 
 
 def load_roles(path: str | os.PathLike | None = None) -> Roles:
-    """The roles file at `path` (default: roles_path()), read again only when the file changes, so an admin's edit
-    takes effect on the next page view without a restart."""
+    """The roles file at `path` (default: roles_path()), as it is now, so an admin's edit takes effect on the next
+    page view without a restart. The file is small, so it is read on every call and a change is noticed by its
+    content (a SHA-256 of its bytes), not by its modification time and size: an edit that keeps the size within
+    the clock's resolution, or a copy that keeps the old time, must not leave the old roles in force."""
     path = Path(path) if path is not None else roles_path()
     try:
-        stat = path.stat()
+        data = path.read_bytes()
     except FileNotFoundError:
         raise RolesFileError(path, [f"there is no such file; create it, or point ${ROLES_ENV} at it"]) from None
     except OSError as exc:
         raise RolesFileError(path, [f"it cannot be read: {exc.strerror or exc}"]) from None
-    return _load(str(path), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=8)
-def _load(path: str, mtime_ns: int, size: int) -> Roles:
+    key = (str(path), hashlib.sha256(data).hexdigest())
+    with _parsed_lock:
+        if key in _parsed:
+            _parsed.move_to_end(key)
+            return _parsed[key]
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark (Windows editors) is not part of the TOML
     except UnicodeDecodeError:
         raise RolesFileError(path, ["it is not UTF-8 text"]) from None
+    loaded = parse_roles(text, path)
+    with _parsed_lock:
+        _parsed[key] = loaded
+        while len(_parsed) > _PARSED_KEPT:
+            _parsed.popitem(last=False)
+    return loaded
+
+
+def _verified(value: object) -> bool:
+    """Whether an email_verified claim says yes: JSON true, or the string "true" (AWS Cognito sends strings).
+    Anything else, 1 and "yes" included, does not: `1 == True` in Python, hence `is True`."""
+    if value is True:
+        return True
+    return isinstance(value, str) and value.strip().isascii() and value.strip().lower() == "true"
+
+
+def identity_email(claims: Mapping[str, object], trust_missing_verified: bool = False) -> str | None:
+    """The canonical address a signed-in user's identity claims vouch for, or None: none given, not a usable
+    address (canonical_email), or not verified. Only email_verified true (or "true") verifies; a missing
+    email_verified verifies only when `trust_missing_verified` (the roles file's [sign_in]
+    trust_missing_email_verified) says the provider is trusted to send only addresses it has checked."""
+    if not isinstance(claims, Mapping):
+        return None
+    email = canonical_email(claims.get("email"))
+    if email is None:
+        return None
+    if "email_verified" not in claims:
+        return email if trust_missing_verified is True else None
+    return email if _verified(claims["email_verified"]) else None
+
+
+def _seconds(value: object) -> float | None:
+    """A numeric time claim (seconds since the epoch), or None: a bool, a non-finite number or anything but a
+    number or a string of digits is not a time."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,15}", value.strip()):
+        return float(int(value.strip()))
+    return None
+
+
+def session_ends_at(claims: Mapping[str, object], max_session_hours: float) -> float | None:
+    """When (epoch seconds) a signed-in session must end: the earlier of the ID token's expiry (exp) and its time of
+    issue (iat) plus `max_session_hours`, from whichever of the two the claims give as numbers; None when they give
+    neither, and the caller then refuses, since a sign-in that cannot be dated cannot be kept to any limit."""
+    if (isinstance(max_session_hours, bool) or not isinstance(max_session_hours, (int, float))
+            or not math.isfinite(max_session_hours) or max_session_hours <= 0):
+        raise ValueError(f"max_session_hours must be a finite number of hours above 0, not {max_session_hours!r}")
+    if not isinstance(claims, Mapping):
+        return None
+    ends = []
+    expires = _seconds(claims.get("exp"))
+    if expires is not None:
+        ends.append(expires)
+    issued = _seconds(claims.get("iat"))
+    if issued is not None:
+        ends.append(issued + max_session_hours * 3600)
+    return min(ends) if ends else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a sign-in is worth now: its canonical address (None when unverified), its role (None for none) and,
+    when it opens nothing, why (UNVERIFIED, SIGNED_OUT or EXPIRED; None when it counts)."""
+
+    email: str | None
+    role: str | None
+    refusal: str | None
+
+
+def judge(claims: Mapping | None, roles: Roles, now: float, signed_out_at: float | None) -> Verdict:
+    """The verdict on a sign-in with identity `claims` at time `now` (epoch seconds), given when its address last
+    signed out (None if never). In this order: no usable verified address is UNVERIFIED; when there was a sign-out,
+    a sign-in issued (iat) at or before it, or with no time of issue, is SIGNED_OUT; one at or past session_ends_at,
+    or with neither exp nor iat, is EXPIRED. Otherwise the role is the roles file's for the address (None: no role)."""
+    email = identity_email(claims, roles.trust_missing_email_verified) if claims else None
+    if email is None:
+        return Verdict(None, None, UNVERIFIED)
+    if signed_out_at is not None:
+        issued = _seconds(claims.get("iat"))
+        if issued is None or issued <= signed_out_at:
+            return Verdict(email, None, SIGNED_OUT)
+    ends = session_ends_at(claims, roles.max_session_hours)
+    if ends is None or now >= ends:
+        return Verdict(email, None, EXPIRED)
+    return Verdict(email, roles.role_of(email), None)
+
+
+@lru_cache(maxsize=1)
+def _example_placeholders() -> frozenset[str]:
+    """Every string value in .streamlit/secrets.example.toml (all placeholders), or none if it cannot be read."""
+    try:
+        document = tomllib.loads(EXAMPLE_SECRETS_FILE.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return frozenset()
+    found: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            found.add(value.strip().lower())
+        elif isinstance(value, dict):
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(document)
+    return frozenset(found)
+
+
+def cookie_secret_problem(secret: object) -> str | None:
+    """None for a cookie secret fit to sign the sign-in cookie, else a sentence saying what is wrong with it and
+    what to do (never the secret itself). Whoever knows the secret can forge a cookie for any address, so a
+    missing, placeholder, short or repetitive one is refused rather than used."""
+    fix = f" Put a long random string made with {MAKE_SECRET} in cookie_secret and restart the server."
+    if secret is None or (isinstance(secret, str) and not secret.strip()):
+        return "It is missing or empty." + fix
+    if not isinstance(secret, str):
+        kind = ("true or false" if isinstance(secret, bool) else "a number" if isinstance(secret, (int, float))
+                else _given(secret) if isinstance(secret, (dict, list)) else f"a {type(secret).__name__}")
+        return f"It is {kind}, not a string in quotes." + fix
+    upper = secret.upper()
+    marker = next((m for m in _PLACEHOLDER_MARKERS if m in upper), None)
+    if marker is not None or secret.strip().lower() in _example_placeholders():
+        what = f"it contains {marker!r}" if marker is not None else "it is one in secrets.example.toml"
+        return f"It is a placeholder ({what}), not a secret." + fix
+    if len(secret) < _MIN_SECRET_LENGTH:
+        return f"It is {len(secret)} characters long; it needs at least {_MIN_SECRET_LENGTH}." + fix
+    distinct = len(set(secret))
+    if distinct < _MIN_SECRET_DISTINCT:
+        return (f"It has only {distinct} distinct character{'s' if distinct != 1 else ''}; a random string has "
+                f"at least {_MIN_SECRET_DISTINCT}." + fix)
+    return None
+
+
+def _check_secrets(path: Path, named: bool) -> tuple[list[str], list[str]]:
+    """What the secrets file says about sign-in: (lines to print, problems). Never the secret's value."""
+    if not path.exists():
+        if named:
+            return [], [f"secrets file {path}: there is no such file"]
+        return [f"sign-in: not configured (no secrets file {path})"], []
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return [], [f"secrets file {path}: it is not UTF-8 text"]
     except OSError as exc:
-        raise RolesFileError(path, [f"it cannot be read: {exc.strerror or exc}"]) from None
-    return parse_roles(text, path)
-
-
-def identity_email(claims: Mapping[str, object]) -> str | None:
-    """The e-mail address a signed-in user's identity claims vouch for, or None: none given, not an address, or
-    one the provider says it has not verified (a provider that says nothing about verification is trusted)."""
-    email = claims.get("email")
-    if not isinstance(email, str) or not _EMAIL.fullmatch(email.strip()):
-        return None
-    verified = claims.get("email_verified")
-    if verified is False or (isinstance(verified, str) and verified.strip().lower() == "false"):
-        return None
-    return email.strip()
+        return [], [f"secrets file {path}: it cannot be read: {exc.strerror or exc}"]
+    except tomllib.TOMLDecodeError as exc:  # says where, not what: no secret in it
+        return [], [f"secrets file {path}: not valid TOML: {exc}"]
+    if "auth" not in document:
+        return [f"sign-in: not configured (no [auth] section in {path})"], []
+    auth = document["auth"]
+    if not isinstance(auth, dict):
+        return [], [f"secrets file {path}: auth must be a table, an [auth] section"]
+    problem = cookie_secret_problem(auth.get("cookie_secret"))
+    if problem:
+        return [], [f"cookie_secret: {problem}"]
+    return ["cookie_secret: usable"], []
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m metrics.roles [PATH]`: check the roles file and say who has which role; exit 1 on a problem."""
+    """`python -m metrics.roles [PATH] [--secrets FILE]`: check the roles file and say who has which role and what
+    its [sign_in] settings mean; check the secrets file's [auth] cookie_secret (default .streamlit/secrets.toml, if
+    there is one) without printing it. Exit 1 on any problem."""
+    import argparse
     import sys
 
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else roles_path()
+    parser = argparse.ArgumentParser(prog="python -m metrics.roles",
+                                     description="Check the roles file and the sign-in cookie secret.")
+    parser.add_argument("path", nargs="?", type=Path, help=f"the roles file (default: ${ROLES_ENV}, else "
+                                                           f"{DEFAULT_ROLES_FILE})")
+    parser.add_argument("--secrets", type=Path, metavar="FILE",
+                        help=f"the secrets file (default: {DEFAULT_SECRETS_FILE}, if it exists)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    path = args.path if args.path is not None else roles_path()
+    failed = False
     try:
         loaded = load_roles(path)
     except RolesFileError as exc:
         print(exc, file=sys.stderr)
-        return 1
-    print(f"{path}: {len(loaded.by_email)} addresses")
-    for role in ROLES:
-        members = sorted(email for email, given in loaded.by_email.items() if given == role)
-        print(f"{role} ({ROLE_LABELS[role]}): {', '.join(members) or 'nobody'}")
-    return 0
+        failed = True
+    else:
+        print(f"{path}: {len(loaded.by_email)} addresses")
+        for role in ROLES:
+            members = sorted(email for email, given in loaded.by_email.items() if given == role)
+            print(f"{role} ({ROLE_LABELS[role]}): {', '.join(members) or 'nobody'}")
+        trusted = "is trusted" if loaded.trust_missing_email_verified else "is not trusted"
+        print(f"sign-in: a missing email_verified {trusted}; sessions last at most "
+              f"{loaded.max_session_hours:g} hours")
+    secrets = args.secrets if args.secrets is not None else DEFAULT_SECRETS_FILE
+    lines, problems = _check_secrets(secrets, named=args.secrets is not None)
+    for line in lines:
+        print(line)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if failed or problems else 0
 
 
 if __name__ == "__main__":

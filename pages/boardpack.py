@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from metrics import boardpack
+from metrics import boardpack, roles
 from metrics.charts import images
-from ui import shared
+from ui import auth, shared
 
 month = shared.month_or_stop("Board pack", "upload data on the Data page first.")
 
@@ -38,8 +38,11 @@ files = st.session_state.get("boardpack_files")
 if files and files["month"] == month:
     st.success(f"Board pack for {label} built in {files['seconds']:.1f} s.")
     left, right, _ = st.columns([1, 1, 2])
-    left.download_button("Download PowerPoint (.pptx)", files["pptx"], file_name=files["names"][0],
+    # Handed over when clicked, to this session only and only while its user may still see the pages.
+    left.download_button("Download PowerPoint (.pptx)", auth.guarded(roles.PAGES, lambda: files["pptx"], "the board pack"),
+                         file_name=files["names"][0], on_click="ignore", icon=":material/download:",
                          mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                          key="boardpack_pptx", type="primary")
-    right.download_button("Download PDF", files["pdf"], file_name=files["names"][1], mime="application/pdf",
-                          key="boardpack_pdf")
+    right.download_button("Download PDF", auth.guarded(roles.PAGES, lambda: files["pdf"], "the board pack"),
+                          file_name=files["names"][1], mime="application/pdf", on_click="ignore",
+                          icon=":material/download:", key="boardpack_pdf")

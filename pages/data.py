@@ -142,9 +142,11 @@ with export_tab:
     export_format = right.selectbox("Format", list(ingest.EXPORT_FORMATS), key="export_format",
                                     format_func={"csv": "CSV", "xlsx": "Excel (.xlsx)"}.get)
     export_con = shared.connection()
-    # Built only when the button is pressed: a million responses should not be written out on every rerun.
+    # Built only when the button is pressed: a million responses should not be written out on every rerun. That
+    # is later, without this page running again: the role is checked again then (auth.guarded).
     st.download_button(f"Export {ingest.KIND_LABELS[export_kind].lower()}",
-                       lambda: ingest.export_bytes(export_con, export_kind, export_format)[0],
+                       auth.guarded(roles.DATA, lambda: ingest.export_bytes(export_con, export_kind, export_format)[0],
+                                    f"the {export_kind} export"),
                        file_name=f"{export_kind}.{export_format}", key="export_download", on_click="ignore",
                        icon=":material/download:")
 

@@ -19,7 +19,10 @@ analyst = ["analyst@example.com"]
 admin   = ["admin@example.com"]
 """
 
-AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
+# cookie_secret must pass roles.cookie_secret_problem (a placeholder or short one switches sign-in off): a fixed
+# random string, used by nothing but these tests.
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "64f926aa7e5795a2c6561fef3845aa821589abd746d7add9dc876b98d77eed9c",
         "client_id": "collab", "client_secret": "not-a-real-secret",
         "server_metadata_url": "http://localhost:9400/.well-known/openid-configuration"}
 
@@ -116,7 +119,9 @@ def test_the_command_checks_a_file(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("claims", "email"), [
-    ({"email": "a@example.com"}, "a@example.com"),
+    ({"email": "a@example.com"}, None),  # a missing email_verified is not trusted unless [sign_in] says so
+    ({"email": "a@example.com", "email_verified": True}, "a@example.com"),
+    ({"email": "A@Example.com", "email_verified": "true"}, "a@example.com"),
     ({"email": " a@example.com ", "email_verified": True}, "a@example.com"),
     ({"email": "a@example.com", "email_verified": False}, None),
     ({"email": "a@example.com", "email_verified": "false"}, None),
@@ -173,7 +178,13 @@ def app(user: dict | None = None, *, page: str | None = None) -> AppTest:
 
 
 def signed_in(email: str, **claims) -> dict:
-    return {"is_logged_in": True, "email": email, "name": email.split("@")[0], **claims}
+    """A fresh sign-in with a verified address (roles.judge refuses one without email_verified true, or with no
+    iat and exp); `claims` override or add."""
+    import time
+
+    now = int(time.time())
+    return {"is_logged_in": True, "email": email, "name": email.split("@")[0], "email_verified": True,
+            "iat": now, "exp": now + 3600, **claims}
 
 
 @pytest.fixture
@@ -232,11 +243,11 @@ def test_a_viewer_sees_the_pages_but_the_data_page_refuses(fixture_db, roles_fil
     at = app(signed_in("VIEWER@example.com"))
     assert at.title[0].value.startswith("Collaboration scorecard")
     assert at.metric and at.dataframe
-    assert "Signed in as **VIEWER@example.com** (viewer)" in at.sidebar.caption[0].value
+    assert "Signed in as **viewer@example.com** (viewer)" in at.sidebar.caption[0].value  # the address as compared
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert at.error[0].value.startswith("The Data page is for the analyst role and above. You are signed in as "
-                                        "VIEWER@example.com, a viewer.")
+                                        "viewer@example.com, a viewer.")
     assert not at.file_uploader and not at.tabs
 
 
@@ -277,8 +288,10 @@ def test_an_admin_can_undo_and_change_the_settings(fixture_db, roles_file):
 def test_a_broken_roles_file_lets_nobody_in_and_keeps_its_details_in_the_log(fixture_db, roles_file, caplog):
     roles_file.write_text('admins = ["admin@example.com"]\n', encoding="utf-8")
     at = app(signed_in("admin@example.com"))
-    assert f"The roles file {roles_file} cannot be used (1 problem)" in at.error[0].value
+    assert "The roles file cannot be used (1 problem)" in at.error[0].value
     assert "admins" not in at.error[0].value
+    assert str(roles_file.parent) not in at.error[0].value and "roles.toml" not in at.error[0].value  # the log's
+    assert str(roles_file) in caplog.text
     assert not shows_data(at)
     assert "unknown role 'admins'" in caplog.text
     roles_file.unlink()

@@ -118,6 +118,13 @@ INSERT OR IGNORE INTO settings VALUES ('max_upload_mb', '200');
 -- Free-text comments are shown only from groups (business unit, department, month) at least this large.
 INSERT OR IGNORE INTO settings VALUES ('comment_threshold', '10');
 
+-- Sign-in: when each address last signed out (epoch seconds). A sign-in from before it no longer opens anything,
+-- whichever browser or copied cookie presents it (metrics.sign_outs, ui.auth).
+CREATE TABLE IF NOT EXISTS sign_outs (
+    email          VARCHAR PRIMARY KEY,
+    signed_out_at  DOUBLE NOT NULL
+);
+
 -- Rows an import replaced on purpose (--replace), kept so that undoing that import brings them back.
 CREATE TABLE IF NOT EXISTS replaced_survey_items AS SELECT *, NULL::INTEGER AS replaced_by FROM survey_items LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_survey_responses AS SELECT *, NULL::INTEGER AS replaced_by FROM survey_responses LIMIT 0;

@@ -4,6 +4,7 @@ Also: without sign-in configured, every page says the app runs as a single local
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,15 +58,17 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def running_provider(log_dir: Path) -> Iterator[str]:
+def running_provider(log_dir: Path, token_max_age: int | None = None) -> Iterator[str]:
     """oidc-provider-mock on a free loopback port (its command line allows plain http, as a test needs); yields its
-    issuer URL. Any client id and secret are accepted; the authorization form asks for the subject, and a subject
-    the provider does not know gets the claims {"email": subject}."""
+    issuer URL. Any client id and secret are accepted; the authorization form asks for the subject. A subject
+    registered with `register_users` gets its claims; any other gets {"email": subject} (no email_verified)."""
     port = _free_port()
     log_path = log_dir / f"oidc-provider-{port}.log"
+    command = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
+    if token_max_age is not None:
+        command += ["--token-max-age", str(token_max_age)]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port",
-                                    str(port)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     issuer = f"http://127.0.0.1:{port}"
     try:
         _wait_until(lambda: _answers(f"{issuer}/.well-known/openid-configuration"), process, "oidc-provider-mock",
@@ -74,22 +78,47 @@ def running_provider(log_dir: Path) -> Iterator[str]:
         _stop(process)
 
 
+def register_users(issuer: str, users: dict[str, dict]) -> None:
+    """Give each subject its claims at the provider (PUT /users/<sub>)."""
+    for sub, claims in users.items():
+        request = urllib.request.Request(f"{issuer}/users/{urllib.parse.quote(sub, safe='')}",
+                                         data=json.dumps(claims).encode(), method="PUT",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 204, (sub, response.status)
+
+
+def verified(*emails: str) -> dict[str, dict]:
+    """Subjects whose provider vouches for their address, as real providers do."""
+    return {email: {"email": email, "email_verified": True} for email in emails}
+
+
+def write_roles(directory: Path, text: str | None = None) -> Path:
+    roles_file = directory / "roles.toml"
+    text = text if text is not None else "\n".join(f'{role} = ["{email}"]' for role, email in ROLES.items()) + "\n"
+    roles_file.write_text(text, encoding="utf-8")
+    return roles_file
+
+
 @contextmanager
-def dashboard_with_sign_in(database: Path, directory: Path, issuer: str) -> Iterator[str]:
+def dashboard_with_sign_in(database: Path, directory: Path, issuer: str, *, cookie_secret: str | None = None,
+                           redirect_scheme: str = "http", port: int | None = None) -> Iterator[str]:
     """`streamlit run dashboard.py` with a secrets file of its own (--secrets.files, so the repository's .streamlit/
-    is neither read nor written) whose [auth] points at `issuer`, and a roles file through $COLLAB_ROLES. Yields the
-    base URL, on localhost: the host of redirect_uri, where the sign-in cookies are set."""
-    port = _free_port()
+    is neither read nor written) whose [auth] points at `issuer`, and the roles file directory/roles.toml (written
+    with ROLES unless already there) through $COLLAB_ROLES. Yields the base URL, on localhost: the host of
+    redirect_uri, where the sign-in cookies are set. The server's log is directory/streamlit-<port>.log."""
+    port = port or _free_port()
     secrets_file = directory / "secrets.toml"
     secrets_file.write_text(
         "[auth]\n"
-        f'redirect_uri = "http://localhost:{port}/oauth2callback"\n'
-        f'cookie_secret = "{secrets.token_hex(32)}"\n'
+        f'redirect_uri = "{redirect_scheme}://localhost:{port}/oauth2callback"\n'
+        f'cookie_secret = "{cookie_secret or secrets.token_hex(32)}"\n'
         'client_id = "collaboration-health-test"\n'
         f'client_secret = "{secrets.token_hex(16)}"\n'
         f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n', encoding="utf-8")
     roles_file = directory / "roles.toml"
-    roles_file.write_text("\n".join(f'{role} = ["{email}"]' for role, email in ROLES.items()) + "\n", encoding="utf-8")
+    if not roles_file.exists():
+        write_roles(directory)
     log_path = directory / f"streamlit-{port}.log"
     env = {**os.environ, "COLLAB_DB": str(database), "COLLAB_ROLES": str(roles_file), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
@@ -109,8 +138,10 @@ def dashboard_with_sign_in(database: Path, directory: Path, issuer: str) -> Iter
 def signed_server(sample_database, tmp_path_factory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("browser-sign-in")
     database = Path(shutil.copy(sample_database, directory / "collab.duckdb"))
-    with running_provider(directory) as issuer, dashboard_with_sign_in(database, directory, issuer) as base:
-        yield base
+    with running_provider(directory) as issuer:
+        register_users(issuer, verified(*ROLES.values(), NOBODY))
+        with dashboard_with_sign_in(database, directory, issuer) as base:
+            yield base
 
 
 @pytest.fixture

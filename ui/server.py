@@ -1,0 +1,211 @@
+"""The server's own guards: what Streamlit serves outside a page run, and so outside every page's role check.
+
+A page checks the role each time it runs (ui.auth.require). Three things happen without a page running, and
+are guarded here instead:
+
+- **Uploads.** A browser sends a file's bytes with `PUT /_stcore/upload_file/<session>/<file>`; any session,
+  the sign-in page's included, can ask for such URLs. `Guard` (ASGI middleware) answers 403 before the body is
+  read unless the session's user may upload now (the analyst role and above), so the server holds no bytes from
+  anyone else.
+- **Messages over the websocket.** A `clear_cache` message would empty every server-wide cache (the shared store
+  connection included) for every user: only an admin's session may send one. A deferred download (a
+  `st.download_button` whose data is built when clicked) is run only for the session that was given it; its data
+  function checks the role again when it runs (ui.auth.guarded).
+- **Cookies.** Streamlit does not mark its cookies Secure. When the sign-in redirect URI is https, every cookie
+  the server sets is marked Secure here.
+
+It also ends a user's other sessions when they sign out (`end_sessions_of`). Streamlit gives no public interface
+for the session table, so this module reads the runtime's (pinned in requirements.txt; tests/browser/
+test_sign_in_attacks.py fails loudly if an upgrade moves it)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any, Callable
+
+_log = logging.getLogger(__name__)
+
+UPLOAD_PATH = re.compile(r"/_stcore/upload_file/(?P<session>[^/]+)(?:/|$)")
+
+# Set when the guards are in place in this process: a server started in a way that skips them (not through
+# dashboard.py's app) serves no signed-in page (ui.auth says why).
+_installed = threading.Event()
+_runtime_lock = threading.Lock()
+
+
+def installed() -> bool:
+    return _installed.is_set()
+
+
+# What a session may do, asked from outside its page runs -------------------------------------------------------
+
+def _runtime():
+    """The server's runtime, or None where there is no server (AppTest runs scripts under a mock runtime)."""
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return None
+    instance = runtime.get_instance()
+    return instance if type(instance) is runtime.Runtime else None
+
+
+def serving() -> bool:
+    """Whether this process is a Streamlit server (rather than a test running scripts without one)."""
+    return _runtime() is not None
+
+
+def _active(session_id: str):
+    rt = _runtime()
+    return rt._session_mgr.get_active_session_info(session_id) if rt is not None else None
+
+
+def session_claims(session_id: str | None) -> dict | None:
+    """The identity a live session was opened with (what st.user reads), or None for no such session."""
+    info = _active(session_id) if session_id else None
+    if info is None:
+        return None
+    session = info.session
+    with session._user_info_lock:
+        return dict(session._user_info)
+
+
+def session_allows(session_id: str | None, capability: str) -> bool:
+    from ui import auth
+
+    claims = session_claims(session_id)
+    if claims is None:
+        return auth.local_mode()  # no such session: only the single local user has nothing to check
+    return auth.access_for(claims).allows(capability)
+
+
+def end_sessions_of(email: str, keep: str | None = None) -> int:
+    """Every other live session signed in as `email` loses its identity and runs again, so it shows the sign-in
+    page at once rather than at its next click; returns how many."""
+    from metrics import roles
+
+    rt = _runtime()
+    if rt is None:
+        return 0
+    ended = 0
+    for info in rt._session_mgr.list_active_sessions():
+        session = info.session
+        if session.id == keep:
+            continue
+        with session._user_info_lock:
+            claims = dict(session._user_info)
+        if claims.get("is_logged_in") and roles.canonical_email(claims.get("email")) == email:
+            rt.clear_user_info_for_session(session.id)
+            try:
+                session.request_rerun(None)
+            except Exception:  # a session closing meanwhile has nothing left to show
+                _log.debug("session %s could not be rerun after sign-out", session.id, exc_info=True)
+            ended += 1
+    if ended:
+        _log.info("sign-out of %s ended %d other session(s)", email, ended)
+    return ended
+
+
+# The websocket's messages --------------------------------------------------------------------------------------
+
+def _guard_messages(runtime) -> None:
+    """Wrap the runtime's handle_backmsg once: refuse clear_cache but from an admin's session, and a deferred
+    download to any session but the one it was made for."""
+    from metrics import roles
+
+    with _runtime_lock:
+        if getattr(runtime.handle_backmsg, "_collab_guarded", False):
+            return
+        original = runtime.handle_backmsg
+
+        def handle_backmsg(session_id: str, msg, *, client=None) -> None:
+            kind = msg.WhichOneof("type")
+            if kind == "clear_cache" and not session_allows(session_id, roles.SETTINGS):
+                _log.warning("refused a clear_cache message from session %s: only an admin's session may clear "
+                             "the server's caches", session_id)
+                return
+            if kind == "backend_operation_request":
+                request = msg.backend_operation_request
+                if request.WhichOneof("payload") == "deferred_file":
+                    owner = _deferred_owner(runtime, request.deferred_file.file_id)
+                    if owner != session_id:
+                        _log.warning("refused deferred download %s to session %s: it was made for another session",
+                                     request.deferred_file.file_id, session_id)
+                        return
+            return original(session_id, msg, client=client)
+
+        handle_backmsg._collab_guarded = True
+        runtime.handle_backmsg = handle_backmsg
+
+
+def _deferred_owner(runtime, file_id: str) -> str | None:
+    manager = runtime.media_file_mgr
+    with manager._lock:
+        entry = manager._deferred_callables.get(file_id)
+    return entry["session_id"] if entry else None
+
+
+# HTTP -----------------------------------------------------------------------------------------------------------
+
+def _secure_cookies() -> bool:
+    from ui import auth
+
+    return auth.redirect_is_https()
+
+
+class Guard:
+    """ASGI middleware in front of Streamlit's own: the upload check, the websocket's message guard (installed on
+    the first connection, when the runtime exists) and Secure cookies."""
+
+    def __init__(self, app: Callable) -> None:
+        self.app = app
+        _installed.set()
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "websocket":
+            runtime = _runtime()
+            if runtime is not None:
+                _guard_messages(runtime)
+        elif scope["type"] == "http":
+            upload = UPLOAD_PATH.search(scope.get("path", ""))
+            if upload and scope.get("method") in ("PUT", "POST"):
+                from metrics import roles
+
+                if not session_allows(upload["session"], roles.DATA):
+                    _log.warning("refused an upload to session %s: its user may not upload", upload["session"])
+                    await _forbidden(send, "Uploads are for the analyst role and above.")
+                    return
+            if _secure_cookies():
+                send = _with_secure_cookies(send)
+        await self.app(scope, receive, send)
+
+
+async def _forbidden(send: Callable, text: str) -> None:
+    body = text.encode()
+    await send({"type": "http.response.start", "status": 403,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _with_secure_cookies(send: Callable) -> Callable:
+    async def sending(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            headers = []
+            for name, value in message.get("headers", []):
+                if name.lower() == b"set-cookie" and not re.search(rb";\s*secure\s*(;|$)", value, re.IGNORECASE):
+                    value = value + b"; Secure"
+                headers.append((name, value))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
+
+
+def app(script: str):
+    """The ASGI app `streamlit run dashboard.py` serves: Streamlit's, behind Guard."""
+    import streamlit as st
+    from starlette.middleware import Middleware
+
+    return st.App(script, middleware=[Middleware(Guard)])
