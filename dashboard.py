@@ -59,6 +59,9 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:  # imported by `streamlit run` (or an ASGI server such as uvicorn) to find the app it serves
-    from ui import server
+    from starlette.middleware import Middleware
 
-    app = server.app(__file__)
+    from ui.server import Guard
+
+    # Written out as st.App(...): `streamlit run` finds the app by reading this file, not by running it.
+    app = st.App(__file__, middleware=[Middleware(Guard)])

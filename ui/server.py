@@ -201,11 +201,3 @@ def _with_secure_cookies(send: Callable) -> Callable:
         await send(message)
 
     return sending
-
-
-def app(script: str):
-    """The ASGI app `streamlit run dashboard.py` serves: Streamlit's, behind Guard."""
-    import streamlit as st
-    from starlette.middleware import Middleware
-
-    return st.App(script, middleware=[Middleware(Guard)])

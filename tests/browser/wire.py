@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -71,7 +72,10 @@ def session(base: str, cookie: str | None = None) -> Iterator[Wire]:
     """A new session on the dashboard at `base` (http://host:port), as a browser without JavaScript would open it."""
     host = base.split("://", 1)[1]
     headers = {"Cookie": cookie} if cookie else None
-    with connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], origin=base,
+    # With cookies, the XSRF token goes second in the subprotocols, as Streamlit's frontend sends it: only then
+    # does the server read the sign-in cookie.
+    xsrf = [part.split("=", 1)[1] for part in (cookie or "").split("; ") if part.startswith("_streamlit_xsrf=")]
+    with connect(f"ws://{host}/_stcore/stream", subprotocols=["streamlit", *xsrf[:1]], origin=base,
                  additional_headers=headers, open_timeout=20, max_size=None) as socket:
         wire = Wire(socket)
         wire.rerun()
@@ -90,17 +94,30 @@ def xsrf_cookie(base: str) -> str:
 
 def put_upload(base: str, session_id: str, size: int) -> int:
     """PUT `size` bytes to the upload endpoint as session `session_id`'s file, with a valid XSRF token (as the
-    browser sends it); the HTTP status."""
+    browser sends it); the HTTP status. A server that answers before reading the body closes the connection on
+    the rest of it: the answer is read all the same."""
     cookie = xsrf_cookie(base)
     boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
-            "Content-Type: text/csv\r\n\r\n").encode() + b"x" * size + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(f"{base}/_stcore/upload_file/{session_id}/{uuid.uuid4()}", data=body,
-                                     method="PUT",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
-                                              "Cookie": cookie, "X-Xsrftoken": cookie.split("=", 1)[1]})
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
+            "Content-Type: text/csv\r\n\r\n").encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    host = base.split("://", 1)[1]
+    connection = http.client.HTTPConnection(host, timeout=60)
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status
-    except urllib.error.HTTPError as refused:
-        return refused.code
+        connection.putrequest("PUT", f"/_stcore/upload_file/{session_id}/{uuid.uuid4()}")
+        for name, value in (("Content-Type", f"multipart/form-data; boundary={boundary}"),
+                            ("Content-Length", str(len(head) + size + len(tail))), ("Cookie", cookie),
+                            ("X-Xsrftoken", cookie.split("=", 1)[1])):
+            connection.putheader(name, value)
+        connection.endheaders()
+        try:
+            connection.send(head)
+            chunk = b"x" * (1024 * 1024)
+            for start in range(0, size, len(chunk)):
+                connection.send(chunk[: min(len(chunk), size - start)])
+            connection.send(tail)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return connection.getresponse().status
+    finally:
+        connection.close()
