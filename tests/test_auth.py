@@ -335,3 +335,53 @@ def test_a_secrets_file_that_cannot_be_read_lets_nobody_in(fixture_db, tmp_path,
     assert str(broken) not in at.error[0].value
     assert not shows_data(at) and not at.button and not at.sidebar.caption
     assert str(broken) in caplog.text
+
+
+# The role at the moment of the action ----------------------------------------------------------------------------
+# The page was drawn for a role; between that and the click an admin edits the roles file. The click is a new run,
+# which checks the role again before anything is written.
+
+GOOD_FILE = (b"response_id,submitted_at,business_unit,department,role,comm_vocabulary,partner_nps\n"
+             b"U1,2026-01-20 10:00:00,Beta,it,staff,5,10\n"
+             b"U2,2026-01-20 11:00:00,Beta,it,staff,5,10\n")
+
+
+def _count(path: Path, sql: str):
+    con = store.connect(path, load_sample=False)
+    try:
+        return con.cursor().execute(sql).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_an_analyst_removed_before_the_import_click_imports_nothing(fixture_db, roles_file):
+    at = app(signed_in("analyst@example.com"), page="pages/data.py")
+    at.file_uploader(key="data_upload").set_value(("more.csv", GOOD_FILE, "text/csv")).run()
+    assert at.button(key="data_import").label == "Import 2 rows"           # ready to import, as an analyst
+    before = _count(fixture_db, "SELECT count(*) FROM survey_responses")
+    roles_file.write_text(ROLES_TOML.replace('analyst = ["analyst@example.com"]', "analyst = []"), encoding="utf-8")
+    at.button(key="data_import").click().run()
+    assert _count(fixture_db, "SELECT count(*) FROM survey_responses") == before
+    assert "You have no role here" in at.warning[0].value and not at.success
+
+
+def test_an_admin_made_a_viewer_before_the_click_can_neither_undo_nor_save_settings(fixture_db, roles_file):
+    demoted = ROLES_TOML.replace('admin   = ["admin@example.com"]', "admin = []").replace(
+        'viewer  = ["Viewer@Example.com", "board@example.com"]',
+        'viewer  = ["Viewer@Example.com", "board@example.com", "admin@example.com"]')
+    assert demoted != ROLES_TOML
+    active = _count(fixture_db, "SELECT count(*) FROM imports WHERE undone_at IS NULL")
+    at = app(signed_in("admin@example.com"), page="pages/data.py")
+    at.checkbox(key="data_undo_confirm").check().run()
+    roles_file.write_text(demoted, encoding="utf-8")
+    at.button(key="data_undo").click().run()
+    assert _count(fixture_db, "SELECT count(*) FROM imports WHERE undone_at IS NULL") == active
+    assert at.error[0].value.startswith("The Data page is for the analyst role and above")
+
+    roles_file.write_text(ROLES_TOML, encoding="utf-8")
+    at = app(signed_in("admin@example.com"), page="pages/data.py")
+    at.number_input(key="settings_anonymity_threshold").set_value(7)
+    roles_file.write_text(demoted, encoding="utf-8")
+    at.button(key="FormSubmitter:settings_form-Save settings").click().run()
+    assert _count(fixture_db, "SELECT value FROM settings WHERE key = 'anonymity_threshold'") == "5"
+    assert not at.success

@@ -125,7 +125,7 @@ def test_a_checkout_without_shared_skips_its_real_export_tests_with_the_reason(t
     """The suite's own files, copied where no ../shared is beside them, run with one clear skip reason."""
     copy = tmp_path / "alone" / "main"
     shutil.copytree(ROOT / "tests", copy / "tests", ignore=shutil.ignore_patterns("__pycache__", "browser"))
-    for name in ("metrics", "pages", "sample_data", ".streamlit"):
+    for name in ("metrics", "pages", "ui", "sample_data", ".streamlit"):
         shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pytest.ini", "dashboard.py"):
         shutil.copy(ROOT / name, copy)

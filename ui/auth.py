@@ -98,6 +98,7 @@ def _server_problem(section: Mapping) -> str | None:
     problem = roles.cookie_secret_problem(section.get("cookie_secret"))
     if problem:
         _log_once(f"Sign-in is switched off: the [auth] cookie_secret in the secrets file is unusable: {problem}")
+        problem = problem.replace(roles.MAKE_SECRET, f"`{roles.MAKE_SECRET}`")
         return (f"Sign-in is switched off on this server: the cookie secret in its secrets file (`[auth]` "
                 f"`cookie_secret`) is not safe to use. {problem}")
     from ui import server
