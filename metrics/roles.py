@@ -59,7 +59,7 @@ EXPIRED = "expired"        # the sign-in is older than its token or max_session_
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(32))"'
 _MIN_SECRET_LENGTH = 32
 _MIN_SECRET_DISTINCT = 10
-_PLACEHOLDER_MARKERS = ("REPLACE", "CHANGE", "EXAMPLE", "SECRET-HERE", "XXX")
+_PLACEHOLDER_MARKERS = ("REPLACE", "CHANGE", "EXAMPLE", "SECRET-HERE", "XXXXX")  # long enough not to occur by chance
 
 
 class RolesFileError(ValueError):
@@ -74,7 +74,7 @@ class RolesFileError(ValueError):
 def canonical_email(raw: object) -> str | None:
     """The form an address is compared in, or None for something that must not be compared at all.
 
-    Surrounding spaces go and the text is put in Unicode NFC, so the same accented address typed as one character or
+    Surrounding ASCII spaces go and the text is put in Unicode NFC, so the same accented address typed as one character or
     as a letter plus an accent compares equal. An address with a compatibility look-alike (KELVIN SIGN for K,
     fullwidth letters, ligatures: what NFKC would change) is refused rather than folded: folding would let an
     account at a provider that allows such addresses sign in as the plain address's owner. So is one with a control,
@@ -83,7 +83,9 @@ def canonical_email(raw: object) -> str | None:
     distinct from a Latin 'a'. What is left must look like an address (_EMAIL)."""
     if not isinstance(raw, str):
         return None
-    stripped = raw.strip()
+    # Only ASCII spaces and tabs are taken off the ends: str.strip() would also remove a no-break space, an
+    # ideographic space or a control character, silently turning a different string into a listed address.
+    stripped = raw.strip(" \t")
     # Character by character before NFC as well: NFC itself turns KELVIN SIGN into K (and OHM SIGN into omega,
     # ANGSTROM SIGN into A with ring), which would fold the look-alike into the plain address unnoticed.
     if _lookalikes(stripped):
@@ -356,6 +358,9 @@ class Verdict:
     refusal: str | None
 
 
+CLOCK_SKEW_S = 300  # how far ahead of this server's clock a provider's time of issue may be
+
+
 def judge(claims: Mapping | None, roles: Roles, now: float, signed_out_at: float | None) -> Verdict:
     """The verdict on a sign-in with identity `claims` at time `now` (epoch seconds), given when its address last
     signed out (None if never). In this order: no usable verified address is UNVERIFIED; when there was a sign-out,
@@ -364,8 +369,11 @@ def judge(claims: Mapping | None, roles: Roles, now: float, signed_out_at: float
     email = identity_email(claims, roles.trust_missing_email_verified) if claims else None
     if email is None:
         return Verdict(None, None, UNVERIFIED)
+    issued = _seconds(claims.get("iat"))
+    if issued is not None and issued > now + CLOCK_SKEW_S:
+        # Issued in the future: a provider whose clock runs ahead, or a forgery. It would outlast a sign-out.
+        return Verdict(email, None, EXPIRED)
     if signed_out_at is not None:
-        issued = _seconds(claims.get("iat"))
         if issued is None or issued <= signed_out_at:
             return Verdict(email, None, SIGNED_OUT)
     ends = session_ends_at(claims, roles.max_session_hours)
@@ -419,7 +427,57 @@ def cookie_secret_problem(secret: object) -> str | None:
     if distinct < _MIN_SECRET_DISTINCT:
         return (f"It has only {distinct} distinct character{'s' if distinct != 1 else ''}; a random string has "
                 f"at least {_MIN_SECRET_DISTINCT}." + fix)
+    guessable = _guessable(secret)
+    if guessable:
+        return f"It is guessable: {guessable}." + fix
+    bits = _entropy_bits(secret)
+    if bits < _MIN_SECRET_BITS:
+        return (f"It looks too little random (about {bits:.0f} bits by its letters; a random one has at least "
+                f"{_MIN_SECRET_BITS})." + fix)
     return None
+
+
+# Words that people write where a secret should go, and runs anyone tries first.
+# (Five letters or more: a shorter word turns up by chance in a random string far too often.)
+_SECRET_WORDS = ("secret", "password", "passwd", "cookie", "random", "string", "change", "replace", "example",
+                 "insert", "streamlit", "default", "sample", "dummy", "production", "please")
+_KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_RUN = 7  # this many characters in a row in order (abcdefg, 0123456, qwertyu) is a pattern, not chance
+_MIN_SECRET_BITS = 80
+
+
+def _guessable(secret: str) -> str | None:
+    """What makes `secret` a pattern rather than random: a repeated block, a run of the alphabet, digits or a
+    keyboard row, or a word people put there; None when none is found."""
+    lower = secret.lower()
+    repeated = re.fullmatch(r"(.+?)\1+", secret)
+    if repeated:
+        return f"it is one block of {len(repeated.group(1))} characters repeated"
+    codes = [ord(c) for c in lower]
+    for step in (1, -1):
+        length = 1
+        for before, after in zip(codes, codes[1:]):
+            length = length + 1 if after - before == step else 1
+            if length >= _RUN:
+                return f"it has {_RUN} or more characters in alphabetical or numerical order"
+    for row in _KEYBOARD_ROWS:
+        for start in range(len(row) - _RUN + 1):
+            if row[start:start + _RUN] in lower or row[start:start + _RUN][::-1] in lower:
+                return "it has a run of keys along a keyboard row"
+    word = next((w for w in _SECRET_WORDS if w in lower), None)
+    if word:
+        return f"it contains the word {word!r}"
+    return None
+
+
+def _entropy_bits(secret: str) -> float:
+    """Shannon entropy of the secret's characters times its length: a rough upper bound of how random it is
+    (64 hex characters from secrets.token_hex(32) give about 240)."""
+    from collections import Counter
+    from math import log2
+
+    counts = Counter(secret)
+    return -sum(n * log2(n / len(secret)) for n in counts.values())
 
 
 def _check_secrets(path: Path, named: bool) -> tuple[list[str], list[str]]:

@@ -32,7 +32,7 @@ def refused(text: str) -> list[str]:
 
 @pytest.mark.parametrize(("raw", "canonical"), [
     ("Kate@Example.com ", "kate@example.com"),
-    ("\tKATE@EXAMPLE.COM\n", "kate@example.com"),
+    ("\tKATE@EXAMPLE.COM ", "kate@example.com"),                # ASCII spaces and tabs at the ends go
     ("j\u00fcrgen@example.com", "j\u00fcrgen@example.com"),      # ü stays ü
     ("J\u00dcrgen@example.com", "j\u00dcrgen@example.com"),      # only A-Z are lower-cased: Ü stays Ü
     ("\u0430lice@example.com", "\u0430lice@example.com"),        # Cyrillic а stays Cyrillic
@@ -57,6 +57,11 @@ def test_the_canonical_form(raw, canonical):
     "ka\u2028te@example.com",                    # LINE SEPARATOR (Zl)
     "ka\ue000te@example.com",                    # private use (Co)
     "ka\U000e0041te@example.com",                # TAG LATIN CAPITAL LETTER A (Cf)
+    # At the ends too: str.strip() would take these off and turn the string into kate's address.
+    "kate@example.com\u00a0", "\u00a0kate@example.com",   # NO-BREAK SPACE
+    "kate@example.com\u3000",                   # IDEOGRAPHIC SPACE
+    "\x1ckate@example.com", "kate@example.com\x1f", "kate@example.com\x85",   # controls str.strip() removes
+    "kate@example.com\u2028", "kate@example.com\u2029", "kate@example.com\n",
     "not an address", "kate@localhost", "@example.com", "a@b@example.com", "",
     None, 7, True, ["kate@example.com"], b"kate@example.com",
 ])
@@ -286,7 +291,7 @@ def test_every_placeholder_of_the_example_file_is_refused_even_if_long_and_varie
     ("change-me-" + STRONG_SECRET, "It is a placeholder (it contains 'CHANGE')"),
     (STRONG_SECRET + "Example", "It is a placeholder (it contains 'EXAMPLE')"),
     ("your-secret-here-" + STRONG_SECRET, "It is a placeholder (it contains 'SECRET-HERE')"),
-    ("XxX" + STRONG_SECRET, "It is a placeholder (it contains 'XXX')"),
+    ("XxXxX" + STRONG_SECRET, "It is a placeholder (it contains 'XXXXX')"),
     ("not-a-real-secret", "It is 17 characters long; it needs at least 32."),
     (STRONG_SECRET[:31], "It is 31 characters long; it needs at least 32."),
     ("a" * 40, "It has only 1 distinct character; a random string has at least 10."),
@@ -300,9 +305,36 @@ def test_an_unusable_cookie_secret_says_why_and_what_to_do(secret, start):
         assert secret not in problem
 
 
-@pytest.mark.parametrize("secret", [secrets.token_hex(32), STRONG_SECRET, STRONG_SECRET[:32], "abcdefghij" * 4])
+@pytest.mark.parametrize("secret", [secrets.token_hex(32), STRONG_SECRET, STRONG_SECRET[:32],
+                                    secrets.token_urlsafe(32)])
 def test_a_long_random_cookie_secret_is_usable(secret):
     assert roles.cookie_secret_problem(secret) is None
+
+
+# Secrets a second tester got accepted before: long enough and varied enough, but guessable.
+@pytest.mark.parametrize(("secret", "why"), [
+    ("0123456789" * 4, "one block of 10 characters repeated"),
+    ("abcdefghij" * 4, "one block of 10 characters repeated"),
+    ("abcdefghijklmnopqrstuvwxyz012345", "in alphabetical or numerical order"),
+    ("qwertyuiopasdfghjklzxcvbnm123456", "keyboard row"),
+    ("your-secret-key-goes-here-please-1234", "the word 'secret'"),
+    ("PUT-A-LONG-RANDOM-STRING-HERE-123456", "the word 'random'"),
+    ("TODO-set-a-real-cookie-secret-before-prod", "the word 'secret'"),
+    ("insert-random-string-here-0123456789", "in alphabetical or numerical order"),
+    ("my-streamlit-cookie-secret-for-production", "the word 'secret'"),
+    ("zq" + "mnbvcxzlkjhgfdsa" + "91" + "x7r2k9w4p1t8", "keyboard row"),
+])
+def test_a_guessable_cookie_secret_is_refused_saying_why(secret, why):
+    problem = roles.cookie_secret_problem(secret)
+    assert problem is not None and problem.startswith("It is guessable") and why in problem, problem
+
+
+def test_real_random_secrets_are_all_accepted():
+    """The guessability rules are patterns chance almost never makes: 5,000 secrets from each generator the
+    README and Streamlit's docs suggest, every one accepted."""
+    for make in (lambda: secrets.token_hex(32), lambda: secrets.token_urlsafe(32)):
+        refused = [s for s in (make() for _ in range(5000)) if roles.cookie_secret_problem(s)]
+        assert refused == []
 
 
 # How long a sign-in lasts --------------------------------------------------------------------------------------
@@ -390,6 +422,14 @@ def test_a_sign_in_ends_at_its_end_exactly():
     assert roles.judge(long_token, LISTED, NOW + 12 * 3600, None).refusal == roles.EXPIRED
     short = roles.parse_roles(KATE_ROLES + "[sign_in]\nmax_session_hours = 1\n")
     assert roles.judge(long_token, short, NOW + 3600, None).refusal == roles.EXPIRED
+
+
+def test_a_sign_in_issued_in_the_future_is_refused_so_it_cannot_outlast_a_sign_out():
+    ahead = claims(iat=NOW + 10 * 365 * 86400, exp=NOW + 10 * 365 * 86400 + 3600)
+    assert roles.judge(ahead, LISTED, NOW, None).refusal == roles.EXPIRED
+    assert roles.judge(ahead, LISTED, NOW, NOW - 5).refusal == roles.EXPIRED
+    skewed = claims(iat=NOW + roles.CLOCK_SKEW_S - 1)            # a provider clock a little ahead is tolerated
+    assert roles.judge(skewed, LISTED, NOW, None) == roles.Verdict("kate@example.com", "admin", None)
 
 
 def test_a_sign_in_that_cannot_be_dated_is_expired():

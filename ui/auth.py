@@ -130,7 +130,7 @@ def access_for(claims: Mapping | Callable[[], Mapping | None] | None) -> Access:
         return Access(local=False, user=None, role=None, problem=problem)
     if callable(claims):
         claims = claims()
-    if not claims or not claims.get("is_logged_in"):
+    if not claims or claims.get("is_logged_in") is not True:
         return Access(local=False, user=None, role=None)
     try:
         loaded = roles.load_roles()
@@ -179,6 +179,9 @@ def guarded(capability: str, build: Callable[[], T], what: str) -> Callable[[], 
             raise PermissionError(f"{what} is no longer allowed for this session")
         return build()
 
+    # What the file, once built, asks of whoever fetches it by its URL (ui.server guards /media/).
+    run.collab_capability = capability
+    run.collab_session = session_id
     return run
 
 

@@ -1,12 +1,15 @@
 """The server's own guards: what Streamlit serves outside a page run, and so outside every page's role check.
 
-A page checks the role each time it runs (ui.auth.require). Three things happen without a page running, and
-are guarded here instead:
+A page checks the role each time it runs (ui.auth.require). These happen without a page running, and are
+guarded here instead:
 
 - **Uploads.** A browser sends a file's bytes with `PUT /_stcore/upload_file/<session>/<file>`; any session,
   the sign-in page's included, can ask for such URLs. `Guard` (ASGI middleware) answers 403 before the body is
-  read unless the session's user may upload now (the analyst role and above), so the server holds no bytes from
-  anyone else.
+  read unless the session's user may upload now (the analyst role and above) and the request carries that
+  user's sign-in cookie, so the server holds no bytes from anyone else.
+- **Built downloads.** Once built, a download is kept under /media/<content hash>, which Streamlit serves to any
+  request. Guard serves it only to a signed-in user with a role, and a guarded download's file only to the user
+  of the session it was made for while they still have its capability.
 - **Messages over the websocket.** A `clear_cache` message would empty every server-wide cache (the shared store
   connection included) for every user: only an admin's session may send one. A deferred download (a
   `st.download_button` whose data is built when clicked) is run only for the session that was given it; its data
@@ -20,14 +23,18 @@ test_sign_in_attacks.py fails loudly if an upgrade moves it)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
+from collections import OrderedDict
 from typing import Any, Callable
 
 _log = logging.getLogger(__name__)
 
 UPLOAD_PATH = re.compile(r"/_stcore/upload_file/(?P<session>[^/]+)(?:/|$)")
+MEDIA_PATH = re.compile(r"/media/(?P<file>[^/.]+)(?:\.[^/]*)?$")
+_SERVED_KEPT = 2048  # built downloads remembered for their /media/ check; Streamlit forgets them much sooner
 
 # Set when the guards are in place in this process: a server started in a way that skips them (not through
 # dashboard.py's app) serves no signed-in page (ui.auth says why).
@@ -78,6 +85,28 @@ def session_allows(session_id: str | None, capability: str) -> bool:
     if claims is None:
         return auth.local_mode()  # no such session: only the single local user has nothing to check
     return auth.access_for(claims).allows(capability)
+
+
+def request_claims(scope: dict) -> dict | None:
+    """The identity an HTTP request's sign-in cookie carries (checked against the cookie secret, as Streamlit
+    checks it for a websocket), or None: no cookie, or one that does not verify."""
+    from starlette.requests import HTTPConnection
+    from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
+    from streamlit.web.server.starlette.starlette_websocket import _get_signed_cookie_with_chunks
+
+    try:
+        raw = _get_signed_cookie_with_chunks(dict(HTTPConnection(scope).cookies), USER_COOKIE_NAME)
+        claims = json.loads(raw) if raw else None
+    except Exception:  # a cookie that is not Streamlit's, or not signed with this secret: nobody
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def _same_user(one: dict | None, other: dict | None) -> bool:
+    from metrics import roles
+
+    first = roles.canonical_email((one or {}).get("email"))
+    return first is not None and first == roles.canonical_email((other or {}).get("email"))
 
 
 def end_sessions_of(email: str, keep: str | None = None) -> int:
@@ -137,6 +166,57 @@ def _guard_messages(runtime) -> None:
 
         handle_backmsg._collab_guarded = True
         runtime.handle_backmsg = handle_backmsg
+        _remember_built_downloads(runtime.media_file_mgr)
+
+
+# What a built download asks of whoever fetches its URL ---------------------------------------------------------
+# A deferred download, once built, is stored under a URL (/media/<content hash>.<ext>) that Streamlit serves to any
+# request. Each URL a guarded download produced is remembered with the capability it needs and the session it was
+# made for; a fetch must come from that session's user, who must still have the capability.
+
+_served: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
+_served_lock = threading.Lock()
+
+
+def _remember_built_downloads(manager) -> None:
+    if getattr(manager.execute_deferred, "_collab_guarded", False):
+        return
+    original = manager.execute_deferred
+
+    def execute_deferred(file_id: str) -> str:
+        with manager._lock:
+            entry = manager._deferred_callables.get(file_id)
+        url = original(file_id)
+        build = entry["callable"] if entry else None
+        from metrics import roles
+
+        needs = (getattr(build, "collab_capability", roles.PAGES), getattr(build, "collab_session", None))
+        served = MEDIA_PATH.search(url)
+        if served:
+            with _served_lock:
+                _served[served["file"]] = needs
+                _served.move_to_end(served["file"])
+                while len(_served) > _SERVED_KEPT:
+                    _served.popitem(last=False)
+        return url
+
+    execute_deferred._collab_guarded = True
+    manager.execute_deferred = execute_deferred
+
+
+def media_allowed(file_id: str, claims: dict | None) -> bool:
+    """Whether a request carrying `claims` may fetch /media/<file_id>: in sign-in mode, only a signed-in user with
+    a role (and, for a built download, the capability it needed, as the user of the session it was made for)."""
+    from metrics import roles
+    from ui import auth
+
+    if auth.local_mode():
+        return True
+    with _served_lock:
+        capability, session_id = _served.get(file_id, (roles.PAGES, None))
+    if session_id is not None and not _same_user(claims, session_claims(session_id)):
+        return False
+    return auth.access_for(claims).allows(capability)
 
 
 def _deferred_owner(runtime, file_id: str) -> str | None:
@@ -168,14 +248,26 @@ class Guard:
             if runtime is not None:
                 _guard_messages(runtime)
         elif scope["type"] == "http":
-            upload = UPLOAD_PATH.search(scope.get("path", ""))
-            if upload and scope.get("method") in ("PUT", "POST"):
+            path = scope.get("path", "")
+            upload = UPLOAD_PATH.search(path)
+            if upload and scope.get("method") not in ("OPTIONS", "GET", "HEAD"):
                 from metrics import roles
+                from ui import auth
 
-                if not session_allows(upload["session"], roles.DATA):
-                    _log.warning("refused an upload to session %s: its user may not upload", upload["session"])
+                session = upload["session"]
+                # The session's user must be allowed to upload, and the request must come from that user: a session
+                # id is no credential.
+                if not session_allows(session, roles.DATA) or not (
+                        auth.local_mode() or _same_user(request_claims(scope), session_claims(session))):
+                    _log.warning("refused an upload to session %s: its user may not upload, or the request is not "
+                                 "that user's", session)
                     await _forbidden(send, "Uploads are for the analyst role and above.")
                     return
+            media = MEDIA_PATH.search(path)
+            if media and not media_allowed(media["file"], request_claims(scope)):
+                _log.warning("refused %s to a request without the right to it", path)
+                await _forbidden(send, "This file is for signed-in users with the right to it.")
+                return
             if _secure_cookies():
                 send = _with_secure_cookies(send)
         await self.app(scope, receive, send)

@@ -12,6 +12,7 @@ import re
 import secrets
 import shutil
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -192,6 +193,61 @@ def test_an_analyst_removed_from_the_roles_file_can_no_longer_export(target, rol
     click_to(page, "Scorecard")                                     # any rerun now shows the gate or the problem
     assert not data_page_open(page)
     assert_gate_only(page)
+
+
+def _export_url(page) -> str:
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name=EXPORT_BUTTON, exact=True).click()
+    return download.value.url
+
+
+def _status(url: str, cookie: str | None = None) -> int:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def sign_in_cookie(page) -> str:
+    """The browser's sign-in cookie(s) as a Cookie header (without its XSRF cookie, which wire adds afresh)."""
+    return "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies() if c["name"].startswith("_streamlit_user"))
+
+
+def test_a_built_export_is_served_only_to_its_user_while_they_may_export(target, roles_restored, context):
+    """A built download lives under /media/<content hash>: the URL is the same for the same bytes, whoever built
+    them, so knowing it must not be enough."""
+    page = context().new_page()
+    sign_in(page, target.base, ROLES["analyst"])
+    go_to(page, "Data")
+    open_tab(page, "Export")
+    url = _export_url(page)
+    assert "/media/" in url
+    mine = sign_in_cookie(page)
+    assert _status(url, mine) == 200                                # the control: its own user fetches it again
+    assert _status(url) == 403                                      # anyone else, without a sign-in
+    viewer = context().new_page()
+    sign_in(viewer, target.base, ROLES["viewer"])
+    assert _status(url, sign_in_cookie(viewer)) == 403              # a signed-in viewer who learnt the URL
+    roles_restored.write_text(BASE_ROLES.replace(f'analyst = ["{ROLES["analyst"]}"]', "analyst = []"),
+                              encoding="utf-8")
+    assert _status(url, mine) == 403                                # its own user, once removed
+    assert "refused /media/" in target.log()
+
+
+def test_an_upload_to_another_users_session_is_refused(target, context):
+    """A session id is no credential: an upload must come with the sign-in of the session's own user."""
+    page = context().new_page()
+    sign_in(page, target.base, ROLES["analyst"])
+    cookie = sign_in_cookie(page)
+    with wire.session(target.base, cookie=cookie + "; " + wire.xsrf_cookie(target.base)) as analysts:
+        assert wire.put_upload(target.base, analysts.session_id, 1024, cookie=cookie) in (200, 204)  # the control
+        assert wire.put_upload(target.base, analysts.session_id, 1024) == 403         # no sign-in, the same id
+        viewer = context().new_page()
+        sign_in(viewer, target.base, ROLES["viewer"])
+        assert wire.put_upload(target.base, analysts.session_id, 1024, cookie=sign_in_cookie(viewer)) == 403
 
 
 def _deferred_ids(page) -> list[str]:

@@ -92,11 +92,12 @@ def xsrf_cookie(base: str) -> str:
     raise AssertionError("the server set no _streamlit_xsrf cookie")
 
 
-def put_upload(base: str, session_id: str, size: int) -> int:
+def put_upload(base: str, session_id: str, size: int, cookie: str | None = None) -> int:
     """PUT `size` bytes to the upload endpoint as session `session_id`'s file, with a valid XSRF token (as the
-    browser sends it); the HTTP status. A server that answers before reading the body closes the connection on
+    browser sends it) and `cookie` (e.g. a sign-in cookie) if given; the HTTP status. A server that answers before reading the body closes the connection on
     the rest of it: the answer is read all the same."""
-    cookie = xsrf_cookie(base)
+    xsrf = xsrf_cookie(base)
+    cookie = f"{cookie}; {xsrf}" if cookie else xsrf
     boundary = uuid.uuid4().hex
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n"
             "Content-Type: text/csv\r\n\r\n").encode()
@@ -107,7 +108,7 @@ def put_upload(base: str, session_id: str, size: int) -> int:
         connection.putrequest("PUT", f"/_stcore/upload_file/{session_id}/{uuid.uuid4()}")
         for name, value in (("Content-Type", f"multipart/form-data; boundary={boundary}"),
                             ("Content-Length", str(len(head) + size + len(tail))), ("Cookie", cookie),
-                            ("X-Xsrftoken", cookie.split("=", 1)[1])):
+                            ("X-Xsrftoken", xsrf.split("=", 1)[1])):
             connection.putheader(name, value)
         connection.endheaders()
         try:
