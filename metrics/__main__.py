@@ -20,7 +20,7 @@ KIND_NAMES = ("items", "survey", "headcount", "meetings", "attendance", "project
 # so the process ends without the interpreter's teardown: freeing pandas, pyarrow and duckdb module by module
 # costs about 0.08 s, an eighth of a `scorecard` command. Commands that write files, start a browser (kaleido)
 # or use temporary directories keep the ordinary exit, which runs their clean-up.
-READ_ONLY_COMMANDS = ("scorecard", "linkage")
+READ_ONLY_COMMANDS = ("scorecard", "linkage", "review")
 
 _connections = []  # opened by this command; main() closes them
 
@@ -183,6 +183,17 @@ def cmd_scorecard(args) -> int:
     return 0
 
 
+def cmd_review(args) -> int:
+    from metrics.review import review, review_lines
+
+    result = review(_connect(args), args.month)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print("\n".join(review_lines(result)))
+    return 0
+
+
 def cmd_linkage(args) -> int:
     from metrics import linkage
 
@@ -332,6 +343,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--business-unit")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_scorecard)
+
+    p = with_db(sub.add_parser("review", help="the month's review: notes, decisions, decision rights, actions and "
+                                              "their effect"))
+    p.add_argument("--month", required=True, type=_month)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_review)
 
     p = with_db(sub.add_parser("linkage", help="an index against a KPI at lags 0..max-lag"))
     p.add_argument("--kpi", required=True)

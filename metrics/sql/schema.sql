@@ -97,6 +97,54 @@ CREATE TABLE IF NOT EXISTS kpis (
     PRIMARY KEY (business_unit, month, kpi)
 );
 
+-- The monthly review's record (DESIGN.md, "The monthly review"). An empty business_unit is the company. Every row
+-- remembers the import (a file, or an edit saved on the Review page) that brought it; what an edit replaced is kept
+-- in replaced_<table>, so nothing is overwritten without a trace.
+CREATE TABLE IF NOT EXISTS commentary (
+    month       VARCHAR NOT NULL,
+    side        VARCHAR NOT NULL CHECK (side IN ('marketing', 'it')),
+    text        VARCHAR NOT NULL CHECK (length(text) <= 4000),
+    written_by  VARCHAR NOT NULL,
+    written_at  TIMESTAMP NOT NULL,
+    import_id   INTEGER NOT NULL,
+    PRIMARY KEY (month, side)
+);
+
+CREATE TABLE IF NOT EXISTS decision_rights (
+    area_id     VARCHAR PRIMARY KEY,
+    area        VARCHAR NOT NULL,
+    accountable VARCHAR CHECK (accountable IN ('marketing', 'it', 'joint')),
+    consulted   VARCHAR,
+    informed    VARCHAR,
+    agreed_on   DATE,
+    import_id   INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id   VARCHAR PRIMARY KEY,
+    month         VARCHAR NOT NULL,
+    business_unit VARCHAR,
+    area_id       VARCHAR,
+    text          VARCHAR NOT NULL,
+    decided_by    VARCHAR NOT NULL CHECK (decided_by IN ('marketing', 'it', 'joint')),
+    due           DATE,
+    status        VARCHAR NOT NULL CHECK (status IN ('open', 'done', 'reversed')),
+    import_id     INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS actions (
+    action_id     VARCHAR PRIMARY KEY,
+    business_unit VARCHAR,
+    title         VARCHAR NOT NULL,
+    owner         VARCHAR,
+    target        VARCHAR NOT NULL,
+    start_month   VARCHAR NOT NULL,
+    due           DATE,
+    status        VARCHAR NOT NULL CHECK (status IN ('planned', 'in_progress', 'done', 'dropped')),
+    effect_window INTEGER NOT NULL DEFAULT 3 CHECK (effect_window BETWEEN 1 AND 12),
+    import_id     INTEGER NOT NULL
+);
+
 -- Column mappings an analyst confirmed, remembered per layout and question set.
 CREATE TABLE IF NOT EXISTS saved_mappings (
     layout       VARCHAR NOT NULL,

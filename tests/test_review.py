@@ -1,0 +1,411 @@
+"""The monthly review (DESIGN.md, "The monthly review"): action effects, the review's metrics, review() and the
+`review` command, on a small hand-made store whose numbers are worked out by hand below."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from metrics import ingest, review, settings, store
+from tests.conftest import FIXTURES, survey_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Answers to (comm_vocabulary, comm_unheard (reverse-scored), partner_strategic, partner_nps); None = not answered.
+# A respondent's communication score is the mean of comm_vocabulary and 6 - comm_unheard, and
+# y = (score - 1) / 4 x 100:  (3,3) -> 3 -> 50;  (2,4) -> 2 -> 25;  (4,2) -> 4 -> 75;  (5,1) -> 5 -> 100;
+# (1,5) -> 1 -> 0;  (4,3) -> 3.5 -> 62.5;  (4,None) -> 4 -> 75 (the missing answer is left out).
+GROUPS = [
+    # North, the treated unit of action A-N (communication, start 2026-04, window 2)
+    ("North", "marketing", "2026-02", 2, (3, 3, None, None)),     # 50, 50
+    ("North", "marketing", "2026-02", 1, (2, 4, None, None)),     # 25
+    ("North", "it", "2026-03", 1, (3, 3, None, None)),            # 50
+    ("North", "it", "2026-03", 1, (4, 2, None, None)),            # 75      pre: 250 / 5 = 50
+    ("North", "marketing", "2026-04", 2, (1, 5, None, None)),     # 0, 0: the start month, left out
+    ("North", "marketing", "2026-05", 2, (4, 2, 1, 0)),           # 75, 75 (partner answers: another dimension)
+    ("North", "it", "2026-06", 1, (5, 1, None, None)),            # 100
+    ("North", "it", "2026-06", 1, (3, 3, None, None)),            # 50
+    ("North", "it", "2026-06", 1, (4, None, None, None)),         # 75      post: 375 / 5 = 75
+    ("North", "other", "2026-05", 3, (1, 5, None, None)),         # 0 x 3: neither marketing nor IT, left out
+    ("North", "marketing", "2026-06", 1, (None, None, 4, 10)),    # no communication answer: left out of it
+    # South, the comparison unit
+    ("South", "it", "2026-02", 2, (3, 3, None, None)),            # 50, 50
+    ("South", "marketing", "2026-03", 1, (3, 3, None, None)),     # 50
+    ("South", "marketing", "2026-03", 1, (2, 4, None, None)),     # 25
+    ("South", "marketing", "2026-03", 1, (4, 2, None, None)),     # 75      pre: 250 / 5 = 50
+    ("South", "marketing", "2026-05", 2, (4, 3, None, None)),     # 62.5, 62.5
+    ("South", "marketing", "2026-05", 1, (3, 3, None, None)),     # 50
+    ("South", "it", "2026-06", 2, (4, 2, None, None)),            # 75, 75
+    ("South", "it", "2026-06", 1, (3, 3, None, None)),            # 50      post: 375 / 6 = 62.5
+    # East, which has an action of its own on communication (A-E, start 2026-03): not a comparison unit
+    ("East", "marketing", "2026-02", 5, (1, 5, None, None)),      # 0 x 5
+    ("East", "it", "2026-05", 5, (5, 1, None, None)),             # 100 x 5
+]
+
+ACTION_NORTH = {"action_id": "A-N", "business_unit": "North", "title": "Joint stand-up every Monday",
+                "owner": "CMO and CIO", "target": "communication", "start_month": "2026-04", "due": "2026-09-30",
+                "status": "in_progress", "effect_window": 2}
+ACTION_EAST = {"action_id": "A-E", "business_unit": "East", "title": "Shared glossary of customer terms",
+               "owner": "Head of digital", "target": "communication", "start_month": "2026-03", "due": "2026-05-31",
+               "status": "in_progress", "effect_window": 2}
+
+
+def add_actions(con, *actions: dict) -> None:
+    with store.transaction(con) as cur:
+        for a in actions:
+            cur.execute("""INSERT INTO actions VALUES ($action_id, $business_unit, $title, $owner, $target,
+                           $start_month, $due, $status, $effect_window, 0)""",
+                        {k: a.get(k) for k in ("action_id", "business_unit", "title", "owner", "target",
+                                               "start_month", "due", "status", "effect_window")})
+
+
+def load(con, directory: Path) -> None:
+    shutil.copy(FIXTURES / "survey_items.csv", directory / "survey_items.csv")
+    ingest.import_file(con, "items", directory / "survey_items.csv", user="tests")
+    (directory / "survey_responses.csv").write_text(survey_csv(GROUPS), encoding="utf-8")
+    ingest.import_file(con, "survey", directory / "survey_responses.csv", user="tests")
+    add_actions(con, ACTION_NORTH, ACTION_EAST)
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = store.connect(":memory:", load_sample=False)
+    load(connection, tmp_path)
+    assert settings.anonymity_threshold(connection) == 5   # the lowest the setting allows: every cell here has 5+
+    yield connection
+    connection.close()
+
+
+def did_by_means(scores: pd.DataFrame, treated_unit: str, comparison_units: list[str], pre, post) -> float:
+    """The difference in differences as four plain means, the way a reader would check it."""
+    def mean(units, months):
+        return scores[scores.business_unit.isin(units) & scores.month.isin(months)].y.mean()
+    return ((mean([treated_unit], post) - mean([treated_unit], pre))
+            - (mean(comparison_units, post) - mean(comparison_units, pre)))
+
+
+PRE, POST = ["2026-02", "2026-03"], ["2026-05", "2026-06"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Respondent scores
+
+
+def test_respondent_scores_are_published_marketing_and_it_answers_on_0_100(con):
+    scores = review.respondent_scores(con, "communication", PRE + POST, units=["North"])
+    assert list(scores.columns) == ["response_id", "business_unit", "department", "month", "y"]
+    assert set(scores.department) == {"marketing", "it"}          # the three 'other' respondents are not there
+    # 5 before and 5 after; the start month was not asked for, the partner-only respondent has no score.
+    assert len(scores) == 10
+    assert sorted(scores[scores.month.isin(PRE)].y) == [25, 50, 50, 50, 75]
+    assert sorted(scores[scores.month.isin(POST)].y) == [50, 75, 75, 75, 100]
+
+
+def test_alignment_index_scores_use_every_likert_item_and_not_the_nps(con):
+    scores = review.respondent_scores(con, "alignment_index", ["2026-05", "2026-06"], units=["North"]).set_index(
+        "month")
+    may = scores.loc["2026-05"].y.tolist()
+    # (4, 6-2, 1) -> 9/3 = 3 -> 50 (the NPS answer 0 is not a Likert answer: with it the mean would be 9/4)
+    assert may == [50.0, 50.0]
+    june = sorted(scores.loc["2026-06"].y)
+    # the partner-only respondent counts here: partner_strategic 4 -> 75
+    assert june == [50.0, 75.0, 75.0, 100.0]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Difference in differences
+
+
+def test_did_effect_against_the_hand_worked_value(con):
+    effect = review.action_effect(con, ACTION_NORTH)
+    assert set(effect) == {"estimate", "ci_low", "ci_high", "n", "method", "withheld"}
+    assert effect["method"] == "did" and effect["withheld"] is None
+    # North: before 250/5 = 50, after 375/5 = 75; South: before 250/5 = 50, after 375/6 = 62.5.
+    # East has its own communication action (2026-03, within 2026-02..2026-06): not a comparison unit.
+    # effect = (75 - 50) - (62.5 - 50) = 12.5
+    assert effect["estimate"] == pytest.approx(12.5)
+    assert effect["n"] == {"treated_pre": 5, "treated_post": 5, "comparison_pre": 5, "comparison_post": 6}
+    # HC1: in this saturated model the interaction's variance is n/(n-k) x the sum over the cells of
+    # (sum of squared residuals about the cell mean) / n_cell^2:
+    #   North before 50,50,25,50,75: residuals 0,0,-25,0,25 -> 1250/25 = 50
+    #   North after 75,75,100,50,75: 0,0,25,-25,0           -> 1250/25 = 50
+    #   South before 50,50,50,25,75: 0,0,0,-25,25           -> 1250/25 = 50
+    #   South after 62.5,62.5,50,75,75,50: 0,0,-12.5,12.5,12.5,-12.5 -> 625/36
+    # n = 21, k = 4: variance = 21/17 x (150 + 625/36) = 206.740..., se = 14.378...
+    se = np.sqrt(21 / 17 * (150 + 625 / 36))
+    z = stats.norm.ppf(0.975)
+    assert effect["ci_low"] == pytest.approx(12.5 - z * se)     # -15.68
+    assert effect["ci_high"] == pytest.approx(12.5 + z * se)    # 40.68
+    assert effect["ci_low"] == pytest.approx(-15.681, abs=1e-3)
+
+
+def test_did_effect_equals_four_means_and_an_independent_hc1_interval(con):
+    effect = review.action_effect(con, ACTION_NORTH)
+    scores = review.respondent_scores(con, "communication", PRE + POST)
+    assert effect["estimate"] == pytest.approx(did_by_means(scores, "North", ["South"], PRE, POST))
+    # The sandwich by hand: (X'X)^-1 X' diag(e^2) X (X'X)^-1 x n/(n-k), over North and South.
+    used = scores[scores.business_unit.isin(["North", "South"])]
+    treated = (used.business_unit == "North").to_numpy(float)
+    post = used.month.isin(POST).to_numpy(float)
+    X = np.column_stack([np.ones(len(used)), treated, post, treated * post])
+    y = used.y.to_numpy(float)
+    bread = np.linalg.inv(X.T @ X)
+    beta = bread @ X.T @ y
+    e = y - X @ beta
+    n, k = X.shape
+    cov = bread @ (X.T * e ** 2) @ X @ bread * n / (n - k)
+    se = np.sqrt(cov[3, 3])
+    assert beta[3] == pytest.approx(effect["estimate"])
+    assert (effect["ci_low"], effect["ci_high"]) == pytest.approx(
+        (beta[3] - stats.norm.ppf(0.975) * se, beta[3] + stats.norm.ppf(0.975) * se))
+
+
+def test_comparison_units_leave_out_a_unit_acting_on_the_same_target_in_the_window(con):
+    scores = review.respondent_scores(con, "communication", PRE + POST)
+    # East's action moved to 2026-07, after s+w = 2026-06: East is a comparison unit again.
+    con.execute("UPDATE actions SET start_month = '2026-07' WHERE action_id = 'A-E'")
+    effect = review.action_effect(con, ACTION_NORTH)
+    # comparison before: South 250 + East 0 over 10 = 25; after: South 375 + East 500 over 11 = 875/11
+    # effect = (75 - 50) - (875/11 - 25) = 50 - 875/11 = -29.545...
+    assert effect["estimate"] == pytest.approx(50 - 875 / 11)
+    assert effect["estimate"] == pytest.approx(did_by_means(scores, "North", ["South", "East"], PRE, POST))
+    assert effect["n"] == {"treated_pre": 5, "treated_post": 5, "comparison_pre": 10, "comparison_post": 11}
+    # At s-w = 2026-02, the window's first month, it is left out again.
+    con.execute("UPDATE actions SET start_month = '2026-02' WHERE action_id = 'A-E'")
+    assert review.action_effect(con, ACTION_NORTH)["estimate"] == pytest.approx(12.5)
+    # An action on another target does not count.
+    con.execute("UPDATE actions SET target = 'partnership' WHERE action_id = 'A-E'")
+    assert review.action_effect(con, ACTION_NORTH)["n"]["comparison_pre"] == 10
+    # A company-wide action on the same target reaches both groups alike: no unit is left out for it.
+    add_actions(con, {**ACTION_EAST, "action_id": "A-C", "business_unit": None, "start_month": "2026-04"})
+    assert review.action_effect(con, ACTION_NORTH)["n"]["comparison_pre"] == 10
+
+
+def test_no_comparison_respondents_gives_before_after(con):
+    # South acts on communication too (2026-05, in the window): no unit is left to compare with.
+    add_actions(con, {**ACTION_EAST, "action_id": "A-S", "business_unit": "South", "start_month": "2026-05"})
+    effect = review.action_effect(con, ACTION_NORTH)
+    assert effect["method"] == "before_after" and effect["withheld"] is None
+    assert effect["estimate"] == pytest.approx(75 - 50)
+    assert effect["n"] == {"treated_pre": 5, "treated_post": 5, "comparison_pre": 0, "comparison_post": 0}
+    welch = stats.ttest_ind([75, 75, 100, 50, 75], [50, 50, 25, 50, 75], equal_var=False).confidence_interval(0.95)
+    assert (effect["ci_low"], effect["ci_high"]) == pytest.approx((welch.low, welch.high))
+    assert "no comparison group" in review.effect_note(effect)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Before and after, company-wide
+
+
+def test_company_wide_action_is_before_after_with_a_welch_interval(con):
+    action = {**ACTION_NORTH, "action_id": "A-CO", "business_unit": ""}    # empty = the company
+    effect = review.action_effect(con, action)
+    assert effect["method"] == "before_after" and effect["withheld"] is None
+    # every marketing and IT respondent: before North 250 + South 250 + East 0 over 15;
+    # after North 375 + South 375 + East 500 over 16: 1250/16 - 500/15 = 78.125 - 33.333 = 44.79
+    assert effect["estimate"] == pytest.approx(1250 / 16 - 500 / 15)
+    assert effect["n"] == {"treated_pre": 15, "treated_post": 16, "comparison_pre": 0, "comparison_post": 0}
+    scores = review.respondent_scores(con, "communication", PRE + POST)
+    after, before = scores[scores.month.isin(POST)].y, scores[scores.month.isin(PRE)].y
+    # Welch by hand: se^2 = s_a^2/n_a + s_b^2/n_b, Welch-Satterthwaite degrees of freedom.
+    va, vb = after.var(ddof=1) / len(after), before.var(ddof=1) / len(before)
+    df = (va + vb) ** 2 / (va ** 2 / (len(after) - 1) + vb ** 2 / (len(before) - 1))
+    half = stats.t.ppf(0.975, df) * np.sqrt(va + vb)
+    assert (effect["ci_low"], effect["ci_high"]) == pytest.approx((1250 / 16 - 500 / 15 - half,
+                                                                   1250 / 16 - 500 / 15 + half))
+    welch = stats.ttest_ind(after, before, equal_var=False).confidence_interval(0.95)
+    assert (effect["ci_low"], effect["ci_high"]) == pytest.approx((welch.low, welch.high))
+    assert review.action_effect(con, {**action, "business_unit": None}) == effect
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Withheld
+
+
+def test_a_cell_under_the_stored_threshold_withholds_the_effect_and_its_size(con):
+    settings.save(con, {"anonymity_threshold": 6})
+    effect = review.action_effect(con, ACTION_NORTH)
+    assert effect["estimate"] is None and effect["ci_low"] is None and effect["ci_high"] is None
+    # only South after (6 respondents) reaches 6: the other cells' sizes are not given
+    assert effect["n"] == {"treated_pre": None, "treated_post": None, "comparison_pre": None, "comparison_post": 6}
+    reason = effect["withheld"]
+    assert "fewer than 6 respondents" in reason
+    assert "treated_pre" in reason and "treated_post" in reason and "comparison_pre" in reason
+    assert "comparison_post" not in reason and "North before the start" in reason
+    assert effect["method"] == "did"
+    assert review.effect_note(effect).startswith("Withheld: ")
+
+
+def test_before_month_s_plus_w_has_data_the_effect_waits(con):
+    later = {**ACTION_NORTH, "start_month": "2026-05"}   # s+w = 2026-07: no survey data yet
+    effect = review.action_effect(con, later)
+    assert effect["withheld"] == "shown once 2026-07 has survey data"
+    assert effect["method"] is None and effect["estimate"] is None and effect["ci_low"] is None
+    # what is there is counted: North before 2026-03 (2) + 2026-04 (2: the start month of A-N, a pre month
+    # here) = 4 < 5, so not shown; after 2026-06 only: 3, not shown
+    assert effect["n"]["treated_pre"] is None and effect["n"]["treated_post"] is None
+    # A window of 1 ends at 2026-06, which has data.
+    assert review.action_effect(con, {**later, "effect_window": 1})["withheld"] != effect["withheld"]
+
+
+def test_an_unknown_target_is_withheld_in_words(con):
+    effect = review.action_effect(con, {**ACTION_NORTH, "target": "morale"})
+    assert effect["estimate"] is None and "'morale'" in effect["withheld"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The review's metrics and review()
+
+MORE_ACTIONS = [
+    # month 2026-06 (last day 2026-06-30): A-N due 09-30 on track, A-E due 05-31 overdue
+    {"action_id": "A-D", "business_unit": "South", "title": "Retire the old CRM", "owner": "CIO",
+     "target": "partnership", "start_month": "2026-01", "due": "2026-03-31", "status": "done", "effect_window": 3},
+    {"action_id": "A-X", "business_unit": None, "title": "Quarterly offsite", "owner": "CMO",
+     "target": "partnership", "start_month": "2026-02", "due": "2026-04-30", "status": "dropped", "effect_window": 3},
+    {"action_id": "A-F", "business_unit": "South", "title": "Not started yet", "owner": "CMO",
+     "target": "partnership", "start_month": "2026-08", "due": "2026-05-01", "status": "planned", "effect_window": 3},
+    {"action_id": "A-T", "business_unit": None, "title": "Publish the decision register", "owner": "COO",
+     "target": "partnership", "start_month": "2026-05", "due": "2026-06-30", "status": "planned", "effect_window": 3},
+    {"action_id": "A-U", "business_unit": "North", "title": "Staff exchange", "owner": "HR",
+     "target": "partnership", "start_month": "2026-06", "due": None, "status": "planned", "effect_window": 3},
+    {"action_id": "A-O", "business_unit": "North", "title": "Long finished", "owner": "CIO",
+     "target": "partnership", "start_month": "2024-01", "due": "2024-06-30", "status": "done", "effect_window": 3},
+]
+
+
+def add_register(con) -> None:
+    add_actions(con, *MORE_ACTIONS)
+    with store.transaction(con) as cur:
+        cur.execute("""INSERT INTO decision_rights VALUES
+            ('DR1', 'Choose and buy marketing technology', 'joint', 'finance', 'staff', DATE '2026-01-10', 0),
+            ('DR2', 'Own customer data', 'it', 'marketing', NULL, DATE '2026-02-01', 0),
+            ('DR3', 'Marketing-technology budget', 'marketing', 'it', NULL, NULL, 0),
+            ('DR4', 'Respond to a data incident in a marketing tool', NULL, NULL, NULL, NULL, 0)""")
+        cur.execute("""INSERT INTO decisions VALUES
+            ('D1', '2026-06', 'North', 'DR1', 'Buy one CRM for both teams', 'joint', DATE '2026-09-30', 'open', 0),
+            ('D2', '2026-06', NULL, NULL, 'Monthly meeting on the first Monday', 'joint', NULL, 'done', 0),
+            ('D3', '2026-05', 'South', 'DR2', 'An older decision', 'it', NULL, 'open', 0)""")
+        cur.execute("""INSERT INTO commentary VALUES
+            ('2026-06', 'marketing', 'We *agreed* the CRM.' || chr(10) || 'Next: budget.', 'cmo@example.com',
+             TIMESTAMP '2026-06-28 10:00:00', 0),
+            ('2026-05', 'it', 'A May note', 'cio@example.com', TIMESTAMP '2026-05-28 10:00:00', 0)""")
+
+
+def test_review_metrics_on_hand_made_registers_and_actions(con):
+    assert review.review_metrics(con, "2026-06") == {"decision_rights_clarity": None, "actions_on_track": 50.0,
+                                                     "overdue_actions": 1}
+    add_register(con)
+    # register: DR1 and DR2 agreed; DR3 has no agreed_on, DR4 nobody accountable -> 2 / 4 = 50
+    # 2026-06: open and started by June: A-N (due 09-30), A-E (05-31, passed), A-T (06-30: the last day, not
+    # passed), A-U (no due date) -> 3 on track of 4 = 75; overdue 1. Done (A-D, A-O), dropped (A-X) and not yet
+    # started (A-F) actions do not count.
+    assert review.review_metrics(con, "2026-06") == {"decision_rights_clarity": 50.0, "actions_on_track": 75.0,
+                                                     "overdue_actions": 1}
+    # 2026-05 (last day 05-31): A-N, A-E (due that day), A-T -> all 3 on track, none overdue
+    assert review.review_metrics(con, "2026-05") == {"decision_rights_clarity": 50.0, "actions_on_track": 100.0,
+                                                     "overdue_actions": 0}
+    # before anything started: no open action, no rate
+    assert review.review_metrics(con, "2025-12")["actions_on_track"] is None
+
+
+def test_review_has_exactly_the_keys_of_the_design(con):
+    add_register(con)
+    result = review.review(con, "2026-06")
+    assert set(result) == {"month", "commentary", "decisions", "decision_rights", "actions", "metrics"}
+    assert result["month"] == "2026-06"
+    assert result["commentary"] == {"marketing": "We *agreed* the CRM.\nNext: budget.", "it": None}
+    assert [d["decision_id"] for d in result["decisions"]] == ["D1", "D2"]
+    assert set(result["decisions"][0]) == {"decision_id", "month", "business_unit", "area_id", "text", "decided_by",
+                                           "due", "status"}
+    assert result["decisions"][0]["due"] == "2026-09-30"
+    assert [a["area_id"] for a in result["decision_rights"]] == ["DR1", "DR2", "DR3", "DR4"]
+    assert set(result["decision_rights"][0]) == {"area_id", "area", "accountable", "consulted", "informed",
+                                                 "agreed_on"}
+    assert result["decision_rights"][0]["agreed_on"] == "2026-01-10"
+    assert [a["area_id"] for a in review.register_gaps(result["decision_rights"])] == ["DR3", "DR4"]
+    # started by June and open, or closed with a due date within 2025-07..: A-O (due 2024) and A-F (starts in
+    # August) are not shown
+    assert [a["action_id"] for a in result["actions"]] == ["A-D", "A-X", "A-E", "A-N", "A-T", "A-U"]
+    for action in result["actions"]:
+        assert set(action) == {"action_id", "business_unit", "title", "owner", "target", "start_month", "due",
+                               "status", "effect_window", "effect"}
+        assert set(action["effect"]) == {"estimate", "ci_low", "ci_high", "n", "method", "withheld"}
+        assert set(action["effect"]["n"]) == {"treated_pre", "treated_post", "comparison_pre", "comparison_post"}
+    north = next(a for a in result["actions"] if a["action_id"] == "A-N")
+    assert north["effect"]["estimate"] == pytest.approx(12.5) and north["due"] == "2026-09-30"
+    assert result["metrics"] == review.review_metrics(con, "2026-06")
+    json.dumps(result, allow_nan=False)    # no NaN, no date objects
+
+
+def test_review_refuses_a_month_that_is_not_one(con):
+    with pytest.raises(ValueError, match="use YYYY-MM"):
+        review.review(con, "June")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The command
+
+
+@pytest.fixture
+def review_db(tmp_path) -> Path:
+    path = tmp_path / "review.duckdb"
+    connection = store.connect(path, load_sample=False)
+    load(connection, tmp_path)
+    add_register(connection)
+    connection.close()
+    return path
+
+
+def cli(*args: str, db: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "metrics", *args, "--db", str(db)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_review_command_json_equals_the_library(review_db):
+    result = cli("review", "--month", "2026-06", "--json", db=review_db)
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    connection = store.connect(review_db, load_sample=False)
+    try:
+        assert printed == json.loads(json.dumps(review.review(connection, "2026-06")))
+    finally:
+        connection.close()
+    assert printed["metrics"]["actions_on_track"] == 75.0
+
+
+def test_review_command_text_shows_notes_register_gaps_and_actions(review_db):
+    result = cli("review", "--month", "2026-06", db=review_db)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    for action in (ACTION_NORTH, ACTION_EAST, *MORE_ACTIONS[:2], *MORE_ACTIONS[3:5]):
+        assert action["title"] in text
+    assert "Long finished" not in text and "Not started yet" not in text
+    assert "We *agreed* the CRM." in text and "Buy one CRM for both teams" in text
+    assert text.count("GAP") == 2 and "GAP: nobody accountable" in text
+    assert "effect +12.5 points (95% interval -15.7 to +40.7)" in text
+    assert "not proof of cause" in text
+    assert "Actions on track         75.0%" in text and "Overdue actions          1" in text
+
+
+def test_review_command_refuses_a_bad_month_and_a_busy_store(review_db):
+    bad = cli("review", "--month", "2026-6", db=review_db)
+    assert bad.returncode == 2 and "use YYYY-MM" in bad.stderr
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, duckdb; con = duckdb.connect(sys.argv[1]); "
+                               "print('holding', flush=True); sys.stdin.read()", str(review_db)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        busy = cli("review", "--month", "2026-06", "--json", db=review_db)
+    finally:
+        holder.communicate("", timeout=30)
+    assert busy.returncode == 3
+    assert "in use by another process" in busy.stderr and "Traceback" not in busy.stderr
+    assert len(busy.stderr.strip().splitlines()) == 1
