@@ -409,3 +409,30 @@ def test_review_command_refuses_a_bad_month_and_a_busy_store(review_db):
     assert busy.returncode == 3
     assert "in use by another process" in busy.stderr and "Traceback" not in busy.stderr
     assert len(busy.stderr.strip().splitlines()) == 1
+
+
+# The forest plot --------------------------------------------------------------------------------------------------
+
+def test_the_forest_plot_draws_each_measured_effect_with_its_interval_and_a_zero_line():
+    from metrics.charts.review import CAUTION, effect_forest
+
+    def action(action_id, estimate, low, high, method, unit="North"):
+        return {"action_id": action_id, "business_unit": unit, "title": f"Action {action_id}", "target": "trust",
+                "start_month": "2026-03", "effect": {"estimate": estimate, "ci_low": low, "ci_high": high,
+                                                     "n": {"treated_pre": 12, "treated_post": 11,
+                                                           "comparison_pre": None, "comparison_post": 30},
+                                                     "method": method, "withheld": None}}
+
+    withheld = {**action("W", None, None, None, None), "effect": {"estimate": None, "ci_low": None, "ci_high": None,
+                                                                  "n": {}, "method": None, "withheld": "too few"}}
+    fig = effect_forest([action("A", 9.4, 3.4, 15.3, "did"), action("B", -0.5, -4.0, 3.0, "before_after", None),
+                         withheld], "October 2026")
+    did, before_after = fig.data
+    assert list(did.x) == [9.4] and list(did.y) == ["Action A · North"]
+    assert list(did.error_x.array) == pytest.approx([15.3 - 9.4]) and list(did.error_x.arrayminus) == pytest.approx([9.4 - 3.4])
+    assert list(before_after.y) == ["Action B · Company"]                 # company-wide: no comparison group
+    assert "comparison before hidden" in before_after.customdata[0][3]      # an n under the threshold stays hidden
+    assert [shape.x0 for shape in fig.layout.shapes] == [0]                 # the zero line
+    assert CAUTION in fig.layout.title.text
+    empty = effect_forest([withheld], "October 2026")
+    assert not empty.data and "No action has a measured effect yet" in empty.layout.annotations[0].text
