@@ -68,7 +68,7 @@ KINDS: dict[str, Kind] = {
              text_columns=("business_unit", "month", "kpi")),
         # The monthly review's record (DESIGN.md, "The monthly review"): written on the Review page or imported.
         Kind("commentary", "commentary", ("month", "side", "text", "written_by", "written_at"), ("month", "side"),
-             text_columns=("month", "side", "text", "written_by"), free_text=("text",)),
+             text_columns=("month", "side", "text", "written_by"), free_text=("text", "written_by")),
         Kind("decision_rights", "decision_rights",
              ("area_id", "area", "accountable", "consulted", "informed", "agreed_on"), ("area_id",),
              text_columns=("area_id", "area", "accountable", "consulted", "informed"), date_columns=("agreed_on",),
@@ -374,7 +374,8 @@ def _review_schema(kind: str, items: pd.DataFrame | None, window, text, identifi
         unique = ["area_id"]
     elif kind == "decisions":
         columns = {"decision_id": identifier(), "month": month(), "business_unit": unit(),
-                   "area_id": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls()),
+                   "area_id": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),
+                                       _no_email(ID_EMAIL)),
                    "text": long_text(2000), "decided_by": _required_text(_choice(DECIDERS)), "due": optional_date(),
                    "status": _required_text(_choice(("open", "done", "reversed")))}
         unique = ["decision_id"]
