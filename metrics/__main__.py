@@ -14,7 +14,8 @@ from metrics.printable import printable
 
 # The kinds of data (metrics.ingest.KINDS; a test keeps the two equal). Named here so that commands which do
 # not import anything, like scorecard, start without loading the import machinery (pandera, layouts).
-KIND_NAMES = ("items", "survey", "headcount", "meetings", "attendance", "projects", "kpis")
+KIND_NAMES = ("items", "survey", "headcount", "meetings", "attendance", "projects", "kpis", "commentary",
+              "decision_rights", "decisions", "actions")
 
 # Commands that only read the store and print. When one has run, its output is flushed and its connection closed,
 # so the process ends without the interpreter's teardown: freeing pandas, pyarrow and duckdb module by module

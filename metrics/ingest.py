@@ -66,8 +66,25 @@ KINDS: dict[str, Kind] = {
              date_columns=("start_date", "planned_end", "actual_end"), free_text=("name",)),
         Kind("kpis", "kpis", ("business_unit", "month", "kpi", "value"), ("business_unit", "month", "kpi"),
              text_columns=("business_unit", "month", "kpi")),
+        # The monthly review's record (DESIGN.md, "The monthly review"): written on the Review page or imported.
+        Kind("commentary", "commentary", ("month", "side", "text", "written_by", "written_at"), ("month", "side"),
+             text_columns=("month", "side", "text", "written_by"), free_text=("text", "written_by")),
+        Kind("decision_rights", "decision_rights",
+             ("area_id", "area", "accountable", "consulted", "informed", "agreed_on"), ("area_id",),
+             text_columns=("area_id", "area", "accountable", "consulted", "informed"), date_columns=("agreed_on",),
+             free_text=("area", "consulted", "informed")),
+        Kind("decisions", "decisions",
+             ("decision_id", "month", "business_unit", "area_id", "text", "decided_by", "due", "status"),
+             ("decision_id",), text_columns=("decision_id", "month", "business_unit", "area_id", "text", "decided_by",
+                                              "status"), date_columns=("due",), free_text=("text",)),
+        Kind("actions", "actions",
+             ("action_id", "business_unit", "title", "owner", "target", "start_month", "due", "status",
+              "effect_window"), ("action_id",),
+             text_columns=("action_id", "business_unit", "title", "owner", "target", "start_month", "status"),
+             date_columns=("due",), free_text=("title", "owner")),
     )
 }
+REVIEW_KINDS = ("commentary", "decision_rights", "decisions", "actions")
 
 SAMPLE_FILES = {
     "items": "survey_items.csv", "survey": "survey_responses.csv", "headcount": "headcount.csv",
@@ -321,9 +338,71 @@ def _schema(kind: str, items: pd.DataFrame | None = None, allow_any_date: bool =
                    "kpi": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _")),
                    "value": _required_text(_is_number())}
         unique = ["business_unit", "month", "kpi"]
+    elif kind in REVIEW_KINDS:
+        columns, unique, checks = _review_schema(kind, items, window, text, identifier)
+        return pa.DataFrameSchema(columns, unique=unique, report_duplicates="all", strict=False, checks=checks)
     else:
         raise ValueError(f"unknown kind {kind!r}")
     return pa.DataFrameSchema(columns, unique=unique, report_duplicates="all", strict=False)
+
+
+SIDES = ("marketing", "it")
+DECIDERS = ("marketing", "it", "joint")
+
+
+def _review_schema(kind: str, items: pd.DataFrame | None, window, text, identifier):
+    """The review kinds' columns and cross-column checks: an unknown target, a due date before the start, a note
+    longer than 4,000 characters are refused in words, row by row."""
+    month = lambda: _required_text(_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m"))  # noqa: E731
+    optional = lambda *checks: pa.Column(object, nullable=True, checks=list(checks))  # noqa: E731
+    optional_date = lambda: optional(_valid_date(), *window("date", "%Y-%m-%d"))  # noqa: E731
+    unit = lambda: optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),  # noqa: E731
+                            _no_email(UNIT_EMAIL))
+    long_text = lambda high: _required_text(  # noqa: E731
+        _length(1, high, f"must be 1 to {high:,} characters"),
+        _no_controls(COMMENT_CONTROLS, "a NUL, escape or other non-printing character"))
+    checks: list[pa.Check] = []
+    if kind == "commentary":
+        columns = {"month": month(), "side": _required_text(_choice(SIDES)), "text": long_text(4000),
+                   "written_by": text(), "written_at": _required_text(_is_datetime(), *window("date and time", "ISO8601"))}
+        unique = ["month", "side"]
+    elif kind == "decision_rights":
+        columns = {"area_id": identifier(), "area": text(), "accountable": optional(_choice(DECIDERS)),
+                   "consulted": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls()),
+                   "informed": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls()),
+                   "agreed_on": optional_date()}
+        unique = ["area_id"]
+    elif kind == "decisions":
+        columns = {"decision_id": identifier(), "month": month(), "business_unit": unit(),
+                   "area_id": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),
+                                       _no_email(ID_EMAIL)),
+                   "text": long_text(2000), "decided_by": _required_text(_choice(DECIDERS)), "due": optional_date(),
+                   "status": _required_text(_choice(("open", "done", "reversed")))}
+        unique = ["decision_id"]
+    else:  # actions
+        targets = ["alignment_index", *sorted(set(items.loc[items["scale"] == "likert5", "dimension"]))] \
+            if items is not None else ["alignment_index"]
+        columns = {"action_id": identifier(), "business_unit": unit(), "title": text(),
+                   "owner": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls()),
+                   "target": _required_text(pa.Check(lambda s: s.isin(targets), error=(
+                       f"is not a target: an action targets alignment_index or a dimension of the catalogue "
+                       f"({', '.join(targets[1:]) or 'none stored yet'})"))),
+                   "start_month": month(), "due": optional_date(),
+                   "status": _required_text(_choice(("planned", "in_progress", "done", "dropped"))),
+                   "effect_window": optional(_matches(r"([1-9]|1[0-2])", "must be a whole number of months, 1 to 12"))}
+        unique = ["action_id"]
+
+        def due_not_before_start(frame: pd.DataFrame) -> pd.DataFrame:
+            # A cell-shaped answer, false only in the due column, so the problem names that cell alone.
+            due = pd.to_datetime(frame["due"], errors="coerce", format="%Y-%m-%d")
+            start = pd.to_datetime(frame["start_month"], errors="coerce", format="%Y-%m")
+            fine = pd.DataFrame(True, index=frame.index, columns=frame.columns)
+            fine["due"] = ~(due < start).fillna(False)
+            return fine
+
+        checks = [pa.Check(due_not_before_start, error="the due date is before the start month: the due date "
+                                                       "must be in the start month or later")]
+    return columns, unique, checks
 
 
 _BUILTIN_REASONS = {
@@ -353,6 +432,8 @@ def _problems(cases: pd.DataFrame, frame: pd.DataFrame, row_numbers: list[int]) 
         check = str(case.check)
         reason = _BUILTIN_REASONS.get(check, check)
         column = None if pd.isna(case.column) else str(case.column)
+        if isinstance(case.failure_case, dict) and len(case.failure_case) == 1:  # a check across columns: its cell
+            column = str(next(iter(case.failure_case)))
         if check == "column_in_dataframe":
             problems.append(Problem(None, str(case.failure_case), None, f"required column {case.failure_case!r} is missing"))
             continue
@@ -394,6 +475,13 @@ def _typed(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = pd.to_numeric(out[col])
     elif kind == "kpis":
         out["value"] = pd.to_numeric(out["value"])
+    elif kind == "commentary":
+        out["written_at"] = pd.to_datetime(out["written_at"], format="ISO8601")
+    elif kind in REVIEW_KINDS:
+        for col in KINDS[kind].date_columns:
+            out[col] = pd.to_datetime(out[col], format="%Y-%m-%d").dt.date
+        if kind == "actions":
+            out["effect_window"] = pd.to_numeric(out["effect_window"]).fillna(3).astype(int)
     return out
 
 
@@ -466,7 +554,7 @@ def prepare_import(
         report = ImportReport(file_name, kind, layout or "auto")
         return PreparedImport(kind, file_name, "", pd.DataFrame(), report, [], blocking=[too_big])
     digest = hashlib.sha256(data).hexdigest()
-    items = _stored_items(con) if kind == "survey" else None
+    items = _stored_items(con) if kind in ("survey", "actions") else None
     if (kind == "survey" and not general and layout in (None, "", "auto", "native") and not mapping
             and not constants and date_order is None):
         fast = _prepare_native(con, data, file_name, digest, items, path, allow_any_date)
@@ -748,7 +836,7 @@ def _preview(con, data: bytes, file_name: str, allow_any_date: bool = False) -> 
 
 
 def _stored_items(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.cursor().execute("SELECT item_id, scale, text FROM survey_items ORDER BY item_id").df()
+    return con.cursor().execute("SELECT item_id, scale, text, dimension FROM survey_items ORDER BY item_id").df()
 
 
 def _column_problems(kind: str, frame: pd.DataFrame, items: pd.DataFrame | None) -> list[Problem]:
@@ -1058,6 +1146,8 @@ def neutralise_formula(value):
 KIND_LABELS = {
     "survey": "Pulse-survey responses", "items": "Survey item catalogue", "headcount": "Headcount",
     "meetings": "Meetings", "attendance": "Meeting attendance", "projects": "Joint projects", "kpis": "KPIs",
+    "commentary": "Leaders' notes", "decision_rights": "Decision-rights register", "decisions": "Decisions",
+    "actions": "Actions",
 }
 
 

@@ -86,13 +86,20 @@ def survey_csv(groups=SURVEY_GROUPS) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The monthly review's kinds have no sample_data/ files yet (ingest.SAMPLE_FILES): their fixtures are hand-written
+# here, imported after the others (an action's target must be a dimension of the catalogue already stored).
+REVIEW_FIXTURES = {"commentary": "commentary.csv", "decision_rights": "decision_rights.csv",
+                   "decisions": "decisions.csv", "actions": "actions.csv"}
+FIXTURE_FILES = {**ingest.SAMPLE_FILES, **REVIEW_FIXTURES}   # every kind's file in the fixture data set
+
+
 def load_fixture(con, directory: Path, extra_responses: str = "") -> None:
     """The fixture data set, each kind in one import; `extra_responses` (CSV rows in survey_csv's columns, with or
     without its header) come in the same survey import, so their months' figures count them at once: an import
     into a month already shown would hold small changes back."""
     rows = extra_responses.split("\n", 1)[1] if extra_responses.startswith("response_id,") else extra_responses
     (directory / "survey_responses.csv").write_text(survey_csv() + rows, encoding="utf-8")
-    for kind, name in ingest.SAMPLE_FILES.items():
+    for kind, name in FIXTURE_FILES.items():
         source = FIXTURES / name
         if source.exists():
             shutil.copy(source, directory / name)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from metrics import ingest, store
-from tests.conftest import store_rows
+from tests.conftest import FIXTURE_FILES, store_rows
 from metrics.scorecard import scorecard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ def test_export_gives_back_the_imported_rows(kind, fixture_db, tmp_path):
     out = tmp_path / f"{kind}.csv"
     result = cli("export", kind, "--out", str(out), db=fixture_db)
     assert result.returncode == 0, result.stderr
-    original_path = tmp_path / ingest.SAMPLE_FILES[kind]  # load_fixture copied/wrote it there
+    original_path = tmp_path / FIXTURE_FILES[kind]  # load_fixture copied/wrote it there
     original = pd.read_csv(original_path, dtype=str, keep_default_na=False)
     exported = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(exported.columns) == list(original.columns)

@@ -57,3 +57,12 @@ def definitions_text(tmp_path_factory) -> str:
 @pytest.mark.parametrize("name", [m.name for m in catalog.METRICS])
 def test_every_catalogue_metric_is_on_the_definitions_page(definitions_text, name):
     assert re.search(rf"\b{re.escape(name)}\b", definitions_text), f"{name} is not on the Definitions page"
+
+
+@pytest.mark.parametrize("command", ["import", "export"])
+def test_the_readme_lists_every_kind_the_cli_takes(command):
+    from metrics.__main__ import KIND_NAMES
+
+    listed = re.search(rf"python -m metrics {command} \{{([a-z_,]+)\}}", README)
+    assert listed, f"README.md's `python -m metrics {command}` line does not list the kinds in {{...}}"
+    assert set(listed.group(1).split(",")) == set(KIND_NAMES)

@@ -21,6 +21,19 @@ HOSTILE_FILES = {
     "meetings": "meeting_id,business_unit,date,meeting_type,status\n"
                 + "".join(f'"=M{n}","{f.replace(chr(34), chr(34) * 2)}",2026-01-05,brainstorm,held\n'
                           for n, f in enumerate(FORMULAS)),
+    # The monthly review's record: free text is where a formula is most likely to be typed.
+    "commentary": "month,side,text,written_by,written_at\n"
+                  + "".join(f'2026-{n + 1:02d},marketing,"{f.replace(chr(34), chr(34) * 2)}",cmo,2026-01-30 09:00:00\n'
+                            for n, f in enumerate(FORMULAS)),
+    "decision_rights": "area_id,area,accountable,consulted,informed,agreed_on\n"
+                       + "".join(f'"=R{n}","{f.replace(chr(34), chr(34) * 2)}",joint,"{f.replace(chr(34), chr(34) * 2)}",'
+                                 f',2026-01-05\n' for n, f in enumerate(FORMULAS)),
+    "decisions": "decision_id,month,business_unit,area_id,text,decided_by,due,status\n"
+                 + "".join(f'"=D{n}",2026-01,,,"{f.replace(chr(34), chr(34) * 2)}",joint,,open\n'
+                           for n, f in enumerate(FORMULAS)),
+    "actions": "action_id,business_unit,title,owner,target,start_month,due,status,effect_window\n"
+               + "".join(f'"=A{n}",,"{f.replace(chr(34), chr(34) * 2)}","{f.replace(chr(34), chr(34) * 2)}",'
+                         f'alignment_index,2026-01,2026-03-31,planned,3\n' for n, f in enumerate(FORMULAS)),
 }
 
 

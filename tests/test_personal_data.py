@@ -243,6 +243,38 @@ def test_a_project_name_and_an_item_text_are_masked(tmp_path):
     assert not [raw for raw in (b"pm@example.com", b"555-010-0199", b"survey@example.com") if raw in data]
 
 
+def test_the_review_s_free_text_is_masked_notes_authors_owners_and_groups(tmp_path):
+    """A leader's note and who wrote it, a decision's text, an action's title and owner, who is consulted and
+    informed: free text that leaders write, masked before storage like a comment."""
+    path = tmp_path / "store.duckdb"
+    con = _items_store(path)
+    files = {
+        "commentary": "month,side,text,written_by,written_at\n"
+                      f'2026-01,it,"{MARKER} call me on 555-010-0199",cio@example.com,2026-01-30 09:00:00\n',
+        "decision_rights": "area_id,area,accountable,consulted,informed,agreed_on\n"
+                           f"DR-1,{MARKER} data,joint,analysts@example.com,Pat 555-010-0188,2026-01-05\n",
+        "decisions": "decision_id,month,business_unit,area_id,text,decided_by,due,status\n"
+                     f"D-1,2026-01,,DR-1,{MARKER} ask board@example.com,joint,,open\n",
+        "actions": "action_id,business_unit,title,owner,target,start_month,due,status,effect_window\n"
+                   f"A-1,,{MARKER} glossary (help@example.com),owner@example.com,alignment_index,2026-01,,planned,3\n",
+    }
+    masked = {}
+    for kind, text in files.items():
+        file = tmp_path / f"{kind}.csv"
+        file.write_text(text, encoding="utf-8")
+        masked[kind] = ingest.import_file(con, kind, file, user="tests").masked
+    assert masked == {"commentary": {"phone": 1, "e-mail": 1}, "decision_rights": {"e-mail": 1, "phone": 1},
+                      "decisions": {"e-mail": 1}, "actions": {"e-mail": 2}}
+    cur = con.cursor()
+    assert cur.execute("SELECT text, written_by FROM commentary").fetchall() == [
+        (f"{MARKER} call me on [phone]", "[e-mail]")]
+    assert cur.execute("SELECT consulted, informed FROM decision_rights").fetchall() == [("[e-mail]", "Pat [phone]")]
+    assert cur.execute("SELECT title, owner FROM actions").fetchall() == [(f"{MARKER} glossary ([e-mail])", "[e-mail]")]
+    data = _file_bytes(con, path)
+    assert MARKER.encode() in data
+    assert b"@example.com" not in data and b"555-010-01" not in data
+
+
 # ----------------------------------------------------------------------------------------------------------
 # An id or a business unit that is an e-mail address is refused, all or nothing
 
@@ -311,6 +343,17 @@ def test_a_unit_set_for_the_whole_file_that_is_an_e_mail_is_refused(tmp_path):
      "business_unit"),
     ("kpis", "business_unit,month,kpi,value\nAlpha,2026-02,margin_growth_pct,1\n"
              "Jane Doe <jane@example.com>,2026-02,margin_growth_pct,2\n", "business_unit"),
+    # The monthly review's record: an id, the decision area a decision refers to, a unit.
+    ("decision_rights", "area_id,area,accountable,consulted,informed,agreed_on\n"
+                        "DR-9,Fine,joint,,,\ncio.office@example.com,Other,it,,,\n", "area_id"),
+    ("decisions", "decision_id,month,business_unit,area_id,text,decided_by,due,status\n"
+                  "D-8,2026-01,,DR-1,Fine.,joint,,open\nD-9,2026-01,,owner@example.com,Other.,joint,,open\n", "area_id"),
+    ("decisions", "decision_id,month,business_unit,area_id,text,decided_by,due,status\n"
+                  "D-8,2026-01,,DR-1,Fine.,joint,,open\nD-9,2026-01,ops@example.com,,Other.,joint,,open\n",
+     "business_unit"),
+    ("actions", "action_id,business_unit,title,owner,target,start_month,due,status,effect_window\n"
+                "A-8,,Fine,,alignment_index,2026-01,,planned,3\nPat Lee <pat.lee@example.com>,,Other,,alignment_index,"
+                "2026-01,,planned,3\n", "action_id"),
 ])
 def test_other_kinds_ids_and_units_that_are_e_mails_are_refused(tmp_path, kind, text, column):
     db = tmp_path / "store.duckdb"

@@ -181,6 +181,10 @@ CREATE TABLE IF NOT EXISTS replaced_meetings AS SELECT *, NULL::INTEGER AS repla
 CREATE TABLE IF NOT EXISTS replaced_attendance AS SELECT *, NULL::INTEGER AS replaced_by FROM attendance LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_joint_projects AS SELECT *, NULL::INTEGER AS replaced_by FROM joint_projects LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_kpis AS SELECT *, NULL::INTEGER AS replaced_by FROM kpis LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_commentary AS SELECT *, NULL::INTEGER AS replaced_by FROM commentary LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_decision_rights AS SELECT *, NULL::INTEGER AS replaced_by FROM decision_rights LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_decisions AS SELECT *, NULL::INTEGER AS replaced_by FROM decisions LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_actions AS SELECT *, NULL::INTEGER AS replaced_by FROM actions LIMIT 0;
 
 -- Survey changes held back (metrics/answers.py hold_back): the difference between the responses stored and the
 -- responses the figures are made of. 'added': a stored row not counted yet; 'removed': a row no longer stored (an
