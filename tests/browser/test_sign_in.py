@@ -174,6 +174,16 @@ def sign_in(page, base: str, email: str) -> None:
     settle(page)
 
 
+def sign_out(page, base: str) -> None:
+    """The sidebar's Sign out, through the provider's end-session form, back on the dashboard's sign-in page."""
+    sidebar(page).get_by_role("button", name="Sign out", exact=True).click()
+    page.wait_for_url("**/oauth2/end_session**")
+    page.get_by_role("button", name="End session", exact=True).click()
+    page.wait_for_url(f"{base}/**")
+    settle(page)
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+
+
 def nav_titles(page) -> list[str]:
     nav = page.locator('[data-testid="stSidebarNav"]')
     if not nav.count():
@@ -253,12 +263,7 @@ def test_an_admin_sees_data_with_undo_and_settings_and_signs_out(visitor, signed
     full_page_screenshot(page, "sign-in-admin-data-1920x1080")
 
     # Signing out ends the provider's session too (its end-session form), then lands on the sign-in page.
-    sidebar(page).get_by_role("button", name="Sign out", exact=True).click()
-    page.wait_for_url("**/oauth2/end_session**")
-    page.get_by_role("button", name="End session", exact=True).click()
-    page.wait_for_url(f"{signed_server}/**")
-    settle(page)
-    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    sign_out(page, signed_server)
     assert_gate_only(page)
     open_url(page, f"{signed_server}/data")
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()

@@ -25,7 +25,8 @@ from metrics.ingest import KIND_LABELS
 from . import wire
 from .conftest import DESKTOP, full_page_screenshot, go_to, settle, sidebar, sidebar_link
 from .test_sign_in import (NOBODY, ROLES, assert_gate_only, dashboard_with_sign_in, nav_titles, open_tab,
-                           open_url, register_users, running_provider, sign_in, verified, write_roles)
+                           open_url, register_users, running_provider, sign_in, sign_out, verified,
+                           write_roles)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -300,12 +301,7 @@ def test_sign_out_ends_every_session_of_the_user_and_every_copy_of_the_cookie(ta
     assert data_page_open(second)
     copied = ctx.cookies()
 
-    sidebar(first).get_by_role("button", name="Sign out", exact=True).click()
-    first.wait_for_url("**/oauth2/end_session**")
-    first.get_by_role("button", name="End session", exact=True).click()
-    first.wait_for_url(f"{target.base}/**")
-    settle(first)
-    expect(first.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    sign_out(first, target.base)
 
     # The other tab loses the Data page by itself, without a click.
     expect(second.get_by_role("button", name="Sign in", exact=True)).to_be_visible(timeout=15_000)
