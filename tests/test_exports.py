@@ -12,27 +12,34 @@ from tests.conftest import load_fixture
 
 FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0",
             "\t=2", "\r=3"]
+
+
+def _quoted(text: str) -> str:
+    """`text` inside a double-quoted CSV cell."""
+    return text.replace('"', '""')
+
+
 HOSTILE_FILES = {
     "survey": "response_id,submitted_at,business_unit,department,role,comm_vocabulary,comment\n"
-              + "".join(f'"H{n}",2026-01-20 10:00:00,"{f.replace(chr(34), chr(34) * 2)}",it,staff,4,"{f.replace(chr(34), chr(34) * 2)}"\n'
+              + "".join(f'"H{n}",2026-01-20 10:00:00,"{_quoted(f)}",it,staff,4,"{_quoted(f)}"\n'
                         for n, f in enumerate(FORMULAS)),
     "kpis": "business_unit,month,kpi,value\n"
-            + "".join(f'"{f.replace(chr(34), chr(34) * 2)}",2026-01,margin_growth_pct,1.5\n' for f in FORMULAS),
+            + "".join(f'"{_quoted(f)}",2026-01,margin_growth_pct,1.5\n' for f in FORMULAS),
     "meetings": "meeting_id,business_unit,date,meeting_type,status\n"
-                + "".join(f'"=M{n}","{f.replace(chr(34), chr(34) * 2)}",2026-01-05,brainstorm,held\n'
+                + "".join(f'"=M{n}","{_quoted(f)}",2026-01-05,brainstorm,held\n'
                           for n, f in enumerate(FORMULAS)),
     # The monthly review's record: free text is where a formula is most likely to be typed.
     "commentary": "month,side,text,written_by,written_at\n"
-                  + "".join(f'2026-{n + 1:02d},marketing,"{f.replace(chr(34), chr(34) * 2)}",cmo,2026-01-30 09:00:00\n'
+                  + "".join(f'2026-{n + 1:02d},marketing,"{_quoted(f)}",cmo,2026-01-30 09:00:00\n'
                             for n, f in enumerate(FORMULAS)),
     "decision_rights": "area_id,area,accountable,consulted,informed,agreed_on\n"
-                       + "".join(f'"=R{n}","{f.replace(chr(34), chr(34) * 2)}",joint,"{f.replace(chr(34), chr(34) * 2)}",'
+                       + "".join(f'"=R{n}","{_quoted(f)}",joint,"{_quoted(f)}",'
                                  f',2026-01-05\n' for n, f in enumerate(FORMULAS)),
     "decisions": "decision_id,month,business_unit,area_id,text,decided_by,due,status\n"
-                 + "".join(f'"=D{n}",2026-01,,,"{f.replace(chr(34), chr(34) * 2)}",joint,,open\n'
+                 + "".join(f'"=D{n}",2026-01,,,"{_quoted(f)}",joint,,open\n'
                            for n, f in enumerate(FORMULAS)),
     "actions": "action_id,business_unit,title,owner,target,start_month,due,status,effect_window\n"
-               + "".join(f'"=A{n}",,"{f.replace(chr(34), chr(34) * 2)}","{f.replace(chr(34), chr(34) * 2)}",'
+               + "".join(f'"=A{n}",,"{_quoted(f)}","{_quoted(f)}",'
                          f'alignment_index,2026-01,2026-03-31,planned,3\n' for n, f in enumerate(FORMULAS)),
 }
 

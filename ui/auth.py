@@ -185,11 +185,6 @@ def guarded(capability: str, build: Callable[[], T], what: str) -> Callable[[], 
     return run
 
 
-def still_allowed(capability: str) -> bool:
-    """For an action about to write (an import, an undo, the settings): whether this session may still, now."""
-    return access().allows(capability)
-
-
 def _sign_in() -> None:
     provider = _provider()
     st.login(provider) if provider else st.login()
