@@ -24,6 +24,7 @@ def main() -> None:
     sections = {
         "Monthly review": [
             page("pages/scorecard.py", "Scorecard", ":material/dashboard:", default=True),
+            page("pages/review.py", "Review", ":material/edit_note:"),
             page("pages/alignment.py", "Alignment", ":material/compare_arrows:"),
             page("pages/results.py", "Collaboration and results", ":material/trending_up:"),
             page("pages/meetings.py", "Meetings", ":material/groups:"),

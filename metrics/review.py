@@ -331,3 +331,54 @@ def review_lines(result: dict) -> list[str]:
               f"  Actions on track         {percent(m['actions_on_track'])}",
               f"  Overdue actions          {m['overdue_actions']}"]
     return lines
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The record as the Review page shows and edits it
+
+
+def effect_text(effect: dict) -> str:
+    """An effect in a few words: "+9.4 points (95% interval +3.4 to +15.3)", or why there is none."""
+    if effect.get("estimate") is not None:
+        interval = ("" if effect.get("ci_low") is None
+                    else f" (95% interval {effect['ci_low']:+.1f} to {effect['ci_high']:+.1f})")
+        return f"{effect['estimate']:+.1f} points{interval}" + ("" if effect.get("method") == "did"
+                                                                 else ", no comparison group")
+    if effect.get("withheld"):
+        return f"Withheld: {effect['withheld']}"
+    return "–"
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, errors="coerce", format="ISO8601").dt.date
+
+
+def actions_frame(actions: list[dict]) -> pd.DataFrame:
+    """review()'s actions as a table: the stored columns (due as a date, the unit empty for the company's), the
+    effect in words and its caution, and n per cell."""
+    frame = pd.DataFrame(actions, columns=[*ACTION_COLUMNS, "effect"])
+    frame["due"] = _dates(frame["due"])
+    frame["effect_window"] = frame["effect_window"].astype("Int64")
+    frame["effect_text"] = [effect_text(e) for e in frame["effect"]]
+    frame["effect_note"] = [effect_note(e) for e in frame["effect"]]
+    for cell in CELLS:
+        frame[f"n_{cell}"] = [e["n"][cell] for e in frame["effect"]]
+    return frame.drop(columns="effect")
+
+
+def decisions_frame(decisions: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(decisions, columns=["decision_id", "month", "business_unit", "area_id", "text",
+                                             "decided_by", "due", "status"])
+    frame["due"] = _dates(frame["due"])
+    return frame
+
+
+def register_frame(register: list[dict]) -> pd.DataFrame:
+    """The decision-rights register with a column saying, in words, whether each area is agreed or a gap."""
+    frame = pd.DataFrame(register, columns=["area_id", "area", "accountable", "consulted", "informed", "agreed_on"])
+    frame["agreed_on"] = _dates(frame["agreed_on"])
+    gaps = {area["area_id"] for area in register_gaps(register)}
+    frame["state"] = ["Gap: nobody accountable" if pd.isna(row.accountable) or row.accountable is None
+                      else "Gap: not agreed yet" if row.area_id in gaps else "Agreed"
+                      for row in frame.itertuples()]
+    return frame

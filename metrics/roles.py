@@ -1,4 +1,5 @@
-"""Who may do what: the roles file (e-mail address -> viewer, analyst or admin), its checks, and what each role allows;
+"""Who may do what: the roles file (e-mail address -> viewer, leader, analyst or admin), its checks, and what each role
+allows;
 and, free of Streamlit, what a sign-in's identity claims are worth: the address they vouch for, how long the sign-in
 lasts, whether a later sign-out ended it, and whether the server's cookie secret can be trusted to sign it."""
 
@@ -13,25 +14,38 @@ import threading
 import tomllib
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-VIEWER, ANALYST, ADMIN = "viewer", "analyst", "admin"
-ROLES = (VIEWER, ANALYST, ADMIN)  # each role can do everything the ones before it can
+VIEWER, LEADER, ANALYST, ADMIN = "viewer", "leader", "analyst", "admin"
+ROLES = (VIEWER, LEADER, ANALYST, ADMIN)
 
 # What each role is for, as the no-role page and the README say it.
 ROLE_LABELS = {
     VIEWER: "the analysis pages, the board pack and the definitions",
+    LEADER: "a viewer's pages, plus writing the monthly review: their side's note, decisions, actions and the "
+            "decision-rights register",
     ANALYST: "a viewer's pages, plus the Data page: uploads and exports",
     ADMIN: "an analyst's pages, plus undoing imports and the settings",
 }
 
-# The least role each capability needs.
-PAGES, DATA, UNDO, SETTINGS = "pages", "data", "undo", "settings"
-CAPABILITIES = {PAGES: VIEWER, DATA: ANALYST, UNDO: ADMIN, SETTINGS: ADMIN}
+# A leader writes for one side of the review: the CMO's (marketing) or the CIO's (it).
+SIDES = ("marketing", "it")
+SIDE_LABELS = {"marketing": "marketing (the CMO's note)", "it": "IT (the CIO's note)"}
+
+# Which roles have each capability. Not a ladder: a leader writes the review but has no Data page, an analyst
+# imports the review's kinds but does not write in the Review page.
+PAGES, REVIEW, DATA, UNDO, SETTINGS = "pages", "review", "data", "undo", "settings"
+CAPABILITIES: Mapping[str, frozenset[str]] = MappingProxyType({
+    PAGES: frozenset(ROLES),
+    REVIEW: frozenset({LEADER}),
+    DATA: frozenset({ANALYST, ADMIN}),
+    UNDO: frozenset({ADMIN}),
+    SETTINGS: frozenset({ADMIN}),
+})
 
 ROLES_ENV = "COLLAB_ROLES"
 DEFAULT_ROLES_FILE = Path(".streamlit") / "roles.toml"
@@ -134,7 +148,8 @@ def _why_not_an_address(entry: str) -> str:
 
 @dataclass(frozen=True)
 class Roles:
-    """Canonical e-mail address (canonical_email) -> role, and the roles file's [sign_in] settings.
+    """Canonical e-mail address (canonical_email) -> role, a leader's side (marketing or it), and the roles file's
+    [sign_in] settings.
 
     trust_missing_email_verified: whether an identity token without an email_verified claim counts as verified.
     Off by default: a provider that says nothing may not have checked the address at all. Some (Microsoft Entra ID)
@@ -144,10 +159,12 @@ class Roles:
     by_email: Mapping[str, str]
     trust_missing_email_verified: bool = False
     max_session_hours: float = 12.0
+    side_by_email: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # A read-only copy: a loaded Roles is cached and shared by every session, so nothing may edit it in place.
         object.__setattr__(self, "by_email", MappingProxyType(dict(self.by_email)))
+        object.__setattr__(self, "side_by_email", MappingProxyType(dict(self.side_by_email)))
 
     def role_of(self, email: str | None) -> str | None:
         """The role of an address, matched in canonical form (case of A-Z and surrounding spaces do not matter);
@@ -155,14 +172,24 @@ class Roles:
         canonical = canonical_email(email)
         return self.by_email.get(canonical) if canonical is not None else None
 
+    def side_of(self, email: str | None) -> str | None:
+        """A leader's side (marketing or it); None for every other role and for no role."""
+        canonical = canonical_email(email)
+        return self.side_by_email.get(canonical) if canonical is not None else None
+
 
 def allows(role: str | None, capability: str) -> bool:
-    """Whether `role` may use `capability` (pages, data, undo, settings). No role allows nothing."""
+    """Whether `role` may use `capability` (pages, review, data, undo, settings). No role allows nothing."""
     if capability not in CAPABILITIES:
         raise ValueError(f"unknown capability {capability!r}; the capabilities are {', '.join(CAPABILITIES)}")
-    if role not in ROLES:
-        return False
-    return ROLES.index(role) >= ROLES.index(CAPABILITIES[capability])
+    return role in CAPABILITIES[capability]
+
+
+def roles_with(capability: str) -> str:
+    """The roles that have `capability`, in words: "the analyst and admin roles"."""
+    names = [role for role in ROLES if role in CAPABILITIES[capability]]
+    return (f"the {names[0]} role" if len(names) == 1
+            else f"the {', '.join(names[:-1])} and {names[-1]} roles")
 
 
 def roles_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -215,27 +242,55 @@ def _sign_in_settings(table: object, problems: list[str]) -> dict[str, object]:
 
 
 def parse_roles(text: str, path: str | os.PathLike = "roles.toml") -> Roles:
-    """The roles a file's text assigns: top-level keys are role names, each a list of e-mail addresses, and an
-    optional [sign_in] table (it must come last: TOML puts every line after a table's header in that table).
+    """The roles a file's text assigns: top-level keys are role names, each a list of e-mail addresses; a [leader]
+    table giving each leader's side; and an optional [sign_in] table (tables come after the role lists: TOML puts
+    every line after a table's header in that table).
 
-        viewer  = ["cmo@example.com", "cio@example.com"]
+        viewer  = ["board@example.com"]
         analyst = ["analyst@example.com"]
         admin   = ["it-ops@example.com"]
+
+        [leader]                                 # who writes the monthly review, and for which side
+        marketing = ["cmo@example.com"]          # the CMO's note
+        it = ["cio@example.com"]                 # the CIO's note
 
         [sign_in]
         trust_missing_email_verified = false   # default
         max_session_hours = 12                 # default; above 0, at most 720
 
     Raises RolesFileError naming every problem: not TOML, an unknown role name, a value that is not a list of
-    addresses, an entry that is not an address (or has a look-alike character), one address given two different
-    roles (judged in canonical form), a [sign_in] setting that is unknown, of the wrong type or out of range."""
+    addresses, a leader given as a plain list (without a side) or under a side that is not marketing or it, an
+    entry that is not an address (or has a look-alike character), one address given two different roles or sides
+    (judged in canonical form), a [sign_in] setting that is unknown, of the wrong type or out of range."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RolesFileError(path, [f"not valid TOML: {exc}"]) from None
     problems: list[str] = []
     by_email: dict[str, str] = {}
+    side_by_email: dict[str, str] = {}
     settings: dict[str, object] = {}
+
+    def assign(key: str, value: object, side: str | None = None) -> None:
+        where = key if side is None else f"{key}.{side}"
+        if not isinstance(value, list) or not all(isinstance(entry, str) for entry in value):
+            example = f'{side} = ["someone@example.com"] under [{key}]' if side else f'{key} = ["someone@example.com"]'
+            problems.append(f"{where} must be a list of e-mail addresses in quotes, e.g. {example}")
+            return
+        for entry in value:
+            email = canonical_email(entry)
+            if email is None:
+                problems.append(f"{where}: {_why_not_an_address(entry)}")
+            elif by_email.get(email, key) != key:
+                problems.append(f"{email} is given two roles, {by_email[email]} and {key}; give each address one role")
+            elif side is not None and side_by_email.get(email, side) != side:
+                problems.append(f"{email} is a leader for both sides, {side_by_email[email]} and {side}; a leader "
+                                f"writes one side's note, so give the address one side")
+            else:
+                by_email[email] = key
+                if side is not None:
+                    side_by_email[email] = side
+
     for key, value in document.items():
         if key == SIGN_IN:
             settings = _sign_in_settings(value, problems)
@@ -244,20 +299,22 @@ def parse_roles(text: str, path: str | os.PathLike = "roles.toml") -> Roles:
             hint = " (role names are singular)" if key.rstrip("s") in ROLES else ""
             problems.append(f"unknown role {key!r}{hint}; the roles are {', '.join(ROLES)}")
             continue
-        if not isinstance(value, list) or not all(isinstance(entry, str) for entry in value):
-            problems.append(f'{key} must be a list of e-mail addresses in quotes, e.g. {key} = ["someone@example.com"]')
+        if key == LEADER:
+            if not isinstance(value, dict):
+                problems.append(f"{LEADER} must say each leader's side: a [{LEADER}] table below the role lists, "
+                                f'with marketing = ["cmo@example.com"] (the CMO\'s note) and it = ["cio@example.com"] '
+                                f"(the CIO's note); it is {_given(value)}")
+                continue
+            for side, addresses in value.items():
+                if side not in SIDES:
+                    problems.append(f"[{LEADER}] has no side {side!r}; the sides are {' and '.join(SIDES)}")
+                else:
+                    assign(key, addresses, side)
             continue
-        for entry in value:
-            email = canonical_email(entry)
-            if email is None:
-                problems.append(f"{key}: {_why_not_an_address(entry)}")
-            elif by_email.get(email, key) != key:
-                problems.append(f"{email} is given two roles, {by_email[email]} and {key}; give each address one role")
-            else:
-                by_email[email] = key
+        assign(key, value)
     if problems:
         raise RolesFileError(path, problems)
-    return Roles(by_email, **settings)
+    return Roles(by_email, side_by_email=side_by_email, **settings)
 
 
 _parsed: OrderedDict[tuple[str, str], Roles] = OrderedDict()  # (path, sha256 of its bytes) -> what they say
@@ -530,6 +587,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path}: {len(loaded.by_email)} addresses")
         for role in ROLES:
             members = sorted(email for email, given in loaded.by_email.items() if given == role)
+            if role == LEADER:
+                members = [f"{email} ({loaded.side_of(email)})" for email in members]
             print(f"{role} ({ROLE_LABELS[role]}): {', '.join(members) or 'nobody'}")
         trusted = "is trusted" if loaded.trust_missing_email_verified else "is not trusted"
         print(f"sign-in: a missing email_verified {trusted}; sessions last at most "

@@ -46,8 +46,16 @@ def test_an_empty_file_gives_nobody_a_role():
 
 @pytest.mark.parametrize(("text", "problem"), [
     ('viewers = ["a@example.com"]\n', "unknown role 'viewers' (role names are singular); the roles are viewer, "
-                                      "analyst, admin"),
-    ('owner = ["a@example.com"]\n', "unknown role 'owner'; the roles are viewer, analyst, admin"),
+                                      "leader, analyst, admin"),
+    ('leader = ["cmo@example.com"]\n', "leader must say each leader's side: a [leader] table below the role lists"),
+    ('[leader]\nsales = ["a@example.com"]\n', "[leader] has no side 'sales'; the sides are marketing and it"),
+    ('[leader]\nit = "a@example.com"\n', 'leader.it must be a list of e-mail addresses in quotes'),
+    ('[leader]\nit = ["cio"]\n', "leader.it: 'cio' is not an e-mail address"),
+    ('[leader]\nit = ["a@example.com"]\nmarketing = ["A@example.com"]\n',
+     "a@example.com is a leader for both sides, it and marketing"),
+    ('viewer = ["a@example.com"]\n[leader]\nit = ["a@example.com"]\n',
+     "a@example.com is given two roles, viewer and leader"),
+    ('owner = ["a@example.com"]\n', "unknown role 'owner'; the roles are viewer, leader, analyst, admin"),
     ('viewer = "a@example.com"\n', 'viewer must be a list of e-mail addresses in quotes, e.g. viewer = '
                                    '["someone@example.com"]'),
     ("[viewer]\nemail = 'a@example.com'\n", "viewer must be a list of e-mail addresses"),
@@ -72,14 +80,23 @@ def test_every_problem_of_a_file_is_listed_at_once():
     assert len(refused.value.problems) == 2
 
 
+def test_a_leader_has_a_side_and_nobody_else_does():
+    loaded = roles.parse_roles('viewer = ["board@example.com"]\n[leader]\nmarketing = ["CMO@example.com"]\n'
+                               'it = ["cio@example.com", "deputy-cio@example.com"]\n')
+    assert loaded.by_email == {"board@example.com": "viewer", "cmo@example.com": "leader",
+                               "cio@example.com": "leader", "deputy-cio@example.com": "leader"}
+    assert [loaded.side_of(a) for a in ("cmo@example.com", " Cio@Example.com", "board@example.com", "x@y.z")] == [
+        "marketing", "it", None, None]
+
+
 def test_the_same_address_twice_in_one_role_is_harmless():
     assert roles.parse_roles('viewer = ["a@example.com", "A@example.com"]\n').by_email == {"a@example.com": "viewer"}
 
 
 def test_what_each_role_allows():
     table = {role: [c for c in roles.CAPABILITIES if roles.allows(role, c)] for role in (*roles.ROLES, None, "root")}
-    assert table == {"viewer": ["pages"], "analyst": ["pages", "data"], "admin": ["pages", "data", "undo", "settings"],
-                     None: [], "root": []}
+    assert table == {"viewer": ["pages"], "leader": ["pages", "review"], "analyst": ["pages", "data"],
+                     "admin": ["pages", "data", "undo", "settings"], None: [], "root": []}
     with pytest.raises(ValueError):
         roles.allows("admin", "everything")
 
@@ -246,7 +263,7 @@ def test_a_viewer_sees_the_pages_but_the_data_page_refuses(fixture_db, roles_fil
     assert "Signed in as **viewer@example.com** (viewer)" in at.sidebar.caption[0].value  # the address as compared
     at.switch_page("pages/data.py").run()
     assert not at.exception
-    assert at.error[0].value.startswith("The Data page is for the analyst role and above. You are signed in as "
+    assert at.error[0].value.startswith("The Data page is for the analyst and admin roles. You are signed in as "
                                         "viewer@example.com, a viewer.")
     assert not at.file_uploader and not at.tabs
 
@@ -376,7 +393,7 @@ def test_an_admin_made_a_viewer_before_the_click_can_neither_undo_nor_save_setti
     roles_file.write_text(demoted, encoding="utf-8")
     at.button(key="data_undo").click().run()
     assert _count(fixture_db, "SELECT count(*) FROM imports WHERE undone_at IS NULL") == active
-    assert at.error[0].value.startswith("The Data page is for the analyst role and above")
+    assert at.error[0].value.startswith("The Data page is for the analyst and admin roles")
 
     roles_file.write_text(ROLES_TOML, encoding="utf-8")
     at = app(signed_in("admin@example.com"), page="pages/data.py")

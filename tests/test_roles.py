@@ -204,7 +204,7 @@ def test_a_bad_sign_in_setting_is_refused_with_what_was_given_and_what_is_allowe
 def test_sign_in_must_be_a_table_and_other_keys_stay_unknown_roles():
     assert refused('sign_in = true\n')[0].startswith("sign_in must be a table: a line [sign_in] after the role lists")
     assert refused('[signin]\nmax_session_hours = 8\n') == [
-        "unknown role 'signin'; the roles are viewer, analyst, admin"]
+        "unknown role 'signin'; the roles are viewer, leader, analyst, admin"]
 
 
 def test_every_sign_in_problem_is_listed_with_the_roles_ones():

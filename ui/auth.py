@@ -29,15 +29,21 @@ _logged: set[str] = set()  # problems already written to the log (once per serve
 class Access:
     """Who is using this session and what they may do."""
 
-    local: bool                 # sign-in is not configured: the single local user, with every role
+    local: bool                 # sign-in is not configured: the single local user, who may do everything
     user: str | None            # the signed-in address, or the local user's name; None before sign-in
-    role: str | None            # viewer, analyst, admin, or None (not signed in, not in the roles file)
+    role: str | None            # viewer, leader, analyst, admin, or None (not signed in, not in the roles file)
     signed_in: bool = False
     problem: str | None = None  # why nobody can have a role now (secrets, guards or roles file unusable)
     ended: str | None = None    # roles.EXPIRED or roles.SIGNED_OUT: this sign-in no longer counts
+    side: str | None = None     # a leader's side of the review (marketing or it)
 
     def allows(self, capability: str) -> bool:
-        return roles.allows(self.role, capability)
+        return self.local or roles.allows(self.role, capability)
+
+    def may_write_note(self, side: str) -> bool:
+        """Whether this user may write the month's note of `side`: a leader their own side's, the local user
+        both."""
+        return self.local or (self.allows(roles.REVIEW) and self.side == side)
 
 
 class SignInMisconfigured(RuntimeError):
@@ -145,7 +151,8 @@ def access_for(claims: Mapping | Callable[[], Mapping | None] | None) -> Access:
     verdict = roles.judge(claims, loaded, time.time(), _signed_out_at(email))
     if verdict.refusal in (roles.EXPIRED, roles.SIGNED_OUT):
         return Access(local=False, user=verdict.email, role=None, signed_in=True, ended=verdict.refusal)
-    return Access(local=False, user=verdict.email, role=verdict.role, signed_in=True)
+    return Access(local=False, user=verdict.email, role=verdict.role, signed_in=True,
+                  side=loaded.side_of(verdict.email) if verdict.role == roles.LEADER else None)
 
 
 def _signed_out_at(email: str | None) -> float | None:
@@ -281,9 +288,8 @@ def require(capability: str, page: str) -> Access:
     if not current.allows(roles.PAGES):
         show_gate(current)
     if not current.allows(capability):
-        needed = roles.CAPABILITIES[capability]
         st.title(page)
-        st.error(f"The {page} page is for the {needed} role and above. You are signed in as {current.user}, "
+        st.error(f"The {page} page is for {roles.roles_with(capability)}. You are signed in as {current.user}, "
                  f"a {current.role}. Ask an admin if you need it.", icon=":material/block:")
         st.stop()
     return current
@@ -300,5 +306,6 @@ def sidebar_account(current: Access) -> None:
                            help="Add an [auth] section to .streamlit/secrets.toml to have users sign in; see the "
                                 "README's 'Sign-in and roles'.")
         return
-    st.sidebar.caption(f":material/account_circle: Signed in as **{current.user}** ({current.role})")
+    role = current.role if current.side is None else f"{current.role}, {roles.SIDE_LABELS[current.side]}"
+    st.sidebar.caption(f":material/account_circle: Signed in as **{current.user}** ({role})")
     _sign_out_button(st.sidebar)

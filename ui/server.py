@@ -5,7 +5,7 @@ guarded here instead:
 
 - **Uploads.** A browser sends a file's bytes with `PUT /_stcore/upload_file/<session>/<file>`; any session,
   the sign-in page's included, can ask for such URLs. `Guard` (ASGI middleware) answers 403 before the body is
-  read unless the session's user may upload now (the analyst role and above) and the request carries that
+  read unless the session's user may upload now (the analyst and admin roles) and the request carries that
   user's sign-in cookie, so the server holds no bytes from anyone else.
 - **Built downloads.** Once built, a download is kept under /media/<content hash>, which Streamlit serves to any
   request. Guard serves it only to a signed-in user with a role, and a guarded download's file only to the user
@@ -261,7 +261,7 @@ class Guard:
                         auth.local_mode() or _same_user(request_claims(scope), session_claims(session))):
                     _log.warning("refused an upload to session %s: its user may not upload, or the request is not "
                                  "that user's", session)
-                    await _forbidden(send, "Uploads are for the analyst role and above.")
+                    await _forbidden(send, "Uploads are for the analyst and admin roles.")
                     return
             media = MEDIA_PATH.search(path)
             if media and not media_allowed(media["file"], request_claims(scope)):

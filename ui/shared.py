@@ -189,6 +189,18 @@ def fmt(value, digits: int = 1, suffix: str = "") -> str:
     return f"{value:.{digits}f}{suffix}"
 
 
+def review_tile(column, name: str, value) -> None:
+    """A review metric (catalogue `name`) as a tile: its value, red/amber/green against its target, the target."""
+    metric = catalog.metric(name)
+    percent = metric.unit.startswith("percent") or metric.unit == "%"
+    with column:
+        st.metric(metric.short_label, fmt(value, 0, "%") if percent else ("–" if value is None else f"{value:g}"),
+                  border=True, help=f"{metric.label}: {metric.description}")
+        target = f"{metric.target:g}%" if percent else f"{metric.target:g}"
+        st.caption(f"{status_badge(metric.status(value))} target {'at most ' if metric.direction == catalog.LOWER else ''}"
+                   f"{target}")
+
+
 def status_badge(status: str | None) -> str:
     colour = {"green": "green", "amber": "orange", "red": "red"}.get(status, "gray")
     return f":{colour}-badge[{catalog_status_label(status)}]"

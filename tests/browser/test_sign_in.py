@@ -299,7 +299,7 @@ def test_a_viewer_has_no_data_page_and_its_url_is_refused(visitor, signed_server
     open_url(page, f"{signed_server}/data")          # typed in: a new session, still signed in
     expect(page_title(page)).to_have_text("Data")
     expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text(
-        f"The Data page is for the analyst role and above. You are signed in as {ROLES['viewer']}, a viewer.")
+        f"The Data page is for the analyst and admin roles. You are signed in as {ROLES['viewer']}, a viewer.")
     assert page.locator('[data-testid="stFileUploader"]').count() == 0
     assert page.locator('[data-testid="stTabs"]').count() == 0
     assert nav_titles(page) == VIEWER_PAGES
