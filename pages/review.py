@@ -108,7 +108,8 @@ decision_columns = {
 if may_edit:
     with st.form(f"review_decisions_{month}"):
         edited = st.data_editor(decisions, num_rows="add", hide_index=True, width="stretch",
-                                column_config=decision_columns, key=f"review_decisions_editor_{month}")
+                                height=shared.editor_height(len(decisions)), column_config=decision_columns,
+                                key=f"review_decisions_editor_{month}")
         if st.form_submit_button("Save decisions", type="primary"):
             rows = [{**row, "month": row["month"] or month}
                     for row in review_edits.changed_rows("decisions", decisions, edited)]
@@ -149,7 +150,8 @@ register_columns = {
 if may_edit:
     with st.form("review_register"):
         edited = st.data_editor(register, num_rows="add", hide_index=True, width="stretch",
-                                column_config=register_columns, key="review_register_editor")
+                                height=shared.editor_height(len(register)), column_config=register_columns,
+                                key="review_register_editor")
         if st.form_submit_button("Save the register", type="primary"):
             rows = review_edits.changed_rows("decision_rights", register, edited)
             try:
@@ -189,9 +191,10 @@ action_columns = {
 shown = ["action_id", "business_unit", "title", "owner", "target", "start_month", "due", "status", "effect_window",
          "effect_text"]
 if may_edit:
-    with st.form(f"review_actions_{month}"):
+    with st.container(key="review_actions"), st.form(f"review_actions_{month}"):
         edited = st.data_editor(table[shown], num_rows="add", hide_index=True, width="stretch",
-                                column_config=action_columns, key=f"review_actions_editor_{month}")
+                                height=shared.editor_height(len(table)), column_config=action_columns,
+                                key=f"review_actions_editor_{month}")
         if st.form_submit_button("Save actions", type="primary"):
             rows = review_edits.changed_rows("actions", table[shown], edited)
             try:

@@ -28,7 +28,7 @@ HOSTILE = [
     "x" * 5000,
 ]
 PAGES = ["pages/scorecard.py", "pages/alignment.py", "pages/results.py", "pages/meetings.py", "pages/projects.py",
-         "pages/boardpack.py", "pages/data.py", "pages/definitions.py"]
+         "pages/review.py", "pages/boardpack.py", "pages/data.py", "pages/definitions.py"]
 
 
 def _fingerprint(con) -> dict[str, int]:

@@ -20,7 +20,7 @@ from tests.conftest import fixture_store, load_fixture, store_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/scorecard.py", "pages/alignment.py", "pages/results.py", "pages/meetings.py", "pages/projects.py",
-         "pages/boardpack.py", "pages/data.py", "pages/definitions.py"]
+         "pages/review.py", "pages/boardpack.py", "pages/data.py", "pages/definitions.py"]
 # The hand-made fixture's months (tests/conftest.py and tests/fixtures): its first project starts in June 2024.
 FIXTURE_MONTHS = [f"2024-{m:02d}" for m in range(6, 13)] + [f"2025-{m:02d}" for m in range(1, 13)] + ["2026-01"]
 

@@ -21,7 +21,7 @@ from metrics.scorecard import scorecard
 ROOT = Path(__file__).resolve().parent.parent
 ANONYMITY, COMMENTS = 8, 12
 PAGES = ["pages/scorecard.py", "pages/alignment.py", "pages/results.py", "pages/meetings.py", "pages/projects.py",
-         "pages/boardpack.py", "pages/data.py", "pages/definitions.py"]
+         "pages/review.py", "pages/boardpack.py", "pages/data.py", "pages/definitions.py"]
 # Every way a text states a group size: "fewer than 8 respondents", "under 8 respondents", "min. 8 respondents",
 # "at least 12 respondents".
 STATED = re.compile(r"(fewer than|under|min\.|at least) (\d+) respondents")

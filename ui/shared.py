@@ -189,6 +189,15 @@ def fmt(value, digits: int = 1, suffix: str = "") -> str:
     return f"{value:.{digits}f}{suffix}"
 
 
+ROW_PX = 35  # a table row's height in Streamlit's data grid, the header's too
+
+
+def editor_height(rows: int) -> int:
+    """A data editor tall enough for its rows, its header and the row to add one, so nothing scrolls inside it
+    (up to 25 rows; beyond, it scrolls)."""
+    return ROW_PX * (min(rows, 25) + 2) + 3
+
+
 def review_tile(column, name: str, value) -> None:
     """A review metric (catalogue `name`) as a tile: its value, red/amber/green against its target, the target."""
     metric = catalog.metric(name)

@@ -25,6 +25,7 @@ NEWEST = "{newest}"  # replaced by the newest month's label in the sample data
 # (sidebar link, expected h1, at least this many charts)
 PAGES = [
     ("Scorecard", f"Collaboration scorecard · {NEWEST}", 2),
+    ("Review", f"Monthly review · {NEWEST}", 1),
     ("Alignment", f"Alignment · {NEWEST}", 6),
     ("Collaboration and results", "Collaboration and results", 4),
     ("Meetings", f"Joint meetings · {NEWEST}", 2),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -29,11 +30,12 @@ from .conftest import (APP_IDLE, DESKTOP, ROOT, STARTUP_TIMEOUT_S, _free_port, _
 pytestmark = pytest.mark.timeout(300)
 
 LOCAL_NOTICE = "Single local user: sign-in is not configured"
-EVERY_PAGE = ["Scorecard", "Alignment", "Collaboration and results", "Meetings", "Joint projects", "Board pack",
+EVERY_PAGE = ["Scorecard", "Review", "Alignment", "Collaboration and results", "Meetings", "Joint projects", "Board pack",
               "Data", "Definitions"]
 VIEWER_PAGES = [title for title in EVERY_PAGE if title != "Data"]
 
 ROLES = {"admin": "admin@example.com", "analyst": "analyst@example.com", "viewer": "viewer@example.com"}
+LEADERS = {"marketing": "cmo@example.com", "it": "cio@example.com"}   # the leader role, by side
 NOBODY = "nobody@example.com"  # signs in fine, but the roles file does not name them
 
 
@@ -95,7 +97,9 @@ def verified(*emails: str) -> dict[str, dict]:
 
 def write_roles(directory: Path, text: str | None = None) -> Path:
     roles_file = directory / "roles.toml"
-    text = text if text is not None else "\n".join(f'{role} = ["{email}"]' for role, email in ROLES.items()) + "\n"
+    if text is None:
+        text = ("\n".join(f'{role} = ["{email}"]' for role, email in ROLES.items()) + "\n\n[leader]\n"
+                + "\n".join(f'{side} = ["{email}"]' for side, email in LEADERS.items()) + "\n")
     roles_file.write_text(text, encoding="utf-8")
     return roles_file
 
@@ -139,7 +143,7 @@ def signed_server(sample_database, tmp_path_factory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("browser-sign-in")
     database = Path(shutil.copy(sample_database, directory / "collab.duckdb"))
     with running_provider(directory) as issuer:
-        register_users(issuer, verified(*ROLES.values(), NOBODY))
+        register_users(issuer, verified(*ROLES.values(), *LEADERS.values(), NOBODY))
         with dashboard_with_sign_in(database, directory, issuer) as base:
             yield base
 
@@ -304,6 +308,91 @@ def test_a_viewer_has_no_data_page_and_its_url_is_refused(visitor, signed_server
     assert page.locator('[data-testid="stTabs"]').count() == 0
     assert nav_titles(page) == VIEWER_PAGES
     full_page_screenshot(page, "sign-in-viewer-data-refused-1920x1080")
+
+
+def editor_rows(editor) -> int:
+    return editor.locator('[role="row"]').count() - 1      # the accessible table's rows, less the header
+
+
+def type_editor_row(page, editor, row: int, values: list[str | None]) -> None:
+    """Type into row `row` of a data editor (a canvas: no DOM cell to click) from its second column on, as a user
+    does with the keyboard: Enter opens a cell's editor, Tab commits it and moves right; None leaves a cell."""
+    box = editor.bounding_box()
+    page.mouse.click(box["x"] + 25, box["y"] + 35 * (row + 1) + 17)   # the row's first (read-only) cell
+    page.keyboard.press("ArrowRight")
+    for value in values:
+        if value is None:
+            page.keyboard.press("ArrowRight")
+            continue
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(150)
+        page.keyboard.type(value, delay=10)
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(150)
+
+
+def add_editor_row(page, editor, values: list[str | None]) -> int:
+    """Add a row to a data editor and type its cells; returns the new row's index."""
+    row = editor_rows(editor)
+    editor.hover()
+    editor.get_by_role("button", name="Add row").click()
+    page.wait_for_timeout(300)
+    type_editor_row(page, editor, row, values)
+    return row
+
+
+def test_a_leader_writes_their_sides_note_and_an_action_and_is_refused_in_words(visitor, signed_server):
+    page = visitor
+    sign_in(page, signed_server, LEADERS["marketing"])
+    expect(sidebar(page)).to_contain_text(f"Signed in as {LEADERS['marketing']} (leader, marketing (the CMO's note))")
+    assert nav_titles(page) == VIEWER_PAGES          # a viewer's pages: no Data page
+    go_to(page, "Review")
+    expect(page_title(page)).to_contain_text("Monthly review")
+    areas = page.locator('[data-testid="stTextArea"]')
+    expect(areas).to_have_count(1)                   # the CMO's note only, not the CIO's
+    expect(areas.first).to_contain_text("The CMO's note for")
+    assert page.get_by_role("button", name="Save the CIO's note").count() == 0
+
+    areas.first.locator("textarea").fill("## After the steering\n\n- **Staff exchange**: carry on in Wholesale")
+    page.get_by_role("button", name="Save the CMO's note", exact=True).click()
+    settle(page)
+    expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text("Saved the CMO's note as import")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("heading", name="After the steering")).to_be_visible()
+    expect(main.locator("strong", has_text="Staff exchange")).to_be_visible()   # Markdown, rendered
+
+    # An action with a title but no target or start month: refused, in words, and nothing stored.
+    actions = page.locator('.st-key-review_actions [data-testid="stDataFrame"]')
+    row = add_editor_row(page, actions, ["Wholesale", "Joint backlog refinement", "CMO"])
+    page.get_by_role("button", name="Save actions", exact=True).click()
+    settle(page)
+    refusal = page.locator('[data-testid="stAlertContentError"]')
+    expect(refusal).to_contain_text("Nothing was saved")
+    expect(refusal).to_contain_text("(Joint backlog refinement), target: is required but empty")
+    expect(refusal).to_contain_text("(Joint backlog refinement), start month: is required but empty")
+
+    # The row is still there, as typed: completed, it is stored as an import by this leader.
+    actions = page.locator('.st-key-review_actions [data-testid="stDataFrame"]')
+    type_editor_row(page, actions, row, [None, None, None, "partnership", "2026-10"])
+    page.get_by_role("button", name="Save actions", exact=True).click()
+    settle(page)
+    expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text("Saved the actions as import")
+    page.get_by_text("Who changed what, and when").click()
+    changes = page.locator('[data-testid="stExpander"] [data-testid="stDataFrame"]')
+    expect(changes).to_contain_text(LEADERS["marketing"])
+    expect(changes).to_contain_text("Review page: actions")
+    full_page_screenshot(page, "review-leader-1920x1080")
+
+
+def test_a_viewer_reads_the_review_and_writes_nothing(visitor, signed_server):
+    page = visitor
+    sign_in(page, signed_server, ROLES["viewer"])
+    go_to(page, "Review")
+    expect(page.get_by_text("Leaders write the review here. You can read it.")).to_be_visible()
+    assert page.locator('[data-testid="stTextArea"]').count() == 0
+    assert page.get_by_role("button", name=re.compile("^Save")).count() == 0
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 2   # the register and the actions, read-only
+    assert page.get_by_role("button", name="Add row").count() == 0
 
 
 def test_a_user_without_a_role_sees_only_that(visitor, signed_server):
