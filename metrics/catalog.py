@@ -148,6 +148,24 @@ METRICS: tuple[Metric, ...] = (
         "(spend - budget) / budget x 100, summed over joint projects delivered in the trailing 12 months.",
         "%", LOWER, 5, 10, short='Budget variance',
     ),
+    Metric(
+        "decision_rights_clarity", "Decision-rights clarity",
+        "Decision areas of the register with an agreed single accountable side (marketing, IT or joint, with the "
+        "date it was agreed) / all decision areas x 100. The register is the company's: units have none.",
+        "%", HIGHER, 80, 20, short='Decision-rights clarity',
+    ),
+    Metric(
+        "actions_on_track", "Actions on track",
+        "Actions not done whose due date has not passed by the month's last day / actions not done x 100, over "
+        "the actions started by the month (a unit's own; the company's are all of them).",
+        "%", HIGHER, 80, 15, short='Actions on track',
+    ),
+    Metric(
+        "overdue_actions", "Overdue actions",
+        "Actions not done whose due date passed before the month's last day, over the actions started by the "
+        "month (a dropped action is not done).",
+        "actions", LOWER, 0, 2, short='Overdue actions',
+    ),
 )
 
 METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
@@ -157,6 +175,12 @@ SCORECARD_COLUMNS: tuple[str, ...] = (
     "chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate",
     "marketing_index", "it_index", "perception_gap_abs", "partner_nps", "response_rate",
 )
+
+
+# The monthly review's metrics (metrics/review.py): tiles of their own on the scorecard and the Review page; the
+# units' table shows the two that a unit has (the decision-rights register is the company's).
+REVIEW_COLUMNS: tuple[str, ...] = ("decision_rights_clarity", "actions_on_track", "overdue_actions")
+UNIT_REVIEW_COLUMNS: tuple[str, ...] = ("actions_on_track", "overdue_actions")
 
 
 def metric(name: str) -> Metric:

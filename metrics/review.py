@@ -7,7 +7,6 @@ same numbers.
 
 from __future__ import annotations
 
-import calendar
 import math
 from datetime import date, datetime
 from typing import Any, Iterable
@@ -188,25 +187,22 @@ def effect_note(effect: dict) -> str:
 # The review
 
 
-def _last_day(month: str) -> date:
-    store.check_params({"month": month})
-    year, mon = map(int, month.split("-"))
-    return date(year, mon, calendar.monthrange(year, mon)[1])
-
-
-def review_metrics(con: duckdb.DuckDBPyConnection, month: str) -> dict:
-    """The review's three metrics as of the month's last day, over the actions started on or before the month:
+def review_metrics(con: duckdb.DuckDBPyConnection, month: str, business_unit: str | None = None) -> dict:
+    """The review's three metrics as of the month's last day (sql/views.sql defines them, for this and the
+    scorecard), over the actions started on or before the month; business_unit None is the company (every action),
+    a unit counts its own actions and has no decision-rights clarity (the register is the company's):
 
     - decision_rights_clarity: decision areas with an agreed single accountable side (marketing, it or joint, with
       agreed_on set) / all decision areas x 100; null when the register is empty;
-    - actions_on_track: open actions whose due date has not passed (none, or on or after the month's last day) /
-      open actions x 100; null when no action is open;
-    - overdue_actions: open actions due before the month's last day.
+    - actions_on_track: actions not done whose due date has not passed (none, or on or after the month's last day)
+      / actions not done x 100; null when every action is done;
+    - overdue_actions: actions not done due before the month's last day.
 
-    "Open" is status planned or in_progress. DESIGN.md says "not done"; a dropped action is read as closed too: it
-    was stopped on purpose, so it can be neither on track nor late, and counting it would leave every dropped
-    action overdue for ever."""
-    row = store.fetch_rows(con, store.query("review_metrics"), {"month": month, "last_day": _last_day(month)})[0]
+    "Not done" is DESIGN.md's word, to the letter: a dropped action is not done, and stays overdue once its due date
+    has passed (the register of actions shows it as dropped beside the count)."""
+    params = {"month": month, "business_unit": business_unit}
+    store.check_params({"month": month})
+    row = store.fetch_rows(con, store.query("review_metrics"), params)[0]
     clarity, on_track, overdue = row
     return {"decision_rights_clarity": None if clarity is None else float(clarity),
             "actions_on_track": None if on_track is None else float(on_track),

@@ -13,7 +13,8 @@ unit = shared.selected_unit()
 label = shared.month_label(month)
 shared.page_header(f"Collaboration scorecard · {label}", month)
 
-table = shared.read(scorecard.month_table, month, catalog.SCORECARD_COLUMNS)
+SHOWN = (*catalog.SCORECARD_COLUMNS, *catalog.UNIT_REVIEW_COLUMNS)
+table = shared.read(scorecard.month_table, month, (*catalog.SCORECARD_COLUMNS, *catalog.REVIEW_COLUMNS))
 company = table[table["unit"] == COMPANY].iloc[0]
 
 TILES = ("chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate")
@@ -31,6 +32,11 @@ for column, name in zip(st.columns(len(TILES)), TILES):
         )
         st.markdown(shared.status_badge(company[f"{name}_status"]) + f" target {metric.target:g}")
 
+st.markdown("**From the monthly review** (the register of decision rights and the actions the leaders agreed; "
+            "the Review page has them)")
+for column, name in zip(st.columns(len(TILES)), catalog.REVIEW_COLUMNS):
+    shared.review_tile(column, name, company[name])
+
 moves = biggest_moves(table)
 if len(moves):
     top = moves.iloc[0]
@@ -40,7 +46,7 @@ if len(moves):
 
 st.subheader("By business unit")
 shown = table if unit is None else table[table["unit"].isin([COMPANY, unit])]
-columns = ["unit", *catalog.SCORECARD_COLUMNS]
+columns = ["unit", *SHOWN]
 STATUS_TINTS = {"green": "#CDEBE1", "amber": "#FBE5BF", "red": "#F6D0B8"}
 
 
@@ -50,12 +56,12 @@ def tint(column):
 
 
 view = shown[columns + ["chi_change", "chi_trend"]]
-styled = view.style.apply(tint, subset=list(catalog.SCORECARD_COLUMNS)).format(
-    {c: "{:.1f}" for c in catalog.SCORECARD_COLUMNS} | {"chi_change": "{:+.1f}"}, na_rep="–")
+styled = view.style.apply(tint, subset=list(SHOWN)).format(
+    {c: "{:.1f}" for c in SHOWN} | {"overdue_actions": "{:.0f}", "chi_change": "{:+.1f}"}, na_rep="–")
 config = {"unit": st.column_config.TextColumn("Unit"),
           "chi_change": st.column_config.NumberColumn("CHI change", help="Points since the previous month"),
           "chi_trend": st.column_config.LineChartColumn("CHI, last 12 months", y_min=0, y_max=100)}
-for name in catalog.SCORECARD_COLUMNS:
+for name in SHOWN:
     metric = catalog.metric(name)
     config[name] = st.column_config.NumberColumn(metric.short_label,
                                                  help=f"{metric.label}: {metric.description} Target {metric.target:g}.")

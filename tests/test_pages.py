@@ -48,6 +48,22 @@ def test_scorecard_shows_the_cli_numbers(fixture_db):
     assert table.set_index("unit").loc["Beta", "alignment_index"] != table.set_index("unit").loc["Beta", "alignment_index"]
 
 
+def test_scorecard_shows_the_review_metrics_with_their_status(fixture_db):
+    # the fixture's 2026-01: A-1 (Gamma, due 2026-03-31) and A-2 (Alpha, due 2026-06-30) not done, neither past its
+    # due date -> 2 of 2 on track, none overdue; A-3 is done. Register: DR-4 has nobody accountable -> 3 of 4 = 75%.
+    at = run_app()
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Decision-rights clarity"] == "75%"
+    assert tiles["Actions on track"] == "100%"
+    assert tiles["Overdue actions"] == "0"
+    captions = [c.value for c in at.caption]
+    assert any("Near target" in c and "target 80%" in c for c in captions)   # 75 is within 20 of 80
+    assert any("On target" in c and "target at most 0" in c for c in captions)
+    table = at.dataframe[0].value.set_index("unit")
+    assert table.loc["Alpha", "actions_on_track"] == 100.0 and table.loc["Gamma", "overdue_actions"] == 0
+    assert table.loc["Beta", "actions_on_track"] != table.loc["Beta", "actions_on_track"]   # no action: no rate
+
+
 def test_scorecard_follows_the_month_filter_and_shows_changes(fixture_db):
     at = run_app()
     at.selectbox(key="month").set_value("2025-12").run()

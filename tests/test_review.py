@@ -304,16 +304,49 @@ def test_review_metrics_on_hand_made_registers_and_actions(con):
                                                      "overdue_actions": 1}
     add_register(con)
     # register: DR1 and DR2 agreed; DR3 has no agreed_on, DR4 nobody accountable -> 2 / 4 = 50
-    # 2026-06: open and started by June: A-N (due 09-30), A-E (05-31, passed), A-T (06-30: the last day, not
-    # passed), A-U (no due date) -> 3 on track of 4 = 75; overdue 1. Done (A-D, A-O), dropped (A-X) and not yet
-    # started (A-F) actions do not count.
-    assert review.review_metrics(con, "2026-06") == {"decision_rights_clarity": 50.0, "actions_on_track": 75.0,
+    # 2026-06: not done and started by June: A-N (due 09-30), A-E (05-31, passed), A-T (06-30: the last day, not
+    # passed), A-U (no due date), A-X (dropped is not done: due 04-30, passed) -> 3 on track of 5 = 60; overdue 2.
+    # Done (A-D, A-O) and not yet started (A-F) actions do not count.
+    assert review.review_metrics(con, "2026-06") == {"decision_rights_clarity": 50.0, "actions_on_track": 60.0,
+                                                     "overdue_actions": 2}
+    # 2026-05 (last day 05-31): A-N, A-E (due that day), A-T on track; A-X overdue -> 3 of 4 = 75
+    assert review.review_metrics(con, "2026-05") == {"decision_rights_clarity": 50.0, "actions_on_track": 75.0,
                                                      "overdue_actions": 1}
-    # 2026-05 (last day 05-31): A-N, A-E (due that day), A-T -> all 3 on track, none overdue
-    assert review.review_metrics(con, "2026-05") == {"decision_rights_clarity": 50.0, "actions_on_track": 100.0,
-                                                     "overdue_actions": 0}
+    # a unit counts its own actions and has no clarity (the register is the company's). North in 2026-06: A-N
+    # (due 09-30) and A-U (no due) on track of 2; East: A-E overdue, 0 of 1; South: A-D done, A-F not started
+    assert review.review_metrics(con, "2026-06", "North") == {"decision_rights_clarity": None,
+                                                              "actions_on_track": 100.0, "overdue_actions": 0}
+    assert review.review_metrics(con, "2026-06", "East") == {"decision_rights_clarity": None,
+                                                             "actions_on_track": 0.0, "overdue_actions": 1}
+    assert review.review_metrics(con, "2026-06", "South") == {"decision_rights_clarity": None,
+                                                              "actions_on_track": None, "overdue_actions": 0}
     # before anything started: no open action, no rate
     assert review.review_metrics(con, "2025-12")["actions_on_track"] is None
+
+
+def test_the_scorecard_carries_the_review_metrics_per_unit_and_for_the_company(con):
+    from metrics import scorecard
+
+    add_register(con)
+    card = scorecard.scorecard(con, "2026-06")
+    company = card["company"]
+    # the same hand counts as above: clarity 2 / 4, 3 of 5 not-done actions on track, 2 overdue
+    assert (company["decision_rights_clarity"], company["actions_on_track"], company["overdue_actions"]) == \
+        (50.0, 60.0, 2)
+    units = {u["business_unit"]: u for u in card["business_units"]}
+    assert {k: units["North"][k] for k in ("decision_rights_clarity", "actions_on_track", "overdue_actions")} == \
+        {"decision_rights_clarity": None, "actions_on_track": 100.0, "overdue_actions": 0}
+    assert (units["East"]["actions_on_track"], units["East"]["overdue_actions"]) == (0.0, 1)
+    assert (units["South"]["actions_on_track"], units["South"]["overdue_actions"]) == (None, 0)
+    # the months of a trend read the same definition: May as review_metrics counts it
+    frame = scorecard.unit_month_metrics(con, "2026-05", "2026-06")
+    may = frame[(frame["month"] == "2026-05") & frame["business_unit"].isna()].iloc[0]
+    assert (may["actions_on_track"], may["overdue_actions"]) == (75.0, 1)
+    # and the scorecard's red/amber/green follows the catalogue's targets
+    from metrics.catalog import metric
+    assert metric("actions_on_track").status(60.0) == "red"          # target 80, amber down to 65
+    assert metric("overdue_actions").status(2) == "amber"            # target 0, amber up to 2
+    assert metric("decision_rights_clarity").status(62.5) == "amber"  # target 80, amber down to 60
 
 
 def test_review_has_exactly_the_keys_of_the_design(con):
@@ -378,7 +411,7 @@ def test_review_command_json_equals_the_library(review_db):
         assert printed == json.loads(json.dumps(review.review(connection, "2026-06")))
     finally:
         connection.close()
-    assert printed["metrics"]["actions_on_track"] == 75.0
+    assert printed["metrics"]["actions_on_track"] == 60.0
 
 
 def test_review_command_text_shows_notes_register_gaps_and_actions(review_db):
@@ -392,7 +425,7 @@ def test_review_command_text_shows_notes_register_gaps_and_actions(review_db):
     assert text.count("GAP") == 2 and "GAP: nobody accountable" in text
     assert "effect +12.5 points (95% interval -15.7 to +40.7)" in text
     assert "not proof of cause" in text
-    assert "Actions on track         75.0%" in text and "Overdue actions          1" in text
+    assert "Actions on track         60.0%" in text and "Overdue actions          2" in text
 
 
 def test_review_command_refuses_a_bad_month_and_a_busy_store(review_db):

@@ -33,14 +33,21 @@ def roles_file(tmp_path, monkeypatch) -> Path:
     return path
 
 
-def review_page(user: dict | None = None) -> AppTest:
-    """The Review page for MONTH, as `user` (None: no sign-in configured, the single local user)."""
+def home(user: dict | None = None) -> AppTest:
+    """The first page for MONTH, as `user` (None: no sign-in configured, the single local user)."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     if user is not None:
         at.secrets["auth"] = AUTH
         at.user = user
+    at.session_state["month"] = MONTH
     at.run()
-    at.sidebar.selectbox(key="month").select(MONTH).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def review_page(user: dict | None = None) -> AppTest:
+    """The Review page for MONTH, as `user`."""
+    at = home(user)
     at.switch_page("pages/review.py").run()
     assert not at.exception, at.exception
     return at
@@ -105,8 +112,9 @@ def test_an_empty_note_is_refused_in_words_and_nothing_changes(fixture_db):
 
 
 def test_a_leader_writes_their_own_side_only(fixture_db, roles_file):
+    # AppTest drops the sidebar from its tree after switch_page: the first page shows the role
+    assert "(leader, marketing (the CMO's note))" in home(signed_in("cmo@example.com")).sidebar.caption[0].value
     at = review_page(signed_in("cmo@example.com"))
-    assert "(leader, marketing (the CMO's note))" in at.sidebar.caption[0].value
     assert note_areas(at) == [f"review_note_text_marketing_{MONTH}"]
     assert save_buttons(at) == ["Save the CMO's note", "Save decisions", "Save the register", "Save actions"]
     at = review_page(signed_in("cio@example.com"))

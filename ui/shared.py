@@ -201,6 +201,7 @@ def editor_height(rows: int) -> int:
 def review_tile(column, name: str, value) -> None:
     """A review metric (catalogue `name`) as a tile: its value, red/amber/green against its target, the target."""
     metric = catalog.metric(name)
+    value = None if value is None or pd.isna(value) else float(value)   # a table's missing value is NaN
     percent = metric.unit.startswith("percent") or metric.unit == "%"
     with column:
         st.metric(metric.short_label, fmt(value, 0, "%") if percent else ("–" if value is None else f"{value:g}"),

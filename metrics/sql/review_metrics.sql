@@ -1,18 +1,7 @@
--- The monthly review's metrics (DESIGN.md, "The monthly review") as of $last_day, the last day of the month.
--- Actions count from their start month on; dropped ones count nowhere (metrics/review.py review_metrics says why).
-WITH areas AS (
-    SELECT count(*) AS areas,
-           count(*) FILTER (WHERE accountable IN ('marketing', 'it', 'joint') AND agreed_on IS NOT NULL) AS agreed
-    FROM decision_rights
-),
-open_actions AS (
-    SELECT count(*) AS open_actions,
-           count(*) FILTER (WHERE due IS NULL OR due >= $last_day) AS on_track,
-           count(*) FILTER (WHERE due < $last_day) AS overdue
-    FROM actions
-    WHERE start_month <= $month AND status NOT IN ('done', 'dropped')
-)
-SELECT CASE WHEN areas > 0 THEN 100.0 * agreed / areas END AS decision_rights_clarity,
-       CASE WHEN open_actions > 0 THEN 100.0 * on_track / open_actions END AS actions_on_track,
-       overdue AS overdue_actions
-FROM areas, open_actions;
+-- The monthly review's metrics (DESIGN.md, "The monthly review") of one month and one business unit ($business_unit
+-- NULL = the company), as of the month's last day: sql/views.sql defines them once, for this and the scorecard.
+SELECT CASE WHEN $business_unit::VARCHAR IS NULL THEN (SELECT decision_rights_clarity FROM decision_rights_clarity) END
+           AS decision_rights_clarity,
+       a.actions_on_track, coalesce(a.overdue_actions, 0) AS overdue_actions
+FROM (SELECT 1) one
+LEFT JOIN review_action_metrics($month, $month) a ON a.business_unit IS NOT DISTINCT FROM $business_unit::VARCHAR;

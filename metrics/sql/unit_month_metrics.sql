@@ -149,6 +149,12 @@ projects AS (
     GROUP BY GROUPING SETS ((month, business_unit), (month))
 ),
 
+-- The monthly review: actions on track and overdue (sql/views.sql), decision-rights clarity for the company only.
+review AS (
+    SELECT month, business_unit, actions_on_track, overdue_actions
+    FROM review_action_metrics($month_from, $month_to)
+),
+
 joined AS (
     SELECT c.business_unit, c.month,
            (s.marketing_index + s.it_index) / 2 AS alignment_index,
@@ -159,7 +165,10 @@ joined AS (
            k.cadence_adherence, k.cadence_adherence_3m,
            a.* EXCLUDE (month, business_unit),
            l.* EXCLUDE (month, business_unit),
-           p.* EXCLUDE (month, business_unit)
+           p.* EXCLUDE (month, business_unit),
+           CASE WHEN c.business_unit IS NULL THEN (SELECT decision_rights_clarity FROM decision_rights_clarity) END
+               AS decision_rights_clarity,
+           v.actions_on_track, coalesce(v.overdue_actions, 0) AS overdue_actions
     FROM calendar c
     LEFT JOIN survey s           ON s.month = c.month AND s.business_unit IS NOT DISTINCT FROM c.business_unit
     LEFT JOIN perception g       ON g.month = c.month AND g.business_unit IS NOT DISTINCT FROM c.business_unit
@@ -168,6 +177,7 @@ joined AS (
     LEFT JOIN attendance_rates a ON a.month = c.month AND a.business_unit IS NOT DISTINCT FROM c.business_unit
     LEFT JOIN leadership l       ON l.month = c.month AND l.business_unit IS NOT DISTINCT FROM c.business_unit
     LEFT JOIN projects p         ON p.month = c.month AND p.business_unit IS NOT DISTINCT FROM c.business_unit
+    LEFT JOIN review v           ON v.month = c.month AND v.business_unit IS NOT DISTINCT FROM c.business_unit
 )
 SELECT *,
        ( coalesce($w_alignment * alignment_index, 0)

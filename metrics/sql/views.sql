@@ -108,3 +108,42 @@ SELECT month, business_unit, department, measure,
        CASE WHEN suppressed THEN NULL ELSE value END AS value
 FROM (SELECT month, business_unit, department, measure, n, suppressed, value FROM units
       UNION ALL SELECT month, business_unit, department, measure, n, suppressed, value FROM company);
+
+-- The monthly review's action metrics (DESIGN.md, "The monthly review") for every month from first_month to
+-- last_month, as of each month's last day, per business unit (actions of that unit) and for the company
+-- (business_unit NULL: every action, the company-wide ones and the units'). An action counts from its start month
+-- on. actions_on_track = actions not done whose due date has not passed / actions not done x 100 (null when every
+-- action is done); overdue_actions = actions not done whose due date has passed. Units without an action get no row.
+CREATE OR REPLACE MACRO review_action_metrics(first_month, last_month) AS TABLE
+WITH months AS (
+    SELECT strftime(m, '%Y-%m') AS month, (m + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS last_day
+    FROM range(strptime(first_month, '%Y-%m'), strptime(last_month, '%Y-%m') + INTERVAL 1 MONTH,
+               INTERVAL 1 MONTH) AS t(m)
+),
+open_actions AS (
+    SELECT m.month, a.business_unit, a.due IS NOT NULL AND a.due < m.last_day AS overdue
+    FROM actions a JOIN months m ON a.start_month <= m.month
+    WHERE a.status <> 'done'
+),
+counted AS (
+    SELECT month, business_unit, count(*) AS open_actions, count(*) FILTER (WHERE overdue) AS overdue_actions
+    FROM open_actions WHERE business_unit IS NOT NULL GROUP BY month, business_unit
+    UNION ALL
+    SELECT month, NULL, count(*), count(*) FILTER (WHERE overdue) FROM open_actions GROUP BY month
+)
+SELECT m.month, u.business_unit,
+       CASE WHEN coalesce(c.open_actions, 0) > 0
+            THEN 100.0 * (c.open_actions - c.overdue_actions) / c.open_actions END AS actions_on_track,
+       coalesce(c.overdue_actions, 0) AS overdue_actions
+FROM months m
+CROSS JOIN (SELECT DISTINCT business_unit FROM actions WHERE business_unit IS NOT NULL
+            UNION ALL SELECT NULL) u
+LEFT JOIN counted c ON c.month = m.month AND c.business_unit IS NOT DISTINCT FROM u.business_unit;
+
+-- Decision-rights clarity: decision areas with an agreed single accountable side (marketing, it or joint, with
+-- agreed_on set) / all decision areas x 100; null when the register is empty. The register is the company's.
+CREATE OR REPLACE VIEW decision_rights_clarity AS
+SELECT CASE WHEN count(*) > 0 THEN 100.0 * count(*) FILTER (
+           WHERE accountable IN ('marketing', 'it', 'joint') AND agreed_on IS NOT NULL) / count(*) END
+       AS decision_rights_clarity
+FROM decision_rights;
