@@ -355,8 +355,9 @@ def actions_frame(actions: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(actions, columns=[*ACTION_COLUMNS, "effect"])
     frame["due"] = _dates(frame["due"])
     frame["effect_window"] = frame["effect_window"].astype("Int64")
-    frame["effect_text"] = [effect_text(e) for e in frame["effect"]]
-    frame["effect_note"] = [effect_note(e) for e in frame["effect"]]
+    # text columns typed as text even with no action (an empty list would make them float, and a page's .str fail)
+    frame["effect_text"] = pd.Series([effect_text(e) for e in frame["effect"]], index=frame.index, dtype="str")
+    frame["effect_note"] = pd.Series([effect_note(e) for e in frame["effect"]], index=frame.index, dtype="str")
     for cell in CELLS:
         frame[f"n_{cell}"] = [e["n"][cell] for e in frame["effect"]]
     return frame.drop(columns="effect")

@@ -141,3 +141,23 @@ def test_other_roles_read_the_record_and_write_nothing(fixture_db, roles_file, e
     assert any(words in c.value for c in at.caption)
     assert "Gamma's joint steering was cancelled in December" in markdown(at)
     assert at.dataframe   # the decisions, the register and the actions, read-only
+
+
+def test_a_month_with_no_record_yet_draws_and_says_so(fixture_db):
+    con = store.connect(fixture_db, load_sample=False)
+    try:
+        with store.transaction(con) as cur:
+            for table in ("commentary", "decisions", "decision_rights", "actions"):
+                cur.execute(f"DELETE FROM {table}")
+    finally:
+        con.close()
+    at = review_page()
+    assert not at.error, [e.value for e in at.error]   # an empty table once broke the withheld line
+    assert {m.label: m.value for m in at.metric} == {"Decision-rights clarity": "–", "Actions on track": "–",
+                                                    "Overdue actions": "0"}
+    captions = [c.value for c in at.caption]
+    assert "No note from the CMO for December 2025 yet." in captions
+    assert "The register is empty: no decision area has been written down yet." in captions
+    # the local user may write: the empty editors are there to start the record in
+    assert save_buttons(at) == ["Save the CMO's note", "Save the CIO's note", "Save decisions", "Save the register",
+                                "Save actions"]

@@ -317,6 +317,8 @@ def editor_rows(editor) -> int:
 def type_editor_row(page, editor, row: int, values: list[str | None]) -> None:
     """Type into row `row` of a data editor (a canvas: no DOM cell to click) from its second column on, as a user
     does with the keyboard: Enter opens a cell's editor, Tab commits it and moves right; None leaves a cell."""
+    editor.scroll_into_view_if_needed()   # a rerun scrolls the page back to its top: the canvas must be on screen
+    page.wait_for_timeout(400)            # and stand still before its position is read
     box = editor.bounding_box()
     page.mouse.click(box["x"] + 25, box["y"] + 35 * (row + 1) + 17)   # the row's first (read-only) cell
     page.keyboard.press("ArrowRight")
@@ -325,10 +327,11 @@ def type_editor_row(page, editor, row: int, values: list[str | None]) -> None:
             page.keyboard.press("ArrowRight")
             continue
         page.keyboard.press("Enter")
-        page.wait_for_timeout(150)
+        page.wait_for_timeout(250)
         page.keyboard.type(value, delay=10)
+        page.wait_for_timeout(100)
         page.keyboard.press("Tab")
-        page.wait_for_timeout(150)
+        page.wait_for_timeout(250)
 
 
 def add_editor_row(page, editor, values: list[str | None]) -> int:
@@ -391,6 +394,7 @@ def test_a_viewer_reads_the_review_and_writes_nothing(visitor, signed_server):
     expect(page.get_by_text("Leaders write the review here. You can read it.")).to_be_visible()
     assert page.locator('[data-testid="stTextArea"]').count() == 0
     assert page.get_by_role("button", name=re.compile("^Save")).count() == 0
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
     assert page.locator('[data-testid="stDataFrame"]').count() >= 2   # the register and the actions, read-only
     assert page.get_by_role("button", name="Add row").count() == 0
 
