@@ -8,6 +8,9 @@ Two units carry a story: the second improves markedly once a staff-exchange prog
 starts, the fifth declines steadily. Nothing downstream reads these parameters; the
 dashboard has to find the effects in the files.
 
+The monthly review's record (the leaders' notes, the decision-rights register, decisions
+and actions) is written by metrics.sample_review from a random stream of its own.
+
 The same seed, scale and shape give byte-identical files.
 """
 
