@@ -289,7 +289,7 @@ def test_the_review_page_shows_the_sample_record(db, tmp_path, monkeypatch):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
     at.switch_page("pages/review.py").run()
     assert not at.exception, at.exception
-    assert at.title[0].value == f"Monthly review · {NEWEST}"
+    assert at.title[0].value == "Monthly review · October 2026"
     shown = "\n".join(str(m.value) for m in at.markdown)
     con = store.connect(copy, load_sample=False)
     try:
