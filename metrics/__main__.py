@@ -69,8 +69,9 @@ def cmd_sample(args) -> int:
     from metrics.sample import write_sample
 
     paths = write_sample(args.out, seed=args.seed, scale=args.scale)
+    width = max(map(len, paths))   # the longest kind (decision_rights) sets the column
     for kind, path in paths.items():
-        print(f"{kind:<11} {path}")
+        print(f"{kind:<{width}} {path}")
     return 0
 
 

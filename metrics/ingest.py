@@ -86,9 +86,13 @@ KINDS: dict[str, Kind] = {
 }
 REVIEW_KINDS = ("commentary", "decision_rights", "decisions", "actions")
 
+# In import order: the review kinds come after the catalogue and the survey, since an action's target is checked
+# against the dimensions stored.
 SAMPLE_FILES = {
     "items": "survey_items.csv", "survey": "survey_responses.csv", "headcount": "headcount.csv",
     "meetings": "meetings.csv", "attendance": "attendance.csv", "projects": "joint_projects.csv", "kpis": "kpis.csv",
+    "commentary": "commentary.csv", "decision_rights": "decision_rights.csv", "decisions": "decisions.csv",
+    "actions": "actions.csv",
 }
 
 

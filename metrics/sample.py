@@ -8,6 +8,9 @@ Two units carry a story: the second improves markedly once a staff-exchange prog
 starts, the fifth declines steadily. Nothing downstream reads these parameters; the
 dashboard has to find the effects in the files.
 
+The monthly review's record (the leaders' notes, the decision-rights register, decisions
+and actions) is written by metrics.sample_review from a random stream of its own.
+
 The same seed, scale and shape give byte-identical files.
 """
 
@@ -29,6 +32,12 @@ FILE_NAMES = {
     "attendance": "attendance.csv",
     "projects": "joint_projects.csv",
     "kpis": "kpis.csv",
+    # The monthly review's record (metrics.sample_review): imported after the survey, whose dimensions an
+    # action's target is checked against.
+    "commentary": "commentary.csv",
+    "decision_rights": "decision_rights.csv",
+    "decisions": "decisions.csv",
+    "actions": "actions.csv",
 }
 
 
@@ -112,6 +121,11 @@ COLUMNS = {
                  "parent_project_id", "start_date", "planned_end", "actual_end", "budget",
                  "spend", "status", "outcome", "roi_pct"),
     "kpis": ("business_unit", "month", "kpi", "value"),
+    "commentary": ("month", "side", "text", "written_by", "written_at"),
+    "decision_rights": ("area_id", "area", "accountable", "consulted", "informed", "agreed_on"),
+    "decisions": ("decision_id", "month", "business_unit", "area_id", "text", "decided_by", "due", "status"),
+    "actions": ("action_id", "business_unit", "title", "owner", "target", "start_month", "due", "status",
+                "effect_window"),
 }
 
 UNIT_NAMES = ("Retail", "Wholesale", "Online", "Services", "Logistics", "Financial Services")
@@ -181,6 +195,10 @@ KPI_NAMES = ("margin_growth_pct", "revenue_growth_pct", "customer_nps",
 # One random stream per table, so a change to how one table is drawn leaves the others as
 # they were (and the climate, which everything shares, never depends on `scale`).
 STREAMS = ("climate", "sizes", "survey", "meetings", "projects", "kpis")
+# The monthly review's record has a stream of its own, np.random.default_rng([seed, REVIEW_STREAM]), outside
+# STREAMS, so that adding it cannot move any of the streams above (the seven older files stay byte for byte as
+# they were; tests/test_sample_review.py checks them against sample_data/). 16: the issue that added it.
+REVIEW_STREAM = 16
 
 
 @dataclass(frozen=True)
@@ -212,11 +230,15 @@ def write_sample(
     months: int = 24,
     last_month: str = "2026-10",
 ) -> dict[str, Path]:
-    """Write the sample data set into `out_dir`; return {kind: path} for the seven files.
+    """Write the sample data set into `out_dir`; return {kind: path} for the eleven files: the seven
+    tables of the survey, meetings, projects and KPIs, then the monthly review's four
+    (metrics.sample_review), drawn from their own random stream.
 
     `scale` multiplies the number of survey respondents (and headcount with it, so that
     response rates stay believable); everything else is the same at any scale.
     """
+    from metrics.sample_review import observed_index, review_tables
+
     if units < 1 or months < 1:
         raise ValueError("units and months must be at least 1")
     if not scale > 0:
@@ -229,16 +251,24 @@ def write_sample(
     headcount, respondents = _survey_sizes(world, rng["sizes"])
     meetings, attendance = _meeting_tables(world, rng["meetings"])
     # Each table is written as soon as it is built, so the large survey table is never
-    # held alongside the others.
-    return {
-        "items": _write_csv(_items_table(), "items", out),
-        "survey": _write_csv(_survey_table(world, respondents, rng["survey"]), "survey", out),
-        "headcount": _write_csv(_headcount_table(world, headcount), "headcount", out),
-        "meetings": _write_csv(meetings, "meetings", out),
-        "attendance": _write_csv(attendance, "attendance", out),
-        "projects": _write_csv(_projects_table(world, rng["projects"]), "projects", out),
-        "kpis": _write_csv(_kpis_table(world, rng["kpis"]), "kpis", out),
-    }
+    # held alongside the others; the review's notes keep only its (unit, month) index.
+    paths = {"items": _write_csv(_items_table(), "items", out)}
+    survey = _survey_table(world, respondents, rng["survey"])
+    paths["survey"] = _write_csv(survey, "survey", out)
+    observed = observed_index(world, survey)
+    del survey
+    paths["headcount"] = _write_csv(_headcount_table(world, headcount), "headcount", out)
+    paths["meetings"] = _write_csv(meetings, "meetings", out)
+    paths["attendance"] = _write_csv(attendance, "attendance", out)
+    del attendance
+    projects = _projects_table(world, rng["projects"])
+    paths["projects"] = _write_csv(projects, "projects", out)
+    paths["kpis"] = _write_csv(_kpis_table(world, rng["kpis"]), "kpis", out)
+    review = review_tables(world, respondents, observed, meetings, projects,
+                           np.random.default_rng([seed, REVIEW_STREAM]))
+    for kind, table in review.items():
+        paths[kind] = _write_csv(table, kind, out)
+    return paths
 
 
 def _write_csv(table: pd.DataFrame, kind: str, out: Path) -> Path:

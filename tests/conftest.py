@@ -86,11 +86,14 @@ def survey_csv(groups=SURVEY_GROUPS) -> str:
     return "\n".join(lines) + "\n"
 
 
-# The monthly review's kinds have no sample_data/ files yet (ingest.SAMPLE_FILES): their fixtures are hand-written
-# here, imported after the others (an action's target must be a dimension of the catalogue already stored).
+# The monthly review's kinds are in sample_data/ too (ingest.SAMPLE_FILES, after the survey: an action's target
+# must be a dimension of the catalogue already stored), but the fixture data set has its own, hand-written in
+# tests/fixtures under the same names, about the fixture's units (Alpha, Beta, Gamma) and months.
 REVIEW_FIXTURES = {"commentary": "commentary.csv", "decision_rights": "decision_rights.csv",
                    "decisions": "decisions.csv", "actions": "actions.csv"}
-FIXTURE_FILES = {**ingest.SAMPLE_FILES, **REVIEW_FIXTURES}   # every kind's file in the fixture data set
+# Every kind's file in the fixture data set, in SAMPLE_FILES' order (the review kinds last).
+FIXTURE_FILES = {**ingest.SAMPLE_FILES, **REVIEW_FIXTURES}
+assert list(FIXTURE_FILES)[-len(REVIEW_FIXTURES):] == list(REVIEW_FIXTURES), "the review kinds come last"
 
 
 def load_fixture(con, directory: Path, extra_responses: str = "") -> None:
