@@ -8,6 +8,8 @@ is overwritten without a trace and the history below can say who changed what an
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
@@ -117,18 +119,25 @@ def changed_rows(kind: str, before: pd.DataFrame, after: pd.DataFrame) -> list[d
     return changed
 
 
+ID_PATTERN = re.compile(r"(\D*?)(\d+)")
+
+
 def next_ids(con: duckdb.DuckDBPyConnection, kind: str, rows: list[dict]) -> list[dict]:
-    """Give each row without an id the next free one of its kind (D014, A013, R009: prefix and number), counting
-    every id ever stored, replaced ones included, so an id is never given twice."""
+    """Give each row without an id the next free one of its kind, in the style the record already uses (after A-12
+    comes A-13, after D014 D015; an empty record starts at A001, D001, R001), counting every id ever stored,
+    replaced ones included, so an id is never given twice."""
     spec = ingest.KINDS[kind]
     (id_column,) = spec.key
-    prefix = ID_PREFIX[kind]
     taken = {i for (i,) in store.fetch_rows(con, f"SELECT {id_column} FROM {spec.table} UNION "
                                                  f"SELECT {id_column} FROM replaced_{spec.table}")}
     taken |= {row[id_column] for row in rows if row.get(id_column)}
-    numbers = [int(i[len(prefix):]) for i in taken if i.startswith(prefix) and i[len(prefix):].isdigit()]
-    width = max([3] + [len(i) - len(prefix) for i in taken if i.startswith(prefix) and i[len(prefix):].isdigit()])
-    following = max(numbers, default=0)
+    numbered = [(m.group(1), m.group(2)) for m in map(ID_PATTERN.fullmatch, map(str, taken)) if m]
+    if numbered:   # the style of the highest-numbered id: its prefix and its digits' width
+        prefix, digits = max(numbered, key=lambda pair: (int(pair[1]), pair[0]))
+        width = len(digits)
+    else:
+        prefix, width = ID_PREFIX[kind], 3
+    following = max((int(d) for p, d in numbered if p == prefix), default=0)
     out = []
     for row in rows:
         if not row.get(id_column):

@@ -177,14 +177,15 @@ table = review.actions_frame(actions)
 action_columns = {
     "action_id": st.column_config.TextColumn("Id", disabled=True, help="Given when the action is saved"),
     "business_unit": st.column_config.SelectboxColumn("Unit", options=units, help="Empty: the company"),
-    "title": st.column_config.TextColumn("Action", width="large"),
-    "owner": st.column_config.TextColumn("Owner", help="A role or a name the leaders choose"),
+    "title": st.column_config.TextColumn("Action", width="medium"),
+    "owner": st.column_config.TextColumn("Owner", width="medium", help="A role or a name the leaders choose"),
     "target": st.column_config.SelectboxColumn("Target", options=shared.read(review.survey_targets)),
     "start_month": st.column_config.TextColumn("Start (YYYY-MM)", validate=r"^\d{4}-\d{2}$"),
     "due": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
     "status": st.column_config.SelectboxColumn("Status", options=["planned", "in_progress", "done", "dropped"],
                                                default="planned"),
-    "effect_window": st.column_config.NumberColumn("Window (months)", min_value=1, max_value=12, step=1,
+    "effect_window": st.column_config.NumberColumn("Window", help="Months before and after the start month that "
+                                                   "the effect compares", min_value=1, max_value=12, step=1,
                                                    default=3),
     "effect_text": st.column_config.TextColumn("Effect on the target", width="large", disabled=True),
 }

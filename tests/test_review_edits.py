@@ -73,10 +73,10 @@ def test_invalid_actions_are_refused_in_words_and_nothing_is_written(con, tmp_pa
         review_edits.save(con, "actions", rows, "cio@x.com", "actions")
     con.close()
     assert refused.value.problems == [
-        "Action A001, title: is required but empty",
-        "Action A002 (Pair programming days), target: is not a target: an action targets alignment_index or a "
+        "Action A-4, title: is required but empty",
+        "Action A-5 (Pair programming days), target: is not a target: an action targets alignment_index or a "
         "dimension of the catalogue (communication, partnership)",
-        "Action A003 (Joint roadmap), due: the due date is before the start month: the due date must be in the "
+        "Action A-6 (Joint roadmap), due: the due date is before the start month: the due date must be in the "
         "start month or later",
     ]
     assert store_rows(path) == before
@@ -100,7 +100,7 @@ def test_an_edited_action_keeps_its_status_before_the_change(con):
     changes = review_edits.changes(con)
     newest = changes[changes["import_id"] == report.import_id].set_index("row")
     assert newest.loc["A-1", "change"] == "status: in_progress → done"
-    assert newest.loc["A001", "change"] == "new"
+    assert newest.loc["A-4", "change"] == "new"
     assert set(newest["who"]) == {"cio@x.com"} and set(newest["kind"]) == {"Actions"}
 
 
@@ -116,7 +116,7 @@ def test_a_cell_that_looks_like_a_formula_is_stored_as_typed(con):
     rows = review_edits.next_ids(con, "decisions", [{"month": "2025-12", "text": "=HYPERLINK(\"x\")", "status": "open",
                                                      "decided_by": "joint"}])
     review_edits.save(con, "decisions", rows, "cmo@x.com", "decisions")
-    assert stored(con, "SELECT text FROM decisions WHERE decision_id = 'D001'") == [('=HYPERLINK("x")',)]
+    assert stored(con, "SELECT text FROM decisions WHERE decision_id = 'D-4'") == [('=HYPERLINK("x")',)]
 
 
 def test_the_register_frame_names_its_gaps(con):
@@ -132,3 +132,15 @@ def test_the_effect_in_words():
         "-1.0 points (95% interval -4.0 to +2.0), no comparison group"
     assert review.effect_text({"estimate": None, "withheld": "shown once 2026-12 has survey data"}) == \
         "Withheld: shown once 2026-12 has survey data"
+
+
+def test_new_ids_follow_the_style_of_the_record(con):
+    # the fixture's actions are and its register DR-1 to DR-4: new ones continue them
+    assert review_edits.next_ids(con, "actions", [{}, {}]) == [{"action_id": "A-4"}, {"action_id": "A-5"}]
+    assert review_edits.next_ids(con, "decision_rights", [{}])[0]["area_id"] == "DR-5"
+    with store.transaction(con) as cur:   # an empty record starts with the default style
+        cur.execute("DELETE FROM actions")
+        cur.execute("DELETE FROM replaced_actions")
+    assert review_edits.next_ids(con, "actions", [{}])[0]["action_id"] == "A001"
+    # zero-padded ids keep their width: after A-09 comes A-10, after D014 D015
+    assert review_edits.next_ids(con, "actions", [{"action_id": "A-09", "title": "x"}, {}])[1]["action_id"] == "A-10"

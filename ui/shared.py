@@ -204,7 +204,8 @@ def review_tile(column, name: str, value) -> None:
     value = None if value is None or pd.isna(value) else float(value)   # a table's missing value is NaN
     percent = metric.unit.startswith("percent") or metric.unit == "%"
     with column:
-        st.metric(metric.short_label, fmt(value, 0, "%") if percent else ("–" if value is None else f"{value:g}"),
+        shown = "–" if value is None else f"{round(value, 1):g}" + ("%" if percent else "")   # 62.5%, 75%, 3
+        st.metric(metric.short_label, shown,
                   border=True, help=f"{metric.label}: {metric.description}")
         target = f"{metric.target:g}%" if percent else f"{metric.target:g}"
         st.caption(f"{status_badge(metric.status(value))} target {'at most ' if metric.direction == catalog.LOWER else ''}"

@@ -320,7 +320,9 @@ def type_editor_row(page, editor, row: int, values: list[str | None]) -> None:
     editor.scroll_into_view_if_needed()   # a rerun scrolls the page back to its top: the canvas must be on screen
     page.wait_for_timeout(400)            # and stand still before its position is read
     box = editor.bounding_box()
-    page.mouse.click(box["x"] + 25, box["y"] + 35 * (row + 1) + 17)   # the row's first (read-only) cell
+    page.mouse.click(box["x"] + 25, box["y"] + 35 * (row + 1) + 17)   # a cell of the row (the grid may be scrolled)
+    page.keyboard.press("Home")           # the row's first (read-only) column, wherever the grid is scrolled to
+    page.wait_for_timeout(150)
     page.keyboard.press("ArrowRight")
     for value in values:
         if value is None:
