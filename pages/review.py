@@ -109,7 +109,7 @@ if may_edit:
     with st.form(f"review_decisions_{month}"):
         edited = st.data_editor(decisions, num_rows="add", hide_index=True, width="stretch",
                                 height=shared.editor_height(len(decisions)), column_config=decision_columns,
-                                key=f"review_decisions_editor_{month}")
+                                key=f"review_decisions_editor_{month}", placeholder="–")
         if st.form_submit_button("Save decisions", type="primary"):
             rows = [{**row, "month": row["month"] or month}
                     for row in review_edits.changed_rows("decisions", decisions, edited)]
@@ -151,7 +151,7 @@ if may_edit:
     with st.form("review_register"):
         edited = st.data_editor(register, num_rows="add", hide_index=True, width="stretch",
                                 height=shared.editor_height(len(register)), column_config=register_columns,
-                                key="review_register_editor")
+                                key="review_register_editor", placeholder="–")
         if st.form_submit_button("Save the register", type="primary"):
             rows = review_edits.changed_rows("decision_rights", register, edited)
             try:
@@ -187,15 +187,17 @@ action_columns = {
     "effect_window": st.column_config.NumberColumn("Window", help="Months before and after the start month that "
                                                    "the effect compares", min_value=1, max_value=12, step=1,
                                                    default=3),
-    "effect_text": st.column_config.TextColumn("Effect on the target", width="large", disabled=True),
+    "effect_text": st.column_config.TextColumn("Effect on the target", width="medium", disabled=True,
+                                               help="Points on the target's 0-100 score, with its 95% interval"),
 }
-shown = ["action_id", "business_unit", "title", "owner", "target", "start_month", "due", "status", "effect_window",
-         "effect_text"]
+# what a leader reads first on a narrow screen: the action, its state and its effect; then what defines it
+shown = ["action_id", "business_unit", "title", "status", "due", "effect_text", "owner", "target", "start_month",
+         "effect_window"]
 if may_edit:
     with st.container(key="review_actions"), st.form(f"review_actions_{month}"):
         edited = st.data_editor(table[shown], num_rows="add", hide_index=True, width="stretch",
                                 height=shared.editor_height(len(table)), column_config=action_columns,
-                                key=f"review_actions_editor_{month}")
+                                key=f"review_actions_editor_{month}", placeholder="–")
         if st.form_submit_button("Save actions", type="primary"):
             rows = review_edits.changed_rows("actions", table[shown], edited)
             try:

@@ -368,7 +368,8 @@ def test_a_leader_writes_their_sides_note_and_an_action_and_is_refused_in_words(
 
     # An action with a title but no target or start month: refused, in words, and nothing stored.
     actions = page.locator('.st-key-review_actions [data-testid="stDataFrame"]')
-    row = add_editor_row(page, actions, ["Wholesale", "Joint backlog refinement", "CMO"])
+    # the columns: id, unit, action, status, due, effect (read-only), owner, target, start, window
+    row = add_editor_row(page, actions, ["Wholesale", "Joint backlog refinement", None, None, None, "CMO"])
     page.get_by_role("button", name="Save actions", exact=True).click()
     settle(page)
     refusal = page.locator('[data-testid="stAlertContentError"]')
@@ -378,7 +379,7 @@ def test_a_leader_writes_their_sides_note_and_an_action_and_is_refused_in_words(
 
     # The row is still there, as typed: completed, it is stored as an import by this leader.
     actions = page.locator('.st-key-review_actions [data-testid="stDataFrame"]')
-    type_editor_row(page, actions, row, [None, None, None, "partnership", "2026-10"])
+    type_editor_row(page, actions, row, [None, None, None, None, None, None, "partnership", "2026-10"])
     page.get_by_role("button", name="Save actions", exact=True).click()
     settle(page)
     expect(page.locator('[data-testid="stAlertContentSuccess"]')).to_contain_text("Saved the actions as import")
