@@ -333,16 +333,30 @@ def review_lines(result: dict) -> list[str]:
 # The record as the Review page shows and edits it
 
 
+def signed(value: float) -> str:
+    """+9.4, -1.6, and 0.0 rather than -0.0 for what rounds to nothing."""
+    text = f"{value:+.1f}"
+    return "0.0" if text in ("+0.0", "-0.0") else text
+
+
 def effect_text(effect: dict) -> str:
     """An effect in a few words: "+9.4 points (95% interval +3.4 to +15.3)", or why there is none."""
     if effect.get("estimate") is not None:
         interval = ("" if effect.get("ci_low") is None
-                    else f" (95% interval {effect['ci_low']:+.1f} to {effect['ci_high']:+.1f})")
-        return f"{effect['estimate']:+.1f} points{interval}" + ("" if effect.get("method") == "did"
-                                                                 else ", no comparison group")
+                    else f" (95% interval {signed(effect['ci_low'])} to {signed(effect['ci_high'])})")
+        return f"{signed(effect['estimate'])} points{interval}" + ("" if effect.get("method") == "did"
+                                                                   else ", no comparison group")
     if effect.get("withheld"):
         return f"Withheld: {effect['withheld']}"
     return "–"
+
+
+def effect_brief(effect: dict) -> str:
+    """An effect for a table cell: "+9.4 (+3.4 to +15.3)", "+0.3 (-1.7 to +2.2) before/after", or "Withheld"."""
+    if effect.get("estimate") is not None:
+        interval = "" if effect.get("ci_low") is None else f" ({signed(effect['ci_low'])} to {signed(effect['ci_high'])})"
+        return f"{signed(effect['estimate'])}{interval}" + ("" if effect.get("method") == "did" else " before/after")
+    return "Withheld" if effect.get("withheld") else "–"
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -357,6 +371,7 @@ def actions_frame(actions: list[dict]) -> pd.DataFrame:
     frame["effect_window"] = frame["effect_window"].astype("Int64")
     # text columns typed as text even with no action (an empty list would make them float, and a page's .str fail)
     frame["effect_text"] = pd.Series([effect_text(e) for e in frame["effect"]], index=frame.index, dtype="str")
+    frame["effect_brief"] = pd.Series([effect_brief(e) for e in frame["effect"]], index=frame.index, dtype="str")
     frame["effect_note"] = pd.Series([effect_note(e) for e in frame["effect"]], index=frame.index, dtype="str")
     for cell in CELLS:
         frame[f"n_{cell}"] = [e["n"][cell] for e in frame["effect"]]

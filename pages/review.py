@@ -187,11 +187,12 @@ action_columns = {
     "effect_window": st.column_config.NumberColumn("Window", help="Months before and after the start month that "
                                                    "the effect compares", min_value=1, max_value=12, step=1,
                                                    default=3),
-    "effect_text": st.column_config.TextColumn("Effect on the target", width="medium", disabled=True,
-                                               help="Points on the target's 0-100 score, with its 95% interval"),
+    "effect_brief": st.column_config.TextColumn("Effect (95% interval)", width="medium", disabled=True,
+                                                help="Points on the target's 0-100 score, with its 95% interval; "
+                                                     "before/after: no unit without such an action to compare with"),
 }
 # what a leader reads first on a narrow screen: the action, its state and its effect; then what defines it
-shown = ["action_id", "business_unit", "title", "status", "due", "effect_text", "owner", "target", "start_month",
+shown = ["action_id", "business_unit", "title", "status", "due", "effect_brief", "owner", "target", "start_month",
          "effect_window"]
 if may_edit:
     with st.container(key="review_actions"), st.form(f"review_actions_{month}"):

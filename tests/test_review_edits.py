@@ -132,6 +132,14 @@ def test_the_effect_in_words():
         "-1.0 points (95% interval -4.0 to +2.0), no comparison group"
     assert review.effect_text({"estimate": None, "withheld": "shown once 2026-12 has survey data"}) == \
         "Withheld: shown once 2026-12 has survey data"
+    # what rounds to nothing is 0.0, not -0.0; a table cell gets the short form
+    assert review.effect_text({"estimate": -0.04, "ci_low": -5.4, "ci_high": 5.4, "method": "did"}) == \
+        "0.0 points (95% interval -5.4 to +5.4)"
+    assert review.effect_brief({"estimate": 14.42, "ci_low": 10.34, "ci_high": 18.4, "method": "did"}) == \
+        "+14.4 (+10.3 to +18.4)"
+    assert review.effect_brief({"estimate": 0.3, "ci_low": -1.7, "ci_high": 2.2, "method": "before_after"}) == \
+        "+0.3 (-1.7 to +2.2) before/after"
+    assert review.effect_brief({"estimate": None, "withheld": "shown once 2026-12 has survey data"}) == "Withheld"
 
 
 def test_new_ids_follow_the_style_of_the_record(con):
