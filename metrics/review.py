@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import math
+import re
 from datetime import date, datetime
 from typing import Any, Iterable
 
@@ -25,6 +26,7 @@ CELLS = ("treated_pre", "treated_post", "comparison_pre", "comparison_post")
 # they have none), so that a meeting sees what was finished or stopped lately without the whole history.
 REVIEW_SPAN_MONTHS = 12
 SIDES = ("marketing", "it")
+LEADERS = {"marketing": "CMO", "it": "CIO"}   # whose note each side's is: the side's leader, never a person
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -347,6 +349,33 @@ def effect_text(effect: dict) -> str:
     if effect.get("withheld"):
         return f"Withheld: {effect['withheld']}"
     return "–"
+
+
+def effect_brief(effect: dict) -> str:
+    """An effect in as few words as a table cell takes, beside a heading that says "points (95% interval)":
+    "+9.4 (+3.4 to +15.3)", with "before/after" after one that has no comparison group; "withheld: fewer than 5
+    respondents" or "not yet: needs the 2026-04 survey" when there is none (action_effect's reason without the
+    cells it names: effect_note has it in full)."""
+    if effect.get("estimate") is not None:
+        interval = ("" if effect.get("ci_low") is None
+                    else f" ({effect['ci_low']:+.1f} to {effect['ci_high']:+.1f})")
+        return f"{effect['estimate']:+.1f}{interval}" + ("" if effect.get("method") == "did" else " before/after")
+    reason = effect.get("withheld")
+    if not reason:
+        return "–"
+    if (waiting := re.fullmatch(r"shown once (\d{4}-\d{2}) has survey data", reason)) is not None:
+        return f"not yet: needs the {waiting.group(1)} survey"
+    return "withheld: " + reason.split(" (the anonymity threshold)")[0]
+
+
+def is_overdue(action: dict, month: str) -> bool:
+    """Whether an action counts among the month's overdue actions (review_metrics): open (planned or in progress)
+    and due before the month's last day."""
+    due = action.get("due")
+    if action.get("status") not in ("planned", "in_progress") or due is None or (isinstance(due, float)
+                                                                                  and math.isnan(due)):
+        return False
+    return date.fromisoformat(str(due)[:10]) < _last_day(month)   # a date, a datetime or ISO text alike
 
 
 def _dates(values: pd.Series) -> pd.Series:
