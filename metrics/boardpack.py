@@ -43,7 +43,7 @@ NOTE_WIDTH, NOTE_HEADING, NOTE_TOP = 5.95, 1.75, 2.3
 # The actions table: at ACTION_FONT points, ACTION_ROWS rows and the heading fit between the takeaway and the
 # caution; a longer review shows its most recent actions and says how many more the Review page has.
 ACTION_ROWS, ACTION_FONT = 14, 11.0
-ACTION_WIDTHS = (3.0, 1.0, 1.9, 1.35, 1.15, 1.05, 2.85)   # inches, 12.3 in all
+ACTION_WIDTHS = (3.4, 1.05, 1.75, 1.3, 1.1, 1.0, 2.7)    # inches, 12.3 in all
 CELL_MARGIN = 0.2                        # inches of a table cell's width taken by its side margins (PowerPoint's)
 
 Progress = Callable[[float, str], None]
@@ -62,6 +62,8 @@ class Slide:
     column_widths: tuple[float, ...] | None = None   # a table's columns, inches (else spread evenly)
     font_size: float | None = None               # a table's text, points (else the pack's usual size)
     table_top: float = 1.6                       # inches from the slide's top
+    first_column_bold: bool = True               # a table's first column names its rows (a unit, a metric)
+    row_heights: list[float] | None = None       # a table's rows, inches, heading first (else even)
 
 
 @dataclass
@@ -241,8 +243,8 @@ def _notes_slide(record: dict, label: str) -> Slide:
 
 def _clip(text: str, width: float, size: float, bold: bool = False) -> str:
     """The text on one line of a table cell `width` inches wide at `size` points: whole if it fits, else cut at
-    a word boundary (a character one for a single long word) with an ellipsis. Helvetica's widths, the widest of
-    the pack's fonts, so the line fits PowerPoint's table too."""
+    a word boundary (a character one for a single long word) with an ellipsis. Helvetica's widths: the PDF's
+    font, and Arial's, which the PowerPoint table is drawn in (_pptx_table)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     font = "Helvetica-Bold" if bold else "Helvetica"
@@ -258,6 +260,17 @@ def _clip(text: str, width: float, size: float, bold: bool = False) -> str:
     return kept.rstrip(" ,;:-–") + "…"
 
 
+def _lines(text: str, width: float, most: int) -> list[str]:
+    """The text broken into lines for a table cell `width` inches wide at ACTION_FONT, at most `most` of them,
+    the last cut with an ellipsis when the text is longer. The breaks are made here, so both files show them."""
+    from reportlab.lib.utils import simpleSplit
+
+    lines = simpleSplit(text, "Helvetica", ACTION_FONT, (width - CELL_MARGIN) * 72) or [""]
+    if len(lines) > most:
+        lines = lines[:most - 1] + [_clip(" ".join(lines[most - 1:]), width, ACTION_FONT)]
+    return [_clip(line, width, ACTION_FONT) for line in lines]   # a single word wider than the cell, cut too
+
+
 def _short(text: str, characters: int) -> str:
     """Free text for a sentence: masked, control characters visible, cut at a word with an ellipsis if long."""
     text = printable(personal.masked(str(text))).strip().rstrip(".")
@@ -266,17 +279,23 @@ def _short(text: str, characters: int) -> str:
     return text[:characters].rsplit(" ", 1)[0].rstrip(" ,;:-–") + "…"
 
 
-def _action_cell(value, width: float, bold: bool = False) -> str:
-    return _clip(printable(personal.masked(str(value))), width, ACTION_FONT, bold)
+def _row_height(lines: int) -> float:
+    """A table row's height in inches for `lines` lines at ACTION_FONT: PowerPoint's cell margins (0.05 in
+    above and below) and a little air; the PDF's 4 pt paddings take less."""
+    return 0.12 + lines * ACTION_FONT * 1.2 / 72
 
 
 def _actions_slide(record: dict, month: str, label: str) -> Slide:
     """The actions on the month's review with owner, due date, status and effect: the effect with its interval,
-    or why there is none (review.effect_brief), under the caution that it is an estimate, not proof of cause."""
+    or why there is none (review.effect_brief), under the caution that it is an estimate, not proof of cause.
+
+    Free text (title, unit, owner) takes two lines where the band under the takeaway has room for them, row by
+    row from the top, else one; it is cut with an ellipsis beyond. At most ACTION_ROWS rows: a longer review
+    shows its most recent actions (latest start) and says how many more the Review page has."""
     actions = record["actions"]
     if not actions:
         return Slide("Actions and their effect", f"No action is on the review for {label}.",
-                     subtitle=CAUTION)
+                     subtitle=f"Actions, with their owners, due dates and effect, are kept on the Review page. {CAUTION}")
     counts = {status: sum(a["status"] == status for a in actions) for status in ("in_progress", "planned", "done",
                                                                                "dropped")}
     overdue = sum(review.is_overdue(a, month) for a in actions)
@@ -287,7 +306,7 @@ def _actions_slide(record: dict, month: str, label: str) -> Slide:
     if measured:
         largest = max(measured, key=lambda a: abs(a["effect"]["estimate"]))
         takeaway += (f". Largest estimated effect: {_short(largest['title'], 60)} "
-                     f"{largest['effect']['estimate']:+.1f} points on {largest['target'].replace('_', ' ')}.")
+                     f"({largest['target'].replace('_', ' ')}, {largest['effect']['estimate']:+.1f} points).")
     else:
         takeaway += "; no effect measured yet."
     shown = actions
@@ -296,19 +315,26 @@ def _actions_slide(record: dict, month: str, label: str) -> Slide:
         shown = [actions[k] for k in sorted(latest)]
         takeaway += f" The {ACTION_ROWS} most recent are shown, and {len(actions) - ACTION_ROWS} more on the Review page."
     headings = ["Action", "Unit", "Owner", "Target", "Due", "Status", "Effect, points (95% interval)"]
-    rows, tints = [], []
+    rows, tints, heights = [], [], [_row_height(1)]
+    spare = IMAGE_BOTTOM + 0.05 - IMAGE_TOP - _row_height(1) * (len(shown) + 1)
     for action in shown:
-        due = action.get("due")
-        unit = action.get("business_unit")
-        cells = [action["title"], unit if unit and str(unit).strip() else "Company", action.get("owner") or "–", action["target"].replace("_", " "),
-                 "–" if not due else f"{date.fromisoformat(str(due)[:10]):%d %b %Y}",
+        due, unit = action.get("due"), action.get("business_unit")
+        cells = [action["title"], unit if unit and str(unit).strip() else "Company", action.get("owner") or "–",
+                 action["target"].replace("_", " "), "–" if not due else f"{date.fromisoformat(str(due)[:10]):%d %b %Y}",
                  action["status"].replace("_", " "), review.effect_brief(action["effect"])]
-        rows.append([_action_cell(cell, width, bold=k == 0) for k, (cell, width) in
-                     enumerate(zip(cells, ACTION_WIDTHS))])
+        cells = [printable(personal.masked(str(cell))) for cell in cells]   # masked on import; and here
+        wrapped = [_lines(cell, width, 2 if k < 3 else 1) for k, (cell, width) in enumerate(zip(cells, ACTION_WIDTHS))]
+        if max(map(len, wrapped)) > 1 and spare >= _row_height(2) - _row_height(1):
+            spare -= _row_height(2) - _row_height(1)
+        else:
+            wrapped = [_lines(cell, width, 1) for cell, width in zip(cells, ACTION_WIDTHS)]
+        rows.append(["\n".join(lines) for lines in wrapped])
+        heights.append(_row_height(max(map(len, wrapped))))
         late = review.is_overdue(action, month)
         tints.append(["#FFFFFF"] * 4 + [STATUS_TINTS["red"] if late else "#FFFFFF"] + ["#FFFFFF"] * 2)
     return Slide("Actions and their effect", takeaway, table=pd.DataFrame(rows, columns=headings), tints=tints,
-                 column_widths=ACTION_WIDTHS, font_size=ACTION_FONT, table_top=IMAGE_TOP,
+                 column_widths=ACTION_WIDTHS, font_size=ACTION_FONT, table_top=IMAGE_TOP, first_column_bold=False,
+                 row_heights=heights,
                  subtitle="Effect: the change in the target's score (0-100) from before the start to after it, "
                           "against units without such an action (before/after: no comparison group, after minus "
                           f"before only). {CAUTION} A due date in red is overdue.")
@@ -404,13 +430,15 @@ def _pptx_notes(slide, content: Slide, text) -> None:
 
     room = (IMAGE_BOTTOM - NOTE_TOP) * 72
     fitted = notes_layout.fit([note.blocks for note in content.notes], NOTE_WIDTH * 72, room)
-    for note, left, body in zip(content.notes, NOTE_COLUMNS, fitted):
-        text(slide, left - 0.1, NOTE_HEADING, NOTE_WIDTH + 0.2, 0.45, note.heading, 18, bold=True)  # its inset
+    for note, column, body in zip(content.notes, NOTE_COLUMNS, fitted):
+        left = column + 0.1   # where the deck's other text starts: its text boxes' inset
+        text(slide, column, NOTE_HEADING, NOTE_WIDTH + 0.2, 0.45, note.heading, 18, bold=True)
         rule = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left), Inches(NOTE_TOP - 0.14),
                                       Inches(NOTE_WIDTH), Inches(0.05))
         rule.fill.solid()
         rule.fill.fore_color.rgb = RGBColor.from_string(DEPARTMENT_COLOURS[note.side].lstrip("#"))
         rule.line.fill.background()
+        rule.shadow.inherit = False
         notes_layout.draw_pptx(slide, body, left, NOTE_TOP, NOTE_WIDTH * 72, room)
 
 
@@ -418,30 +446,48 @@ def _pptx_table(slide, content: Slide, Inches, Pt, RGBColor) -> None:
     frame = content.table
     rows, cols = len(frame) + 1, len(frame.columns)
     height = min(4.8, IMAGE_BOTTOM + 0.1 - content.table_top, 0.4 * rows)
+    if content.row_heights:
+        height = sum(content.row_heights)
     shape = slide.shapes.add_table(rows, cols, Inches(0.5), Inches(content.table_top), Inches(12.3),
                                    Inches(height))
     table = shape.table
+    for row, row_height in zip(table.rows, content.row_heights or []):
+        row.height = Inches(row_height)
     wide = "Definition" in frame.columns
     size = content.font_size
+    # Cells clipped to one line for their column widths were measured in Helvetica: drawn in Arial, which has its
+    # widths, they stay on one line in PowerPoint too (the theme's font may be wider where it is substituted).
+    font = notes_layout.PPTX_FONT if content.column_widths else None
     for j, heading in enumerate(frame.columns):
         table.columns[j].width = Inches(content.column_widths[j] if content.column_widths else
                                         6.3 if wide and heading == "Definition" else (12.3 - 6.3) / (cols - 1)
                                         if wide else 12.3 / cols)
-        _cell(table.cell(0, j), printable(heading), Pt(size or (12 if not wide else 11)), True, "FFFFFF", "333333",
-              RGBColor)
+        _cell(table.cell(0, j), _shown(heading), Pt(size or (12 if not wide else 11)), True, "FFFFFF", "333333",
+              RGBColor, font)
     for i, row in enumerate(frame.itertuples(index=False), start=1):
         for j, value in enumerate(row):
             fill = (content.tints[i - 1][j] if content.tints else "#FFFFFF").lstrip("#")
-            _cell(table.cell(i, j), printable(value), Pt(size or (12 if not wide else 9)), j == 0, fill, "222222",
-                  RGBColor)
+            _cell(table.cell(i, j), _shown(value), Pt(size or (12 if not wide else 9)),
+                  j == 0 and content.first_column_bold, fill, "222222", RGBColor, font)
 
 
-def _cell(cell, value, size, bold, fill, colour, RGBColor) -> None:
-    cell.text = value
-    paragraph = cell.text_frame.paragraphs[0]
-    for run in paragraph.runs:
-        run.font.size, run.font.bold = size, bold
-        run.font.color.rgb = RGBColor.from_string(colour)
+def _shown(value) -> str:
+    """A table cell's text as drawn: its line breaks kept (the actions table makes its own), every other control
+    character made visible."""
+    return "\n".join(printable(part) for part in str(value).split("\n"))
+
+
+def _cell(cell, value, size, bold, fill, colour, RGBColor, font: str | None = None) -> None:
+    from pptx.enum.text import MSO_ANCHOR
+
+    cell.text = value   # a line break in the value is a paragraph of its own
+    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+    for paragraph in cell.text_frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size, run.font.bold = size, bold
+            run.font.color.rgb = RGBColor.from_string(colour)
+            if font:
+                run.font.name = font
     cell.fill.solid()
     cell.fill.fore_color.rgb = RGBColor.from_string(fill)
 
@@ -521,8 +567,8 @@ def _pdf_table(pdf, content: Slide, width, height, inch, colors, Table, TableSty
     style = getSampleStyleSheet()["BodyText"]
     style.fontSize, style.leading = (8.5, 10) if wide else (size, size * 1.2)
     # Paragraph cells read markup: the text is escaped, so a "<" or "&" in it is shown, not obeyed.
-    data = [list(map(printable, frame.columns))] + [[Paragraph(escape(printable(v)), style) if wide
-                                                     else printable(v) for v in row]
+    data = [list(map(_shown, frame.columns))] + [[Paragraph(escape(_shown(v)), style) if wide
+                                                  else _shown(v) for v in row]
                                                     for row in frame.itertuples(index=False)]
     cols = len(frame.columns)
     widths = ([w * inch for w in content.column_widths] if content.column_widths
@@ -532,8 +578,10 @@ def _pdf_table(pdf, content: Slide, width, height, inch, colors, Table, TableSty
     commands = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#333333")),
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                 ("FONTSIZE", (0, 0), (-1, -1), size), ("GRID", (0, 0), (-1, -1), 0.5, colors.white),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 1), (0, -1), "Helvetica-Bold"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("TOPPADDING", (0, 0), (-1, -1), padding), ("BOTTOMPADDING", (0, 0), (-1, -1), padding)]
+    if content.first_column_bold:
+        commands.append(("FONTNAME", (0, 1), (0, -1), "Helvetica-Bold"))
     for i, tints in enumerate(content.tints or [], start=1):
         for j, tint in enumerate(tints):
             commands.append(("BACKGROUND", (j, i), (j, i), colors.HexColor(tint)))

@@ -62,7 +62,7 @@ def parse(text: str) -> list[Block]:
             kind, level, marker = open_kind
             joined = " ".join(line.strip() for line in open_lines).strip()
             if joined or kind == "item":
-                blocks.append(Block(kind, tuple(inline(joined)), level, marker))
+                blocks.append(Block(kind, tuple(_collapsed(inline(joined))), level, marker))
         open_lines.clear()
         open_kind = None
 
@@ -186,7 +186,7 @@ def inline(text: str, bold: bool = False, italic: bool = False) -> list[Run]:
                 runs += inline(inner, bold or strong, italic or emphasis)
                 i = end + length
                 continue
-            if ch != "~" and length >= 2 and _flanking(text, i, length):
+            if length >= 2 and (ch == "*" or (ch == "_" and _flanking(text, i, length))):
                 i += length             # an unmatched ** or __: a typo for emphasis, not text to show
                 continue
             plain.append(text[i:i + length])
@@ -196,6 +196,18 @@ def inline(text: str, bold: bool = False, italic: bool = False) -> list[Run]:
         i += 1
     flush()
     return _merged(runs)
+
+
+def _collapsed(runs: list[Run]) -> list[Run]:
+    """Runs of white space as one space, across runs too ("**a **b" reads "a b"), as a browser shows Markdown."""
+    collapsed: list[Run] = []
+    for run in runs:
+        text = run.text if run.code else re.sub(r"\s+", " ", run.text)
+        if collapsed and text.startswith(" ") and collapsed[-1].text.endswith(" "):
+            text = text[1:]
+        if text:
+            collapsed.append(replace(run, text=text))
+    return collapsed
 
 
 def _run_length(text: str, at: int, ch: str) -> int:
@@ -301,6 +313,9 @@ def cut_points(blocks: list[Block]) -> list[tuple[int, int]]:
     return points
 
 
+_DANGLING = " ,;:.-–"   # what an ellipsis replaces at the end of the text kept ("agree." reads "agree…")
+
+
 def cut(blocks: list[Block], point: tuple[int, int]) -> list[Block]:
     """The blocks up to a cut point, the last one ending in an ellipsis (after any dangling punctuation)."""
     b, keep = point
@@ -311,10 +326,10 @@ def cut(blocks: list[Block], point: tuple[int, int]) -> list[Block]:
             break
         runs.append(replace(run, text=run.text[:left]))
         left -= len(run.text)
-    while runs and not runs[-1].text.rstrip(" ,;:-–"):
+    while runs and not runs[-1].text.rstrip(_DANGLING):
         runs.pop()
     if runs:
-        runs[-1] = replace(runs[-1], text=runs[-1].text.rstrip(" ,;:-–") + ELLIPSIS)
+        runs[-1] = replace(runs[-1], text=runs[-1].text.rstrip(_DANGLING) + ELLIPSIS)
     else:
         runs = [Run(ELLIPSIS)]
     kept.append(replace(blocks[b], runs=tuple(runs)))
