@@ -295,7 +295,8 @@ def _actions_slide(record: dict, month: str, label: str) -> Slide:
     actions = record["actions"]
     if not actions:
         return Slide("Actions and their effect", f"No action is on the review for {label}.",
-                     subtitle=f"Actions, with their owners, due dates and effect, are kept on the Review page. {CAUTION}")
+                     subtitle="Actions, with their owners, due dates and effect, are kept on the Review page. "
+                              + CAUTION)
     counts = {status: sum(a["status"] == status for a in actions) for status in ("in_progress", "planned", "done",
                                                                                "dropped")}
     overdue = sum(review.is_overdue(a, month) for a in actions)
@@ -313,14 +314,16 @@ def _actions_slide(record: dict, month: str, label: str) -> Slide:
     if len(actions) > ACTION_ROWS:
         latest = sorted(range(len(actions)), key=lambda k: (actions[k]["start_month"], k))[-ACTION_ROWS:]
         shown = [actions[k] for k in sorted(latest)]
-        takeaway += f" The {ACTION_ROWS} most recent are shown, and {len(actions) - ACTION_ROWS} more on the Review page."
+        takeaway += (f" The {ACTION_ROWS} most recent are shown, and {len(actions) - ACTION_ROWS} more on the "
+                     "Review page.")
     headings = ["Action", "Unit", "Owner", "Target", "Due", "Status", "Effect, points (95% interval)"]
     rows, tints, heights = [], [], [_row_height(1)]
     spare = IMAGE_BOTTOM + 0.05 - IMAGE_TOP - _row_height(1) * (len(shown) + 1)
     for action in shown:
         due, unit = action.get("due"), action.get("business_unit")
         cells = [action["title"], unit if unit and str(unit).strip() else "Company", action.get("owner") or "–",
-                 action["target"].replace("_", " "), "–" if not due else f"{date.fromisoformat(str(due)[:10]):%d %b %Y}",
+                 action["target"].replace("_", " "),
+                 "–" if not due else f"{date.fromisoformat(str(due)[:10]):%d %b %Y}",
                  action["status"].replace("_", " "), review.effect_brief(action["effect"])]
         cells = [printable(personal.masked(str(cell))) for cell in cells]   # masked on import; and here
         wrapped = [_lines(cell, width, 2 if k < 3 else 1) for k, (cell, width) in enumerate(zip(cells, ACTION_WIDTHS))]
@@ -567,9 +570,9 @@ def _pdf_table(pdf, content: Slide, width, height, inch, colors, Table, TableSty
     style = getSampleStyleSheet()["BodyText"]
     style.fontSize, style.leading = (8.5, 10) if wide else (size, size * 1.2)
     # Paragraph cells read markup: the text is escaped, so a "<" or "&" in it is shown, not obeyed.
-    data = [list(map(_shown, frame.columns))] + [[Paragraph(escape(_shown(v)), style) if wide
-                                                  else _shown(v) for v in row]
-                                                    for row in frame.itertuples(index=False)]
+    data = [list(map(_shown, frame.columns))] + [
+        [Paragraph(escape(_shown(v)), style) if wide else _shown(v) for v in row]
+        for row in frame.itertuples(index=False)]
     cols = len(frame.columns)
     widths = ([w * inch for w in content.column_widths] if content.column_widths
               else [2.2 * inch, 7.6 * inch, 1.3 * inch, 1.2 * inch] if wide else [12.3 * inch / cols] * cols)

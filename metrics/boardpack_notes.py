@@ -54,7 +54,7 @@ def note_blocks(text: str | None, missing: str) -> list[Block]:
     return blocks or [Block("aside", (Run(missing, italic=True),))]
 
 
-def _line(block: Block, size: float, first: bool) -> Line:
+def _line(block: Block, size: float, first: bool, after_code: bool = False) -> Line:
     colour = MUTED if block.kind in ("quote", "aside") else TEXT
     if block.kind == "heading":
         drawn = size * (1.15 if block.level == 1 else 1.0)
@@ -62,14 +62,15 @@ def _line(block: Block, size: float, first: bool) -> Line:
     if block.kind == "item":
         indent = size * (1.3 + 1.2 * block.level)
         return Line(block, size, size * LEADING, 0 if first else size * 0.25, indent, indent - size * 1.1, colour)
-    if block.kind == "code":
-        return Line(block, size * 0.9, size * 0.9 * LEADING, 0 if first else size * 0.1, size * 0.6, 0, colour)
+    if block.kind == "code":   # a code block's lines sit together, apart from what is around them
+        return Line(block, size * 0.9, size * 0.9 * LEADING, 0 if first else size * (0.1 if after_code else 0.5),
+                    size * 0.6, 0, colour)
     indent = size if block.kind == "quote" else 0
     return Line(block, size, size * LEADING, 0 if first else size * 0.5, indent, 0, colour)
 
 
 def lines_at(blocks: list[Block], size: float) -> list[Line]:
-    return [_line(block, size, k == 0) for k, block in enumerate(blocks)]
+    return [_line(block, size, k == 0, k > 0 and blocks[k - 1].kind == "code") for k, block in enumerate(blocks)]
 
 
 def markup(line: Line) -> str:
@@ -123,11 +124,16 @@ def fit(notes: list[list[Block]], width: float, room: float) -> list[FittedNote]
     """The notes set side by side in columns `width` x `room` points, at one size for all: the largest of SIZES
     at which every note fits whole. Below the floor a note is not shrunk further but cut at the last word boundary
     that leaves room for an ellipsis and FULL_NOTE's line."""
-    room -= 1.0   # reportlab's frame and PowerPoint round a little differently: keep a point in hand
+    def spare(size: float) -> float:
+        # A line in hand: PowerPoint breaks a line where reportlab would not now and then (a word longer than the
+        # column, a hyphen), and a note that overflowed its box would run into the subtitle.
+        return room - size * LEADING
+
     for size in SIZES:
-        if all(height(lines_at(blocks, size), width) <= room for blocks in notes):
+        if all(height(lines_at(blocks, size), width) <= spare(size) for blocks in notes):
             return [FittedNote(lines_at(blocks, size), size, False) for blocks in notes]
     size = SIZES[-1]
+    room = spare(size)
     fitted = []
     for blocks in notes:
         if height(lines_at(blocks, size), width) <= room:

@@ -372,8 +372,7 @@ def is_overdue(action: dict, month: str) -> bool:
     """Whether an action counts among the month's overdue actions (review_metrics): open (planned or in progress)
     and due before the month's last day."""
     due = action.get("due")
-    if action.get("status") not in ("planned", "in_progress") or due is None or (isinstance(due, float)
-                                                                                  and math.isnan(due)):
+    if action.get("status") not in ("planned", "in_progress") or due is None or pd.isna(due):
         return False
     return date.fromisoformat(str(due)[:10]) < _last_day(month)   # a date, a datetime or ISO text alike
 

@@ -247,6 +247,8 @@ def test_a_4000_character_note_is_shrunk_and_cut_to_fit_its_column(written):
     # Within its box, and the box within its column and above the subtitle.
     for box in (cmo, cio):
         assert box_height_used(box) <= Emu(box.height).pt
+    floor_line = boardpack_notes.SIZES[-1] * boardpack_notes.LEADING   # in hand, for a renderer that breaks
+    assert box_height_used(cio) + floor_line <= Emu(cio.height).pt      # a line where reportlab does not
     assert cmo.left + cmo.width < cio.left
     assert Emu(cio.left + cio.width).inches <= boardpack.SLIDE_W - 0.4 and Emu(cio.top + cio.height).inches <= 6.5
     assert "**" not in cio.text_frame.text and "# " not in cio.text_frame.text
