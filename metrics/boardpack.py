@@ -15,13 +15,18 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics import alignment, catalog, linkage, meetings, projects, scorecard, settings
+from metrics import alignment, catalog, linkage, meetings, personal, projects, review, scorecard, settings
+from metrics import boardpack_notes as notes_layout
+from metrics.charts import DEPARTMENT_COLOURS
 from metrics.charts import alignment as alignment_charts
 from metrics.charts import images
 from metrics.charts import meetings as meeting_charts
 from metrics.charts import perception_gap_chart, trend_chart
 from metrics.charts import projects as project_charts
 from metrics.charts import results as results_charts
+from metrics.charts.review import CAUTION
+from metrics.markdown_blocks import Block
+from metrics.printable import printable
 from metrics.scorecard import COMPANY, month_label
 
 SOURCE = "Source: Collaboration Health: pulse survey, meeting records, joint-project register, KPI feed"
@@ -32,6 +37,14 @@ IMAGE_TOP, IMAGE_BOTTOM = 1.75, 6.45     # inches: the band between the takeaway
 STATUS_TINTS = {"green": "#CDEBE1", "amber": "#FBE5BF", "red": "#F6D0B8", None: "#FFFFFF"}
 TABLE_COLUMNS = ("chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate",
                  "perception_gap_abs")
+# The leaders' notes: two columns under their headings, the body between NOTE_TOP and IMAGE_BOTTOM.
+NOTE_COLUMNS = (0.5, 6.85)               # inches: each column's left edge
+NOTE_WIDTH, NOTE_HEADING, NOTE_TOP = 5.95, 1.75, 2.3
+# The actions table: at ACTION_FONT points, ACTION_ROWS rows and the heading fit between the takeaway and the
+# caution; a longer review shows its most recent actions and says how many more the Review page has.
+ACTION_ROWS, ACTION_FONT = 14, 11.0
+ACTION_WIDTHS = (3.4, 1.05, 1.75, 1.3, 1.1, 1.0, 2.7)    # inches, 12.3 in all
+CELL_MARGIN = 0.2                        # inches of a table cell's width taken by its side margins (PowerPoint's)
 
 Progress = Callable[[float, str], None]
 
@@ -45,6 +58,19 @@ class Slide:
     tints: list[list[str]] | None = None         # background colour per table cell
     subtitle: str = ""
     image: bytes | None = field(default=None, repr=False)
+    notes: list[Note] | None = None              # notes side by side, each under its heading
+    column_widths: tuple[float, ...] | None = None   # a table's columns, inches (else spread evenly)
+    font_size: float | None = None               # a table's text, points (else the pack's usual size)
+    table_top: float = 1.6                       # inches from the slide's top
+    first_column_bold: bool = True               # a table's first column names its rows (a unit, a metric)
+    row_heights: list[float] | None = None       # a table's rows, inches, heading first (else even)
+
+
+@dataclass
+class Note:
+    heading: str
+    side: str                                    # marketing or it: the heading's rule is the side's colour
+    blocks: list[Block]
 
 
 def _fmt(value, digits: int = 1, sign: bool = False) -> str:
@@ -60,6 +86,7 @@ def build_slides(con: duckdb.DuckDBPyConnection, month: str, company: str | None
     table = scorecard.scorecard_table(history, month, catalog.SCORECARD_COLUMNS)
     company_row = table[table["unit"] == COMPANY].iloc[0]
     threshold = settings.anonymity_threshold(con)
+    record = review.review(con, month)
     return [
         _title_slide(company or "Marketing and IT", label, company_row),
         _scorecard_slide(table, label, threshold),
@@ -69,6 +96,8 @@ def build_slides(con: duckdb.DuckDBPyConnection, month: str, company: str | None
         _results_slide(con, month),
         _meetings_slide(con, month),
         _projects_slide(con, month),
+        _notes_slide(record, label),
+        _actions_slide(record, month, label),
         _definitions_slide(threshold),
     ]
 
@@ -197,6 +226,123 @@ def _projects_slide(con, month: str) -> Slide:
                  figure=lambda: project_charts.delivery_rates_chart(rates, month))
 
 
+def _notes_slide(record: dict, label: str) -> Slide:
+    """The month's two notes, the CMO's (marketing) beside the CIO's (IT), as their Markdown reads."""
+    written = [side for side in review.SIDES if (record["commentary"][side] or "").strip()]
+    leaders = [review.LEADERS[side] for side in written]
+    takeaway = (f"Both the CMO and the CIO wrote a note for {label}." if len(written) == 2
+                else f"Only the {leaders[0]} wrote a note for {label}." if written
+                else f"Neither the CMO nor the CIO has written a note for {label}.")
+    notes = [Note(f"The {review.LEADERS[side]}'s note", side,
+                  notes_layout.note_blocks(record["commentary"][side],
+                                           f"No note from the {review.LEADERS[side]} for {label}."))
+             for side in review.SIDES]
+    return Slide("What the CMO and the CIO say", takeaway, notes=notes,
+                 subtitle=f"The newest version of each leader's note for {label}, as written on the Review page.")
+
+
+def _clip(text: str, width: float, size: float, bold: bool = False) -> str:
+    """The text on one line of a table cell `width` inches wide at `size` points: whole if it fits, else cut at
+    a word boundary (a character one for a single long word) with an ellipsis. Helvetica's widths: the PDF's
+    font, and Arial's, which the PowerPoint table is drawn in (_pptx_table)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    font = "Helvetica-Bold" if bold else "Helvetica"
+    room = (width - CELL_MARGIN) * 72
+    if stringWidth(text, font, size) <= room:
+        return text
+    words = text.split(" ")
+    while len(words) > 1 and stringWidth(" ".join(words) + "…", font, size) > room:
+        words.pop()
+    kept = " ".join(words).rstrip(" ,;:-–")
+    while kept and stringWidth(kept + "…", font, size) > room:
+        kept = kept[:-1]
+    return kept.rstrip(" ,;:-–") + "…"
+
+
+def _lines(text: str, width: float, most: int) -> list[str]:
+    """The text broken into lines for a table cell `width` inches wide at ACTION_FONT, at most `most` of them,
+    the last cut with an ellipsis when the text is longer. The breaks are made here, so both files show them."""
+    from reportlab.lib.utils import simpleSplit
+
+    lines = simpleSplit(text, "Helvetica", ACTION_FONT, (width - CELL_MARGIN) * 72) or [""]
+    if len(lines) > most:
+        lines = lines[:most - 1] + [_clip(" ".join(lines[most - 1:]), width, ACTION_FONT)]
+    return [_clip(line, width, ACTION_FONT) for line in lines]   # a single word wider than the cell, cut too
+
+
+def _short(text: str, characters: int) -> str:
+    """Free text for a sentence: masked, control characters visible, cut at a word with an ellipsis if long."""
+    text = printable(personal.masked(str(text))).strip().rstrip(".")
+    if len(text) <= characters:
+        return text
+    return text[:characters].rsplit(" ", 1)[0].rstrip(" ,;:-–") + "…"
+
+
+def _row_height(lines: int) -> float:
+    """A table row's height in inches for `lines` lines at ACTION_FONT: PowerPoint's cell margins (0.05 in
+    above and below) and a little air; the PDF's 4 pt paddings take less."""
+    return 0.12 + lines * ACTION_FONT * 1.2 / 72
+
+
+def _actions_slide(record: dict, month: str, label: str) -> Slide:
+    """The actions on the month's review with owner, due date, status and effect: the effect with its interval,
+    or why there is none (review.effect_brief), under the caution that it is an estimate, not proof of cause.
+
+    Free text (title, unit, owner) takes two lines where the band under the takeaway has room for them, row by
+    row from the top, else one; it is cut with an ellipsis beyond. At most ACTION_ROWS rows: a longer review
+    shows its most recent actions (latest start) and says how many more the Review page has."""
+    actions = record["actions"]
+    if not actions:
+        return Slide("Actions and their effect", f"No action is on the review for {label}.",
+                     subtitle="Actions, with their owners, due dates and effect, are kept on the Review page. "
+                              + CAUTION)
+    counts = {status: sum(a["status"] == status for a in actions) for status in ("in_progress", "planned", "done",
+                                                                               "dropped")}
+    overdue = record["metrics"]["overdue_actions"]   # the scorecard's own count, over every action not done
+    takeaway = (f"{len(actions)} action{'s' * (len(actions) != 1)}: "
+                + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items() if n)
+                + f"; {overdue} overdue")
+    measured = [a for a in actions if a["effect"]["estimate"] is not None]
+    if measured:
+        largest = max(measured, key=lambda a: abs(a["effect"]["estimate"]))
+        takeaway += (f". Largest estimated effect: {_short(largest['title'], 60)} "
+                     f"({largest['target'].replace('_', ' ')}, {largest['effect']['estimate']:+.1f} points).")
+    else:
+        takeaway += "; no effect measured yet."
+    shown = actions
+    if len(actions) > ACTION_ROWS:
+        latest = sorted(range(len(actions)), key=lambda k: (actions[k]["start_month"], k))[-ACTION_ROWS:]
+        shown = [actions[k] for k in sorted(latest)]
+        takeaway += (f" The {ACTION_ROWS} most recent are shown, and {len(actions) - ACTION_ROWS} more on the "
+                     "Review page.")
+    headings = ["Action", "Unit", "Owner", "Target", "Due", "Status", "Effect, points (95% interval)"]
+    rows, tints, heights = [], [], [_row_height(1)]
+    spare = IMAGE_BOTTOM + 0.05 - IMAGE_TOP - _row_height(1) * (len(shown) + 1)
+    for action in shown:
+        due, unit = action.get("due"), action.get("business_unit")
+        cells = [action["title"], unit if unit and str(unit).strip() else "Company", action.get("owner") or "–",
+                 action["target"].replace("_", " "),
+                 "–" if not due else f"{date.fromisoformat(str(due)[:10]):%d %b %Y}",
+                 action["status"].replace("_", " "), review.effect_brief(action["effect"])]
+        cells = [printable(personal.masked(str(cell))) for cell in cells]   # masked on import; and here
+        wrapped = [_lines(cell, width, 2 if k < 3 else 1) for k, (cell, width) in enumerate(zip(cells, ACTION_WIDTHS))]
+        if max(map(len, wrapped)) > 1 and spare >= _row_height(2) - _row_height(1):
+            spare -= _row_height(2) - _row_height(1)
+        else:
+            wrapped = [_lines(cell, width, 1) for cell, width in zip(cells, ACTION_WIDTHS)]
+        rows.append(["\n".join(lines) for lines in wrapped])
+        heights.append(_row_height(max(map(len, wrapped))))
+        late = review.is_overdue(action, month)
+        tints.append(["#FFFFFF"] * 4 + [STATUS_TINTS["red"] if late else "#FFFFFF"] + ["#FFFFFF"] * 2)
+    return Slide("Actions and their effect", takeaway, table=pd.DataFrame(rows, columns=headings), tints=tints,
+                 column_widths=ACTION_WIDTHS, font_size=ACTION_FONT, table_top=IMAGE_TOP, first_column_bold=False,
+                 row_heights=heights,
+                 subtitle="Effect: the change in the target's score (0-100) from before the start to after it, "
+                          "against units without such an action (before/after: no comparison group, after minus "
+                          f"before only). {CAUTION} A due date in red is overdue.")
+
+
 def _definitions_slide(threshold: int) -> Slide:
     rows = [[m.label, m.description, m.unit, "–" if m.target is None else f"{m.target:g}"] for m in catalog.METRICS
             if m.name in set(catalog.SCORECARD_COLUMNS) | {"leadership_presence", "project_on_time_rate"}]
@@ -271,6 +417,8 @@ def write_pptx(slides: list[Slide], month: str, path: str | Path, as_of: date) -
                 slide.shapes.add_picture(io.BytesIO(content.image), Inches(x), Inches(y), Inches(w), Inches(h))
             elif content.table is not None:
                 _pptx_table(slide, content, Inches, Pt, RGBColor)
+            elif content.notes is not None:
+                _pptx_notes(slide, content, text)
             if content.subtitle:
                 text(slide, 0.5, 6.55, 12.3, 0.4, content.subtitle, 11, colour="555555")
         text(slide, 0.5, 6.95, 12.3, 0.4, _footer(label, as_of, number, len(slides)), 10, colour="777777")
@@ -278,29 +426,71 @@ def write_pptx(slides: list[Slide], month: str, path: str | Path, as_of: date) -
     deck.save(str(path))
 
 
+def _pptx_notes(slide, content: Slide, text) -> None:
+    from pptx.dml.color import RGBColor
+    from pptx.enum.shapes import MSO_SHAPE
+    from pptx.util import Inches
+
+    room = (IMAGE_BOTTOM - NOTE_TOP) * 72
+    fitted = notes_layout.fit([note.blocks for note in content.notes], NOTE_WIDTH * 72, room)
+    for note, column, body in zip(content.notes, NOTE_COLUMNS, fitted):
+        left = column + 0.1   # where the deck's other text starts: its text boxes' inset
+        text(slide, column, NOTE_HEADING, NOTE_WIDTH + 0.2, 0.45, note.heading, 18, bold=True)
+        rule = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left), Inches(NOTE_TOP - 0.14),
+                                      Inches(NOTE_WIDTH), Inches(0.05))
+        rule.fill.solid()
+        rule.fill.fore_color.rgb = RGBColor.from_string(DEPARTMENT_COLOURS[note.side].lstrip("#"))
+        rule.line.fill.background()
+        rule.shadow.inherit = False
+        notes_layout.draw_pptx(slide, body, left, NOTE_TOP, NOTE_WIDTH * 72, room)
+
+
 def _pptx_table(slide, content: Slide, Inches, Pt, RGBColor) -> None:
     frame = content.table
     rows, cols = len(frame) + 1, len(frame.columns)
-    height = min(4.8, 0.4 * rows)
-    shape = slide.shapes.add_table(rows, cols, Inches(0.5), Inches(1.6), Inches(12.3), Inches(height))
+    height = min(4.8, IMAGE_BOTTOM + 0.1 - content.table_top, 0.4 * rows)
+    if content.row_heights:
+        height = sum(content.row_heights)
+    shape = slide.shapes.add_table(rows, cols, Inches(0.5), Inches(content.table_top), Inches(12.3),
+                                   Inches(height))
     table = shape.table
+    for row, row_height in zip(table.rows, content.row_heights or []):
+        row.height = Inches(row_height)
     wide = "Definition" in frame.columns
+    size = content.font_size
+    # Cells clipped to one line for their column widths were measured in Helvetica: drawn in Arial, which has its
+    # widths, they stay on one line in PowerPoint too (the theme's font may be wider where it is substituted).
+    font = notes_layout.PPTX_FONT if content.column_widths else None
     for j, heading in enumerate(frame.columns):
-        table.columns[j].width = Inches(6.3 if wide and heading == "Definition" else (12.3 - 6.3) / (cols - 1)
+        table.columns[j].width = Inches(content.column_widths[j] if content.column_widths else
+                                        6.3 if wide and heading == "Definition" else (12.3 - 6.3) / (cols - 1)
                                         if wide else 12.3 / cols)
-        _cell(table.cell(0, j), str(heading), Pt(12 if not wide else 11), True, "FFFFFF", "333333", RGBColor)
+        _cell(table.cell(0, j), _shown(heading), Pt(size or (12 if not wide else 11)), True, "FFFFFF", "333333",
+              RGBColor, font)
     for i, row in enumerate(frame.itertuples(index=False), start=1):
         for j, value in enumerate(row):
             fill = (content.tints[i - 1][j] if content.tints else "#FFFFFF").lstrip("#")
-            _cell(table.cell(i, j), str(value), Pt(12 if not wide else 9), j == 0, fill, "222222", RGBColor)
+            _cell(table.cell(i, j), _shown(value), Pt(size or (12 if not wide else 9)),
+                  j == 0 and content.first_column_bold, fill, "222222", RGBColor, font)
 
 
-def _cell(cell, value, size, bold, fill, colour, RGBColor) -> None:
-    cell.text = value
-    paragraph = cell.text_frame.paragraphs[0]
-    for run in paragraph.runs:
-        run.font.size, run.font.bold = size, bold
-        run.font.color.rgb = RGBColor.from_string(colour)
+def _shown(value) -> str:
+    """A table cell's text as drawn: its line breaks kept (the actions table makes its own), every other control
+    character made visible."""
+    return "\n".join(printable(part) for part in str(value).split("\n"))
+
+
+def _cell(cell, value, size, bold, fill, colour, RGBColor, font: str | None = None) -> None:
+    from pptx.enum.text import MSO_ANCHOR
+
+    cell.text = value   # a line break in the value is a paragraph of its own
+    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+    for paragraph in cell.text_frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size, run.font.bold = size, bold
+            run.font.color.rgb = RGBColor.from_string(colour)
+            if font:
+                run.font.name = font
     cell.fill.solid()
     cell.fill.fore_color.rgb = RGBColor.from_string(fill)
 
@@ -347,6 +537,8 @@ def write_pdf(slides: list[Slide], month: str, path: str | Path, as_of: date) ->
                               width=w * inch, height=h * inch)
             elif content.table is not None:
                 _pdf_table(pdf, content, width, height, inch, colors, Table, TableStyle)
+            elif content.notes is not None:
+                _pdf_notes(pdf, content, height, line)
             if content.subtitle:
                 line(0.5 * inch, 0.85 * inch, content.subtitle, 11, colour="#555555")
         line(0.5 * inch, 0.4 * inch, _footer(label, as_of, number, len(slides)), 10, colour="#777777")
@@ -354,30 +546,51 @@ def write_pdf(slides: list[Slide], month: str, path: str | Path, as_of: date) ->
     pdf.save()
 
 
+def _pdf_notes(pdf, content: Slide, height, line) -> None:
+    from reportlab.lib import colors
+
+    room = (IMAGE_BOTTOM - NOTE_TOP) * 72
+    fitted = notes_layout.fit([note.blocks for note in content.notes], NOTE_WIDTH * 72, room)
+    for note, left, body in zip(content.notes, NOTE_COLUMNS, fitted):
+        line(left * 72, height - (NOTE_HEADING + 0.3) * 72, note.heading, 18, "Helvetica-Bold")
+        pdf.setFillColor(colors.HexColor(DEPARTMENT_COLOURS[note.side]))
+        pdf.rect(left * 72, height - (NOTE_TOP - 0.09) * 72, NOTE_WIDTH * 72, 0.05 * 72, stroke=0, fill=1)
+        notes_layout.draw_pdf(pdf, body, left * 72, height - NOTE_TOP * 72, NOTE_WIDTH * 72, room)
+
+
 def _pdf_table(pdf, content: Slide, width, height, inch, colors, Table, TableStyle) -> None:
+    from xml.sax.saxutils import escape
+
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph
 
     frame = content.table
     wide = "Definition" in frame.columns
+    size = content.font_size or (8.5 if wide else 12)
     style = getSampleStyleSheet()["BodyText"]
-    style.fontSize, style.leading = (8.5, 10) if wide else (12, 14)
-    data = [list(frame.columns)] + [[Paragraph(str(v), style) if wide else str(v) for v in row]
-                                    for row in frame.itertuples(index=False)]
+    style.fontSize, style.leading = (8.5, 10) if wide else (size, size * 1.2)
+    # Paragraph cells read markup: the text is escaped, so a "<" or "&" in it is shown, not obeyed.
+    data = [list(map(_shown, frame.columns))] + [
+        [Paragraph(escape(_shown(v)), style) if wide else _shown(v) for v in row]
+        for row in frame.itertuples(index=False)]
     cols = len(frame.columns)
-    widths = ([2.2 * inch, 7.6 * inch, 1.3 * inch, 1.2 * inch] if wide else [12.3 * inch / cols] * cols)
+    widths = ([w * inch for w in content.column_widths] if content.column_widths
+              else [2.2 * inch, 7.6 * inch, 1.3 * inch, 1.2 * inch] if wide else [12.3 * inch / cols] * cols)
+    padding = 3 if wide else 7 if content.font_size is None else 4
     table = Table(data, colWidths=widths)
     commands = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#333333")),
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-                ("FONTSIZE", (0, 0), (-1, -1), 8.5 if wide else 12), ("GRID", (0, 0), (-1, -1), 0.5, colors.white),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 1), (0, -1), "Helvetica-Bold"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3 if wide else 7), ("BOTTOMPADDING", (0, 0), (-1, -1), 3 if wide else 7)]
+                ("FONTSIZE", (0, 0), (-1, -1), size), ("GRID", (0, 0), (-1, -1), 0.5, colors.white),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), padding), ("BOTTOMPADDING", (0, 0), (-1, -1), padding)]
+    if content.first_column_bold:
+        commands.append(("FONTNAME", (0, 1), (0, -1), "Helvetica-Bold"))
     for i, tints in enumerate(content.tints or [], start=1):
         for j, tint in enumerate(tints):
             commands.append(("BACKGROUND", (j, i), (j, i), colors.HexColor(tint)))
     table.setStyle(TableStyle(commands))
     _, table_h = table.wrap(12.3 * inch, 5 * inch)
-    table.drawOn(pdf, 0.5 * inch, height - 1.6 * inch - table_h)
+    table.drawOn(pdf, 0.5 * inch, height - content.table_top * inch - table_h)
 
 
 def build_pack(con: duckdb.DuckDBPyConnection, month: str, *, pptx_path: str | Path | None = None,

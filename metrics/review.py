@@ -7,7 +7,9 @@ same numbers.
 
 from __future__ import annotations
 
+import calendar
 import math
+import re
 from datetime import date, datetime
 from typing import Any, Iterable
 
@@ -24,6 +26,7 @@ CELLS = ("treated_pre", "treated_post", "comparison_pre", "comparison_post")
 # they have none), so that a meeting sees what was finished or stopped lately without the whole history.
 REVIEW_SPAN_MONTHS = 12
 SIDES = ("marketing", "it")
+LEADERS = {"marketing": "CMO", "it": "CIO"}   # whose note each side's is: the side's leader, never a person
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -352,11 +355,33 @@ def effect_text(effect: dict) -> str:
 
 
 def effect_brief(effect: dict) -> str:
-    """An effect for a table cell: "+9.4 (+3.4 to +15.3)", "+0.3 (-1.7 to +2.2) before/after", or "Withheld"."""
+    """An effect in as few words as a table cell takes, beside a heading that says "points (95% interval)":
+    "+9.4 (+3.4 to +15.3)", with "before/after" after one that has no comparison group; "withheld: fewer than 5
+    respondents" or "not yet: needs the 2026-04 survey" when there is none (action_effect's reason without the
+    cells it names: effect_note has it in full)."""
     if effect.get("estimate") is not None:
         interval = "" if effect.get("ci_low") is None else f" ({signed(effect['ci_low'])} to {signed(effect['ci_high'])})"
         return f"{signed(effect['estimate'])}{interval}" + ("" if effect.get("method") == "did" else " before/after")
-    return "Withheld" if effect.get("withheld") else "–"
+    reason = effect.get("withheld")
+    if not reason:
+        return "–"
+    if (waiting := re.fullmatch(r"shown once (\d{4}-\d{2}) has survey data", reason)) is not None:
+        return f"not yet: needs the {waiting.group(1)} survey"
+    return "withheld: " + reason.split(" (the anonymity threshold)")[0]
+
+
+def _last_day(month: str) -> date:
+    year, mon = map(int, month.split("-"))
+    return date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def is_overdue(action: dict, month: str) -> bool:
+    """Whether an action counts among the month's overdue actions (review_metrics, sql/views.sql): not done and due
+    before the month's last day."""
+    due = action.get("due")
+    if action.get("status") == "done" or due is None or pd.isna(due):
+        return False
+    return date.fromisoformat(str(due)[:10]) < _last_day(month)   # a date, a datetime or ISO text alike
 
 
 def _dates(values: pd.Series) -> pd.Series:

@@ -16,10 +16,10 @@ from typing import Any, Iterable, Mapping
 import duckdb
 import pandas as pd
 
-from metrics import ingest, store
+from metrics import ingest, review, store
 
 PAGE_SOURCE = "Review page"
-AUTHORS = {"marketing": "CMO", "it": "CIO"}  # who a note is written by: the side's leader, never a person's address
+AUTHORS = review.LEADERS  # who a note is written by: the side's leader, never a person's address
 ID_PREFIX = {"decisions": "D", "actions": "A", "decision_rights": "R"}
 WHAT = {"commentary": "note", "decision_rights": "decision area", "decisions": "decision", "actions": "action"}
 

@@ -11,8 +11,9 @@ month = shared.month_or_stop("Board pack", "upload data on the Data page first."
 label = shared.month_label(month)
 shared.page_header(f"Board pack · {label}", month)
 st.write("A 16:9 deck for the board: title, scorecard, CHI trend, alignment heatmap, perception gap, collaboration "
-         "against margin growth, meeting cadence, joint-project outcomes and the metric definitions. Survey groups "
-         "under the anonymity threshold stay hidden in the pack. The month is the one chosen in the sidebar.")
+         "against margin growth, meeting cadence, joint-project outcomes, the CMO's and the CIO's notes, the actions "
+         "and their effect, and the metric definitions. Survey groups under the anonymity threshold stay hidden in "
+         "the pack. The month is the one chosen in the sidebar.")
 
 preview = shared.read(boardpack.slide_outline, month)
 st.dataframe(preview, hide_index=True, width="stretch",

@@ -69,7 +69,7 @@ def test_the_deck_is_16_9_with_every_slide_filled(pack):
     folder, result = pack
     deck = Presentation(str(folder / "pack.pptx"))
     assert Emu(deck.slide_width).inches / Emu(deck.slide_height).inches == pytest.approx(16 / 9, abs=0.01)
-    assert len(deck.slides) == len(result["slides"]) == 9
+    assert len(deck.slides) == len(result["slides"]) == 11
     texts = slide_texts(folder / "pack.pptx")
     for text, (title, takeaway) in zip(texts, result["slides"]):
         assert title in text and takeaway in text
@@ -101,7 +101,7 @@ def test_suppressed_groups_stay_suppressed_in_the_pack(pack):
 def test_the_pdf_matches_the_deck(pack):
     folder, result = pack
     reader = PdfReader(str(folder / "pack.pdf"))
-    assert len(reader.pages) == 9
+    assert len(reader.pages) == 11
     for page, (title, takeaway) in zip(reader.pages, result["slides"]):
         text = " ".join(page.extract_text().split())
         assert title in text
@@ -119,7 +119,7 @@ def test_boardpack_command(tmp_path):
     result = subprocess.run([sys.executable, "-m", "metrics", "boardpack", "--month", "2026-01", "--out", str(out),
                              "--db", str(db)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "9 slides for 2026-01" in result.stdout
+    assert "11 slides for 2026-01" in result.stdout
     assert out.read_bytes().startswith(b"%PDF")
     wrong = subprocess.run([sys.executable, "-m", "metrics", "boardpack", "--month", "2030-01", "--out",
                             str(tmp_path / "x.pptx"), "--db", str(db)], cwd=ROOT, capture_output=True, text=True)
@@ -153,7 +153,7 @@ def test_the_command_prints_one_line_on_success_and_nothing_else(tmp_path, tmp_p
     assert result.returncode == 0, result.stderr
     assert list(temporary.iterdir()) == []                      # the browser's profile and the charts: gone
     assert result.stderr == ""                                   # no kaleido warning, no log line
-    assert len(result.stdout.splitlines()) == 1 and "9 slides for 2026-01" in result.stdout
+    assert len(result.stdout.splitlines()) == 1 and "11 slides for 2026-01" in result.stdout
 
 
 def test_without_a_browser_the_command_says_what_to_install_within_seconds(tmp_path):
@@ -196,7 +196,7 @@ def test_the_board_pack_page_says_so_in_words_and_offers_no_build(fixture_db, mo
                       f"has none. No browser at BROWSER_PATH={tmp_path / 'nowhere'}: point it at a Chrome or Chromium, "
                       "or unset it (the board pack's charts are drawn in it). The preview above needs no browser."]
     assert at.button(key="boardpack_build").disabled
-    assert len(at.dataframe[0].value) == 9                       # the preview still works
+    assert len(at.dataframe[0].value) == 11                      # the preview still works
 
 
 def test_a_build_whose_browser_fails_says_why_on_the_page(fixture_db, monkeypatch, tmp_path_factory):

@@ -367,7 +367,7 @@ def test_the_boardpack_command_ends_cleanly_beside_odd_dates(name, tmp_path):
         result = cli("boardpack", "--month", month, "--out", str(out), db=db)
         assert "Traceback" not in result.stderr, result.stderr
         assert result.returncode == 0, result.stderr
-        assert result.stdout.splitlines() == [result.stdout.strip()] and f"9 slides for {month}" in result.stdout
+        assert result.stdout.splitlines() == [result.stdout.strip()] and f"11 slides for {month}" in result.stdout
         assert out.stat().st_size > 0
 
 

@@ -139,7 +139,8 @@ def test_the_effect_in_words():
         "+14.4 (+10.3 to +18.4)"
     assert review.effect_brief({"estimate": 0.3, "ci_low": -1.7, "ci_high": 2.2, "method": "before_after"}) == \
         "+0.3 (-1.7 to +2.2) before/after"
-    assert review.effect_brief({"estimate": None, "withheld": "shown once 2026-12 has survey data"}) == "Withheld"
+    assert review.effect_brief({"estimate": None, "withheld": "shown once 2026-12 has survey data"}) == \
+        "not yet: needs the 2026-12 survey"
 
 
 def test_new_ids_follow_the_style_of_the_record(con):
