@@ -36,7 +36,10 @@ IMAGE_SCALE = 2                          # rendered at twice that for sharp prin
 IMAGE_TOP, IMAGE_BOTTOM = 1.75, 6.45     # inches: the band between the takeaway and the footnote
 STATUS_TINTS = {"green": "#CDEBE1", "amber": "#FBE5BF", "red": "#F6D0B8", None: "#FFFFFF"}
 TABLE_COLUMNS = ("chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate",
-                 "perception_gap_abs")
+                 "perception_gap_abs", *catalog.UNIT_REVIEW_COLUMNS)
+COUNT_COLUMNS = {"overdue_actions"}      # whole numbers
+TABLE_HEADINGS = {"actions_on_track": "On track", "overdue_actions": "Overdue"}   # the slide's narrow columns
+SCORECARD_WIDTHS = (1.95, 1.05, 1.15, 1.15, 1.15, 1.4, 1.4, 1.05, 0.95, 1.05)    # inches, 12.3 in all
 # The leaders' notes: two columns under their headings, the body between NOTE_TOP and IMAGE_BOTTOM.
 NOTE_COLUMNS = (0.5, 6.85)               # inches: each column's left edge
 NOTE_WIDTH, NOTE_HEADING, NOTE_TOP = 5.95, 1.75, 2.3
@@ -83,7 +86,7 @@ def build_slides(con: duckdb.DuckDBPyConnection, month: str, company: str | None
     """Every slide of the month's pack, with a one-line takeaway computed from the data."""
     label = month_label(month)
     history = scorecard.history(con, month)
-    table = scorecard.scorecard_table(history, month, catalog.SCORECARD_COLUMNS)
+    table = scorecard.scorecard_table(history, month, (*catalog.SCORECARD_COLUMNS, *catalog.REVIEW_COLUMNS))
     company_row = table[table["unit"] == COMPANY].iloc[0]
     threshold = settings.anonymity_threshold(con)
     record = review.review(con, month)
@@ -121,16 +124,19 @@ def _scorecard_slide(table: pd.DataFrame, label: str, threshold: int) -> Slide:
         takeaway = f"{top['unit']} moved most: CHI {_fmt(top['chi_change'], sign=True)} points to {_fmt(top['chi'])}."
     else:
         takeaway = "No unit has a CHI for both this month and last month."
-    headings = ["Unit"] + [catalog.metric(c).short_label for c in TABLE_COLUMNS] + ["CHI change"]
+    headings = (["Unit"] + [TABLE_HEADINGS.get(c, catalog.metric(c).short_label) for c in TABLE_COLUMNS]
+                + ["CHI change"])
     rows, tints = [], []
     for _, row in table.iterrows():
-        rows.append([row["unit"]] + [_fmt(row[c]) for c in TABLE_COLUMNS] + [_fmt(row["chi_change"], sign=True)])
+        rows.append([row["unit"]] + [_fmt(row[c], 0 if c in COUNT_COLUMNS else 1) for c in TABLE_COLUMNS]
+                    + [_fmt(row["chi_change"], sign=True)])
         tints.append(["#FFFFFF"] + [STATUS_TINTS.get(row[f"{c}_status"], "#FFFFFF") for c in TABLE_COLUMNS]
                      + ["#FFFFFF"])
     frame = pd.DataFrame(rows, columns=headings)
-    return Slide(f"Scorecard, {label}", takeaway, table=frame, tints=tints,
+    return Slide(f"Scorecard, {label}", takeaway, table=frame, tints=tints, column_widths=SCORECARD_WIDTHS,
                  subtitle=f"Green on target, amber near, red off target; – hidden (fewer than {threshold} "
-                          "respondents, or hidden so a small group cannot be worked out) or no data")
+                          "respondents, or hidden so a small group cannot be worked out) or no data. On track and "
+                          "overdue: the actions agreed in the monthly review (Review page).")
 
 
 def _trend_slide(history: pd.DataFrame, label: str) -> Slide:
@@ -345,7 +351,7 @@ def _actions_slide(record: dict, month: str, label: str) -> Slide:
 
 def _definitions_slide(threshold: int) -> Slide:
     rows = [[m.label, m.description, m.unit, "–" if m.target is None else f"{m.target:g}"] for m in catalog.METRICS
-            if m.name in set(catalog.SCORECARD_COLUMNS) | {"leadership_presence", "project_on_time_rate"}]
+            if m.name in {*catalog.SCORECARD_COLUMNS, "leadership_presence", "project_on_time_rate", *catalog.REVIEW_COLUMNS}]
     frame = pd.DataFrame(rows, columns=["Metric", "Definition", "Unit", "Target"])
     return Slide("Appendix: metric definitions", "Every figure in this pack follows these definitions; survey "
                  f"groups under {threshold} respondents are hidden.", table=frame)

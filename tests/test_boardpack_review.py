@@ -479,3 +479,31 @@ def test_note_text_is_masked_and_its_control_characters_made_visible():
     assert plain_text(blocks) == "Call me on [phone] or \\x1b[2J [e-mail] now"   # white space as one space
     assert boardpack_notes.note_blocks("  \n ", "No note.") == [Block("aside", (Run("No note.", italic=True),))]
     assert boardpack_notes.note_blocks(None, "No note.")[0].text == "No note."
+
+
+def test_the_scorecard_slide_carries_actions_on_track_and_overdue(written):
+    slide = [s for s in written["slides"] if s.title.startswith("Scorecard, ")][0]
+    table = slide.table.set_index("Unit")
+    metrics = written["review"]["metrics"]
+    # the company row is the review's own count, to the slide's one decimal and whole number
+    assert table.loc["Company", "On track"] == f"{metrics['actions_on_track']:.1f}"
+    assert table.loc["Company", "Overdue"] == str(metrics["overdue_actions"])
+    # red/amber/green from the catalogue: 3 overdue against a target of 0 and a band of 2 is red
+    tint = dict(zip(slide.table.columns, slide.tints[list(table.index).index("Company")]))
+    assert tint["Overdue"] == boardpack.STATUS_TINTS["red"]
+    assert metrics["overdue_actions"] == 3
+
+
+def test_each_units_row_counts_its_own_actions(tmp_path):
+    con = review_store(tmp_path)
+    try:
+        slide = [s for s in boardpack.build_slides(con, MONTH) if s.title.startswith("Scorecard, ")][0]
+        expected = {unit: review.review_metrics(con, MONTH, unit) for unit in ("Alpha", "Beta", "Gamma")}
+    finally:
+        con.close()
+    table = slide.table.set_index("Unit")
+    for unit, values in expected.items():
+        on_track = values["actions_on_track"]
+        assert table.loc[unit, "On track"] == ("–" if on_track is None else f"{on_track:.1f}"), unit
+        assert table.loc[unit, "Overdue"] == str(values["overdue_actions"]), unit
+    assert len({table.loc[u, "On track"] for u in expected}) > 1      # the units differ: not the company's copied
