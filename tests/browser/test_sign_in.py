@@ -296,7 +296,7 @@ def test_a_viewer_has_no_data_page_and_its_url_is_refused(visitor, signed_server
     expect(sidebar(page)).to_contain_text(f"Signed in as {ROLES['viewer']} (viewer)")
     assert nav_titles(page) == VIEWER_PAGES
     expect(page_title(page)).to_contain_text("Collaboration scorecard")
-    assert page.locator('[data-testid="stMetric"]').count() > 0
+    expect(page.locator('[data-testid="stMetric"]').first).to_be_visible()   # waits: the tiles draw after the title
     go_to(page, "Definitions")
     expect(page_title(page)).to_have_text("Definitions")
 

@@ -384,7 +384,7 @@ def test_an_anonymous_clear_cache_message_is_refused(target, context):
     assert refused >= 1
     page = context().new_page()                                     # and the dashboard still serves
     sign_in(page, target.base, ROLES["viewer"])
-    assert page.locator('[data-testid="stMetric"]').count() > 0
+    expect(page.locator('[data-testid="stMetric"]').first).to_be_visible()   # waits: the tiles draw after the title
 
     # The control: the same message from an admin's session (the browser's cookies, over the wire) is taken.
     admin = context().new_page()
