@@ -1,16 +1,21 @@
 """The leaders' notes (Markdown) as blocks of styled runs, for places that draw text themselves (the board pack).
 
-The subset is what people write in a note: ATX and underlined headings, paragraphs, bullet and numbered lists
-(nested by indentation), block quotes, fenced code, pipe tables (a row as one line), **bold**, *italic*, both,
-`code`, ~~strike~~ (its text), [links](url) and ![images](src) as their text, <autolinks>, and backslash escapes.
-Raw HTML is not Markdown's business here: `<b>` and `&amp;` are shown as typed. Nothing is dropped but markers,
-so the text a reader sees is the text that was written.
+markdown-it-py reads a note as CommonMark with GFM's pipe tables and ~~strike~~, and this module walks its tokens:
+a heading, paragraph, list item or quoted paragraph is a Block of Runs (bold, italic, code), a list item with its
+nesting depth and marker ("•" or "3."); a fenced or indented code block is a block a line; a table is a block a
+row, its cells joined (as in GFM, cells past the header row's count are not shown). Links and images are their
+text, struck text is its text; rules and link reference definitions are nothing. Raw HTML is not Markdown's
+business here: `<b>` and `&amp;` are shown as typed. Otherwise nothing is dropped but markers, so the text a
+reader sees is the text that was written.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 ELLIPSIS = "…"
 
@@ -35,167 +40,106 @@ class Block:
         return "".join(run.text for run in self.runs)
 
 
-_HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
-_RULE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_ITEM = re.compile(r"( *)([-*+]|\d{1,9}[.)])[ \t]+(.*)$")
-_QUOTE = re.compile(r" {0,3}>[ \t]?(.*)$")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_TABLE_ROW = re.compile(r"\s*\|.*\|\s*$")
-_TABLE_RULE = re.compile(r"\s*\|[\s|:-]*-[\s|:-]*\|\s*$")
-_ESCAPABLE = set("\\`*_{}[]()#+-.!|~<>\"'")
-_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]+|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)>")
+# html=False: tags are text. "entity" off: `&amp;` stays as typed rather than becoming "&". "text_join" off: a
+# backslash escape stays its own token, so that _unstrayed() can tell an escaped \*\* from a stray one.
+# maxNesting: the library skips whatever lies deeper than this many nested lists and quotes (CommonMark's preset
+# says 20, which a note of ten nested bullets reaches); 100 as in its default preset, well within Python's stack.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "maxNesting": 100}).enable(["table", "strikethrough"]).disable(
+    ["entity", "text_join"])
+_CELL_GAP = Run("  ·  ")     # between a table row's cells
 
 
 def parse(text: str) -> list[Block]:
     """The note's blocks in order; an empty or blank note has none."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4).split("\n")
     blocks: list[Block] = []
-    open_lines: list[str] = []          # the paragraph, item or quote being read
-    open_kind: tuple[str, int, str] | None = None
-    indents: list[int] = []             # the open list items' indentation, outermost first
-    fence: str | None = None
+    lists = quotes = heading = 0     # open lists and block quotes; the open heading's level
+    item: Block | None = None        # a list item whose text is still to come
+    row: list[list[Run]] | None = None
 
-    def close() -> None:
-        nonlocal open_kind
-        if open_kind is not None:
-            kind, level, marker = open_kind
-            joined = " ".join(line.strip() for line in open_lines).strip()
-            if joined or kind == "item":
-                blocks.append(Block(kind, tuple(_collapsed(inline(joined))), level, marker))
-        open_lines.clear()
-        open_kind = None
+    def add(kind: str, runs: list[Run], level: int = 0) -> None:
+        nonlocal item
+        if item is not None:         # the item starts with no paragraph (a nested list, code): its marker alone
+            blocks.append(item)
+            item = None
+        if kind:
+            blocks.append(Block(kind, tuple(runs), level))
 
-    for line in lines:
-        if fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-            else:
-                blocks.append(Block("code", (Run(line.rstrip(), code=True),)))
-            continue
-        if not line.strip():
-            close()
-            continue
-        if (found := _FENCE.match(line)) is not None:
-            close()
-            fence = found.group(1)[0] * 3
-            continue
-        if open_kind is not None and open_kind[0] == "paragraph" and (under := _SETEXT.match(line)):
-            open_kind = ("heading", 1 if under.group(1)[0] == "=" else 2, "")
-            close()
-            continue
-        if _RULE.match(line):
-            close()
-            indents.clear()
-            continue
-        if (heading := _HEADING.match(line)) is not None:
-            close()
-            indents.clear()
-            if (heading.group(2) or "").strip():
-                blocks.append(Block("heading", tuple(inline(heading.group(2).strip())), len(heading.group(1))))
-            continue
-        if (item := _ITEM.match(line)) is not None:
-            close()
-            indent = len(item.group(1))
-            while indents and indent < indents[-1]:
-                indents.pop()
-            if not indents or indent > indents[-1]:
-                indents.append(indent)
-            bullet = item.group(2)
-            marker = "•" if bullet in "-*+" else bullet[:-1] + "."
-            open_kind = ("item", len(indents) - 1, marker)
-            open_lines.append(item.group(3))
-            continue
-        if (quote := _QUOTE.match(line)) is not None:
-            if open_kind is None or open_kind[0] != "quote":
-                close()
-                open_kind = ("quote", 0, "")
-            if quote.group(1).strip():
-                open_lines.append(quote.group(1))
-            else:                       # a blank line inside the quote starts its next paragraph
-                close()
-                open_kind = ("quote", 0, "")
-            continue
-        if _TABLE_ROW.match(line):
-            close()
-            if not _TABLE_RULE.match(line):
-                cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-                blocks.append(Block("paragraph", tuple(inline("  ·  ".join(c for c in cells if c)))))
-            continue
-        if open_kind is None:
-            open_kind = ("paragraph", 0, "")
-            if not line.startswith(" "):
-                indents.clear()
-        open_lines.append(line)
-    close()
+    for token in _MARKDOWN.parse(text):
+        match token.type:
+            case "bullet_list_open" | "ordered_list_open":
+                lists += 1
+            case "bullet_list_close" | "ordered_list_close":
+                lists -= 1
+            case "list_item_open" | "list_item_close":
+                add("", [])
+                if token.nesting == 1:
+                    item = Block("item", (), lists - 1, f"{token.info}." if token.info else "•")
+            case "blockquote_open" | "blockquote_close":
+                quotes += token.nesting
+            case "heading_open" | "heading_close":
+                heading = int(token.tag[1]) if token.nesting == 1 else 0
+            case "tr_open":
+                row = []
+            case "tr_close":
+                cells = [cell for cell in row or [] if cell]
+                if cells:
+                    add("paragraph", _merged([run for k, cell in enumerate(cells)
+                                              for run in ([_CELL_GAP] if k else []) + cell]))
+                row = None
+            case "fence" | "code_block":
+                for line in token.content.removesuffix("\n").split("\n") if token.content else []:
+                    add("code", [Run(line.rstrip(), code=True)])
+            case "inline":
+                runs = _collapsed(_runs(token.children or []))
+                if row is not None:
+                    row.append(runs)
+                elif item is not None:
+                    blocks.append(replace(item, runs=tuple(runs)))
+                    item = None
+                elif runs:
+                    add("heading" if heading else "quote" if quotes else "paragraph", runs, heading)
     return blocks
 
 
-def inline(text: str, bold: bool = False, italic: bool = False) -> list[Run]:
-    """The runs of one block's text: emphasis applied, markers and link targets gone."""
+def _runs(tokens: list[Token], bold: bool = False, italic: bool = False) -> list[Run]:
+    """The runs of one block's inline tokens: emphasis applied, markers and link targets gone."""
     runs: list[Run] = []
-    plain: list[str] = []
-
-    def flush() -> None:
-        if plain:
-            runs.append(Run("".join(plain), bold, italic))
-            plain.clear()
-
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _ESCAPABLE:
-            plain.append(text[i + 1])
-            i += 2
-            continue
-        if ch == "\\" and i + 1 == len(text):    # a hard line break written as a trailing backslash
-            i += 1
-            continue
-        if ch == "`":
-            ticks = _run_length(text, i, "`")
-            end = text.find("`" * ticks, i + ticks)
-            while end != -1 and _run_length(text, end, "`") != ticks:
-                end = text.find("`" * ticks, end + _run_length(text, end, "`"))
-            if end != -1:
-                flush()
-                runs.append(Run(text[i + ticks:end].strip() or text[i + ticks:end], bold, italic, code=True))
-                i = end + ticks
-                continue
-            plain.append(text[i:i + ticks])
-            i += ticks
-            continue
-        if ch == "[" or (ch == "!" and text.startswith("[", i + 1)):
-            link = _link(text, i + (ch == "!"))
-            if link is not None:
-                label, end = link
-                flush()
-                runs += inline(label, bold, italic)
-                i = end
-                continue
-        if ch == "<" and (auto := _AUTOLINK.match(text, i)) is not None:
-            plain.append(auto.group(1).removeprefix("mailto:"))
-            i = auto.end()
-            continue
-        if ch in "*_~":
-            length = _run_length(text, i, ch)
-            end = _closing(text, i, ch, length)
-            if end is not None and (ch != "~" or length == 2):
-                flush()
-                inner = text[i + length:end]
-                strong, emphasis = (False, False) if ch == "~" else (length >= 2, length in (1, 3))
-                runs += inline(inner, bold or strong, italic or emphasis)
-                i = end + length
-                continue
-            if length >= 2 and (ch == "*" or (ch == "_" and _flanking(text, i, length))):
-                i += length             # an unmatched ** or __: a typo for emphasis, not text to show
-                continue
-            plain.append(text[i:i + length])
-            i += length
-            continue
-        plain.append(ch)
-        i += 1
-    flush()
+    strong = emphasis = 0
+    autolink = False
+    for token in tokens:
+        style = {"bold": bold or strong > 0, "italic": italic or emphasis > 0}
+        match token.type:
+            case "strong_open" | "strong_close":
+                strong += token.nesting
+            case "em_open" | "em_close":
+                emphasis += token.nesting
+            case "link_open" | "link_close":
+                autolink = token.nesting == 1 and token.markup == "autolink"
+            case "text":
+                runs.append(Run(token.content if autolink else _unstrayed(token.content), **style))
+            case "text_special":     # a backslash escape: the character itself
+                runs.append(Run(token.content, **style))
+            case "code_inline":
+                runs.append(Run(token.content, code=True, **style))
+            case "softbreak" | "hardbreak":
+                runs.append(Run(" ", **style))
+            case "image":            # its alt text, which may have emphasis of its own
+                runs += _runs(token.children or [], **style)
+            # s_open and s_close: struck text is shown as its text (a Run has no strike-through)
     return _merged(runs)
+
+
+def _unstrayed(text: str) -> str:
+    """The text without stray ** or __: CommonMark shows an unclosed `**typo` as typed, but a leader who typed it
+    meant emphasis, and the pack shows no Markdown markers. A run of two or more that touches a word is dropped;
+    one between spaces ("5 ** 3") or inside a word (snake__case) is text."""
+    def kept(found: re.Match) -> str:
+        before = text[found.start() - 1] if found.start() else " "
+        after = text[found.end()] if found.end() < len(text) else " "
+        if before.isspace() and after.isspace() or found.group()[0] == "_" and before.isalnum() and after.isalnum():
+            return found.group()
+        return ""
+    return re.sub(r"\*{2,}|_{2,}", kept, text)
 
 
 def _collapsed(runs: list[Run]) -> list[Run]:
@@ -208,82 +152,6 @@ def _collapsed(runs: list[Run]) -> list[Run]:
         if text:
             collapsed.append(replace(run, text=text))
     return collapsed
-
-
-def _run_length(text: str, at: int, ch: str) -> int:
-    end = at
-    while end < len(text) and text[end] == ch:
-        end += 1
-    return end - at
-
-
-def _flanking(text: str, at: int, length: int) -> bool:
-    """Whether a delimiter run touches a word on either side (so it was meant as a marker, not as text)."""
-    before = text[at - 1] if at > 0 else " "
-    after = text[at + length] if at + length < len(text) else " "
-    return not before.isspace() or not after.isspace()
-
-
-def _closing(text: str, at: int, ch: str, length: int) -> int | None:
-    """Where the delimiter run opened at `at` closes (a run of the same length), or None. An opener must be
-    followed by a non-space; a closer preceded by one; with '_', neither may sit inside a word (snake_case)."""
-    after = text[at + length] if at + length < len(text) else " "
-    before = text[at - 1] if at > 0 else " "
-    if after.isspace() or (ch == "_" and before.isalnum()):
-        return None
-    j = at + length
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text[j] == "`":                 # code spans are opaque to emphasis
-            ticks = _run_length(text, j, "`")
-            end = text.find("`" * ticks, j + ticks)
-            j = j + ticks if end == -1 else end + ticks
-            continue
-        if text[j] == ch:
-            run = _run_length(text, j, ch)
-            next_char = text[j + run] if j + run < len(text) else " "
-            if run == length and not text[j - 1].isspace() and not (ch == "_" and next_char.isalnum()):
-                return j
-            j += run
-            continue
-        j += 1
-    return None
-
-
-def _link(text: str, at: int) -> tuple[str, int] | None:
-    """A link or image at `at` (its '['): its label and where it ends, or None. [label](target), [label][ref]
-    and [label][] are links; a bare [label] is text."""
-    depth, j = 0, at
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text[j] == "[":
-            depth += 1
-        elif text[j] == "]":
-            depth -= 1
-            if depth == 0:
-                break
-        j += 1
-    else:
-        return None
-    label, rest = text[at + 1:j], j + 1
-    if text.startswith("(", rest):
-        depth, k = 0, rest
-        while k < len(text):
-            if text[k] == "(":
-                depth += 1
-            elif text[k] == ")":
-                depth -= 1
-                if depth == 0:
-                    return label, k + 1
-            k += 1
-        return None
-    if text.startswith("[", rest) and (close := text.find("]", rest)) != -1:
-        return label, close + 1
-    return None
 
 
 def _merged(runs: list[Run]) -> list[Run]:
