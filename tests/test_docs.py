@@ -66,3 +66,38 @@ def test_the_readme_lists_every_kind_the_cli_takes(command):
     listed = re.search(rf"python -m metrics {command} \{{([a-z_,]+)\}}", README)
     assert listed, f"README.md's `python -m metrics {command}` line does not list the kinds in {{...}}"
     assert set(listed.group(1).split(",")) == set(KIND_NAMES)
+
+
+def layout_table() -> dict[str, str]:
+    """The README's Layout table: each path its first column names (in backticks) -> the row's text. A folder's
+    row may name its files after it in brackets (`metrics/charts/` (`style.py`, ...)): they count as its paths."""
+    section = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    named = {}
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        first, rest = line[2:].split(" | ", 1)
+        folder = ""
+        for path in re.findall(r"`([^`]+)`", first):
+            if path.endswith("/"):
+                folder = path
+            named[path if "/" in path else folder + path] = rest
+    return named
+
+
+def modules() -> list[str]:
+    """Every Python module under metrics/, pages/ and ui/ (package __init__ files aside)."""
+    return sorted(p.relative_to(ROOT).as_posix() for folder in ("metrics", "pages", "ui")
+                  for p in (ROOT / folder).rglob("*.py") if p.name != "__init__.py")
+
+
+def test_the_layout_table_names_only_real_paths():
+    named = layout_table()
+    assert len(named) > 40          # guards the tests below against a table the reader no longer finds
+    missing = [path for path in named if not (ROOT / path).exists()]
+    assert not missing, f"README.md's Layout table names paths that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("module", modules())
+def test_every_module_is_in_the_layout_table(module):
+    assert module in layout_table(), f"README.md's Layout table lacks {module}"
