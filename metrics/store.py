@@ -51,10 +51,15 @@ def _is_file_db(path: str) -> bool:
     return path != ":memory:" and not path.startswith("md:")
 
 
-def connect(db: str | os.PathLike | None = None, *, load_sample: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the store, creating the schema; a new database file is loaded with the sample data."""
+def is_new_file(path: str) -> bool:
+    """Whether `path` names a database file that does not exist yet (connect would create it)."""
+    return _is_file_db(path) and not Path(path).exists()
+
+
+def connect(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the store, creating the schema. The store knows nothing of sample data: ingest.open_store, above it,
+    loads a new file with it."""
     path = resolve_db_path(db)
-    is_new = _is_file_db(path) and not Path(path).exists()
     if _is_file_db(path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -65,10 +70,6 @@ def connect(db: str | os.PathLike | None = None, *, load_sample: bool = True) ->
         raise
     with _init_lock:
         create_schema(con)
-        if is_new and load_sample:
-            from metrics import ingest  # late import: ingest builds on this module
-
-            ingest.load_sample(con)
     return con
 
 
