@@ -209,6 +209,7 @@ def test_a_store_without_stored_survey_figures_gets_them_on_connect(tmp_path):
     cur = con.cursor()   # as a store from before they were stored: neither the figures nor their view
     cur.execute("DROP VIEW survey_group_stats")
     cur.execute("DROP TABLE survey_group_figures")
+    cur.execute("DROP TABLE migrations")   # nor the record of migration steps, which came later
     con.close()
     con = store.connect(path)
     assert scorecard(con, "2026-01")["company"]["alignment_index"] == pytest.approx(expected)

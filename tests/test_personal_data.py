@@ -458,6 +458,7 @@ def test_a_store_written_before_keeps_no_skipped_value_once_opened(tmp_path):
             "reason": f"'{MARKER} jane@example.com' is not an answer on the 1–5 scale"}]
     con.cursor().execute("UPDATE imports SET skipped_rows = $s WHERE import_id = $id",
                          {"s": json.dumps(old), "id": report.import_id})
+    con.cursor().execute("DROP TABLE migrations")   # an older version recorded no migration steps
     con.close()
     con = store.connect(path)
     logged = _log(con)
