@@ -61,7 +61,7 @@ def worker_import(p: dict) -> dict:
     for repeat in range(p["repeats"]):
         for stale in (db, db.with_name(db.name + ".wal")):
             stale.unlink(missing_ok=True)
-        con = store.connect(db, load_sample=False)
+        con = store.connect(db)
         started = time.perf_counter()
         rows["items"] = ingest.import_file(con, "items", files["items"], user="benchmark").rows_imported
         timings["items"] = time.perf_counter() - started
@@ -91,7 +91,7 @@ def worker_profile_import(p: dict) -> dict:
     db = Path(p["db"])
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
-    con = store.connect(db, load_sample=False)
+    con = store.connect(db)
     ingest.import_file(con, "items", p["files"]["items"], user="benchmark")
     profiler = cProfile.Profile()
     started = time.perf_counter()
@@ -125,7 +125,7 @@ def worker_inproc(p: dict) -> dict:
     imports = time.perf_counter() - started
 
     started = time.perf_counter()
-    con = store.connect(p["db"], load_sample=False)
+    con = store.connect(p["db"])
     connect = time.perf_counter() - started
     out = {"imports": imports, "connect": connect}
     calls = {"scorecard": lambda: scorecard.scorecard(con, p["month"]),
@@ -190,7 +190,7 @@ def _exceptions(app) -> list[str]:
 def worker_boardpack(p: dict) -> dict:
     from metrics import boardpack, store
 
-    con = store.connect(p["db"], load_sample=False)
+    con = store.connect(p["db"])
     out = Path(p["out_dir"])
     out.mkdir(parents=True, exist_ok=True)
     pptx, pdf = out / "boardpack.pptx", out / "boardpack.pdf"

@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from metrics import store
+from metrics import opening, store
 from metrics.printable import printable
 
 # The kinds of data (metrics.ingest.KINDS; a test keeps the two equal). Named here so that commands which do
@@ -44,7 +44,7 @@ class _SurveyLayouts:
 
 
 def _connect(args):
-    con = store.connect(args.db)
+    con = opening.open_store(args.db)
     _connections.append(con)
     return con
 

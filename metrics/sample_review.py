@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from metrics.sample import DECLINING_UNIT, IMPROVING_UNIT, LIKERT_ITEMS, World
+from metrics.sample_world import DECLINING_UNIT, IMPROVING_UNIT, LIKERT_ITEMS, World
 
 REVIEW_COLUMNS = {
     "commentary": ("month", "side", "text", "written_by", "written_at"),

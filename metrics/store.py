@@ -51,10 +51,15 @@ def _is_file_db(path: str) -> bool:
     return path != ":memory:" and not path.startswith("md:")
 
 
-def connect(db: str | os.PathLike | None = None, *, load_sample: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the store, creating the schema; a new database file is loaded with the sample data."""
+def is_new_file(path: str) -> bool:
+    """Whether `path` names a database file that does not exist yet (connect would create it)."""
+    return _is_file_db(path) and not Path(path).exists()
+
+
+def connect(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the store, creating the schema. The store knows nothing of sample data: ingest.open_store, above it,
+    loads a new file with it."""
     path = resolve_db_path(db)
-    is_new = _is_file_db(path) and not Path(path).exists()
     if _is_file_db(path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -65,26 +70,62 @@ def connect(db: str | os.PathLike | None = None, *, load_sample: bool = True) ->
         raise
     with _init_lock:
         create_schema(con)
-        if is_new and load_sample:
-            from metrics import ingest  # late import: ingest builds on this module
-
-            ingest.load_sample(con)
     return con
 
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+# Schema changes as numbered steps, each applied once and recorded in the store's `migrations` table (as
+# sqlite-utils' Migrations does). A store written before the steps were recorded has no such table: every step
+# runs once on it, and each is written to be a no-op where there is nothing to change. A new change to the
+# tables is a new step at the end; a step is never edited once released.
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (1, "the tables, sequences and default settings of sql/schema.sql"),
+    (2, "survey answers from a long table (survey_answers) to a column per item"),
+    (3, "stored survey figures: the old long table survey_group_stats goes (a view takes its name)"),
+    (4, "the import log keeps a skipped row's row, column and reason, not its value"),
+)
+
+
+def _apply(con: duckdb.DuckDBPyConnection, step: int) -> None:
     cur = con.cursor()
-    cur.execute(query("schema"))
-    answers.migrate_long(con)
+    if step == 1:
+        cur.execute(query("schema"))
+    elif step == 2:
+        answers.migrate_long(con)       # in a transaction of its own
+    elif step == 3:
+        answers.drop_long_stats(cur)
+    elif step == 4:
+        forget_skipped_values(cur)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply the steps of MIGRATIONS the store has not recorded, in order; returns the steps applied."""
+    cur = con.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS migrations (step INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+    done = {step for (step,) in cur.execute("SELECT step FROM migrations").fetchall()}
+    applied = []
+    for step, name in MIGRATIONS:
+        if step in done:
+            continue
+        _apply(con, step)
+        cur.execute("INSERT INTO migrations (step, name) VALUES ($step, $name)", {"step": step, "name": name})
+        applied.append(step)
+    return applied
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The migrations, then what follows the data rather than the code's version: a column for each catalogue
+    item, the survey figures when the catalogue's measures have changed, and the views (recreated on each
+    connect so they always match the code)."""
+    cur = con.cursor()
+    migrate(con)
     answers.sync(cur)
-    answers.drop_long_stats(cur)
     if not answers.figures_current(cur):
         # a store written by an older version (or left half-way): its figures, every month, once
         with transaction(con) as tx:
             answers.store_figures(tx)
     answers.create_stats_view(cur)
     cur.execute(query("views"))
-    forget_skipped_values(cur)
 
 
 def forget_skipped_values(cur) -> None:

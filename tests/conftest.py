@@ -111,7 +111,7 @@ def load_fixture(con, directory: Path, extra_responses: str = "") -> None:
 
 def fixture_store(path, directory: Path, load=load_fixture):
     """A store at `path` (":memory:" or a file) loaded by `load` (the hand-made fixture data set by default)."""
-    connection = store.connect(path, load_sample=False)
+    connection = store.connect(path)
     load(connection, directory)
     return connection
 
@@ -148,7 +148,7 @@ def empty_con():
 def store_rows(db: Path) -> dict[str, list]:
     """Every row of every table of a database file (and the survey_answers view), so "nothing changed" is counted,
     not assumed."""
-    connection = store.connect(db, load_sample=False)
+    connection = store.connect(db)
     try:
         cur = connection.cursor()
         tables = [name for (name,) in cur.execute(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import alignment, store
+from metrics import alignment, opening, store
 from tests.conftest import chart_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +80,7 @@ def test_results_page_reports_n_and_the_caveat(fixture_db):
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    store.connect(path).close()          # a new database is loaded with sample_data/
+    opening.open_store(path).close()         # a new database is loaded with sample_data/
     return path
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import alignment, boardpack, comments, ingest, scorecard, store
+from metrics import alignment, boardpack, comments, ingest, opening, scorecard, store
 from tests.conftest import chart_spec, fixture_file, fixture_store, load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def test_the_hidden_group_is_really_there(attack_con):
 def test_subtracting_shown_units_from_the_company_never_isolates_a_small_group(attack_con, tmp_path):
     """For every month, department and measure whose company figure is shown, the hidden units together hold 0 or
     at least 5 respondents, so company minus the shown units gives at best a blend, never one small group."""
-    sample = store.connect(tmp_path / "sample.duckdb")  # the sample data set: 24 months, six groups under 5
+    sample = opening.open_store(tmp_path / "sample.duckdb")  # the sample data set: 24 months, six groups under 5
     checked = with_hidden = 0
     for con in (attack_con, sample):
         rows = con.cursor().execute(
@@ -217,7 +217,7 @@ def test_the_alignment_page_shows_comments_only_from_groups_of_ten(attack_db):
 
     tables, captions = page()
     assert tables == [] and "1 comment(s) come from groups of fewer than 10 respondents" in captions
-    con = store.connect(attack_db, load_sample=False)
+    con = store.connect(attack_db)
     more = "".join(f"DX{i},2026-01-13 10:00:00,Delta,it,staff,4,2,4,8,\n" for i in range(9))
     ingest.commit_import(con, ingest.prepare_import(con, "survey", (DELTA.splitlines()[0] + "\n" + more).encode(),
                                                     "more.csv"), user="tests")

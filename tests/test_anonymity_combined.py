@@ -242,7 +242,7 @@ def test_the_data_page_says_what_is_held_back(tmp_path, monkeypatch):
 
     path = tmp_path / "held.duckdb"
     fixture_store(path, tmp_path, lambda con, d: load_fixture(con, d, extra_responses=_rows(MEASURE_GAP))).close()
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     ingest.import_file(con, "survey", _late(tmp_path, "late1.csv", [f"L1,{MONTH}-20 10:00:00,Pi,it,staff,1,5,1,0,"]),
                        user="tests")
     con.close()
@@ -357,7 +357,7 @@ def test_the_late_response_attack_through_the_commands(tmp_path):
 
 
 def _last_import(path: Path) -> int:
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     try:
         return con.cursor().execute("SELECT max(import_id) FROM imports").fetchall()[0][0]
     finally:

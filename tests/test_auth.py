@@ -279,7 +279,7 @@ def test_an_analyst_uploads_and_exports_but_cannot_undo_or_configure(fixture_db,
                                                    "text/csv")).run()
     at.button(key="data_import").click().run()
     assert "Imported 1 rows from more.csv" in at.success[0].value
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     try:
         by = con.cursor().execute("SELECT imported_by FROM imports ORDER BY import_id DESC LIMIT 1").fetchall()[0][0]
     finally:
@@ -295,7 +295,7 @@ def test_an_admin_can_undo_and_change_the_settings(fixture_db, roles_file):
     at.button(key="FormSubmitter:settings_form-Save settings").click().run()
     assert not at.exception
     assert "Saved: Anonymity threshold (respondents) 5 → 8" in at.success[0].value
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     try:
         assert settings.current(con)["anonymity_threshold"] == 8
     finally:
@@ -364,7 +364,7 @@ GOOD_FILE = (b"response_id,submitted_at,business_unit,department,role,comm_vocab
 
 
 def _count(path: Path, sql: str):
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     try:
         return con.cursor().execute(sql).fetchall()[0][0]
     finally:

@@ -112,7 +112,7 @@ def test_the_pdf_matches_the_deck(pack):
 
 def test_boardpack_command(tmp_path):
     db = tmp_path / "fixture.duckdb"
-    con = store.connect(db, load_sample=False)
+    con = store.connect(db)
     load_fixture(con, tmp_path)
     con.close()
     out = tmp_path / "out" / "pack.pdf"

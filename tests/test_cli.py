@@ -138,7 +138,7 @@ def test_scorecard_json_matches_the_library(fixture_db):
     result = cli("scorecard", "--month", "2026-01", "--json", db=fixture_db)
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     assert printed == json.loads(json.dumps(scorecard(con, "2026-01")))
     assert set(printed) == {"month", "company", "business_units"}
     assert printed["company"]["chi"] == pytest.approx(61.613, abs=0.001)
@@ -166,7 +166,7 @@ def test_map_and_set_fill_what_a_file_lacks(fixture_db, tmp_path):
     result = cli("import", "survey", str(odd), "--map", "Q1=comm_vocabulary", "--set", "business_unit=Delta",
                  "--set", "wave=2025-12", db=fixture_db)
     assert result.returncode == 0, result.stderr
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     row = con.cursor().execute("""SELECT r.business_unit, r.wave, a.item_id, a.value FROM survey_responses r
                                   JOIN survey_answers a USING (response_id) WHERE response_id = 'M1'""").fetchall()
     assert row == [("Delta", "2025-12", "comm_vocabulary", 5)]
@@ -181,7 +181,7 @@ def test_replace_on_purpose_and_undo_brings_the_old_rows_back(fixture_db, tmp_pa
     result = cli("import", "survey", str(changed), "--replace", db=fixture_db)
     assert result.returncode == 0, result.stderr
     assert "1 replaced" in result.stdout
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     answers = con.cursor().execute("SELECT item_id, value FROM survey_answers WHERE response_id = 'R001'").fetchall()
     con.close()
     assert answers == [("comm_vocabulary", 1)]
@@ -205,7 +205,7 @@ def test_undo_of_a_replaced_import_waits_for_the_replacing_one(fixture_db, tmp_p
     refused = cli("undo", str(first_id), db=fixture_db)
     assert refused.returncode == 1 and f"undo import {second_id} first" in refused.stderr
     assert cli("undo", str(second_id), db=fixture_db).returncode == 0
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     assert con.cursor().execute("SELECT value FROM kpis WHERE month = '2026-02'").fetchall() == [(1.0,)]
     con.close()
     assert cli("undo", str(first_id), db=fixture_db).returncode == 0
@@ -299,7 +299,7 @@ def test_file_names_reach_the_terminal_and_the_log_only_as_visible_escapes(fixtu
     # The import log holds each name as shown, and so does its listing.
     listing = run("imports").stdout.decode()
     assert all(shown in listing for shown in HOSTILE_FILE_NAMES.values())
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     try:
         logged = con.execute("SELECT file_name FROM imports ORDER BY import_id DESC LIMIT $n",
                              {"n": len(HOSTILE_FILE_NAMES)}).fetchall()

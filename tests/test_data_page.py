@@ -28,7 +28,7 @@ def data_page() -> AppTest:
 
 
 def count(path: Path, sql: str) -> int:
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     try:
         return con.cursor().execute(sql).fetchall()[0][0]
     finally:

@@ -210,7 +210,7 @@ def test_the_search_box_filters_the_glossary(fixture_db):
 def test_the_page_needs_no_data(tmp_path, monkeypatch):
     """An empty database: the other pages have nothing to show, the definitions are all there."""
     path = tmp_path / "empty.duckdb"
-    store.connect(path, load_sample=False).close()
+    store.connect(path).close()
     monkeypatch.setenv("COLLAB_DB", str(path))
     at = open_definitions()
     assert list(at.dataframe[0].value["name"]) == [m.name for m in catalog.METRICS]

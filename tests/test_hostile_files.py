@@ -67,7 +67,7 @@ def seeded_db(tmp_path_factory) -> Path:
 def open_copy(seeded_db: Path, directory: Path) -> duckdb.DuckDBPyConnection:
     path = directory / f"store-{time.perf_counter_ns()}.duckdb"
     shutil.copy(seeded_db, path)
-    return store.connect(path, load_sample=False)
+    return store.connect(path)
 
 
 @pytest.fixture
@@ -1037,7 +1037,7 @@ SURVEY_CELLS = {f"{column}{row}": value for row, values in enumerate(
 MEASURE_CHILD = """
 import json, resource, sys, time
 from metrics import ingest, store
-con = store.connect(":memory:", load_sample=False)
+con = store.connect(":memory:")
 data = open(sys.argv[1], "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()

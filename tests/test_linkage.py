@@ -36,7 +36,7 @@ def db(tmp_path_factory) -> Path:
     (folder / "survey.csv").write_text("\n".join(survey) + "\n", encoding="utf-8")
     (folder / "kpis.csv").write_text("\n".join(kpis) + "\n", encoding="utf-8")
     path = folder / "linkage.duckdb"
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     ingest.import_file(con, "items", ROOT / "tests" / "fixtures" / "survey_items.csv")
     ingest.import_file(con, "survey", folder / "survey.csv")
     ingest.import_file(con, "kpis", folder / "kpis.csv")
@@ -46,7 +46,7 @@ def db(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def con(db):
-    connection = store.connect(db, load_sample=False)
+    connection = store.connect(db)
     yield connection
     connection.close()
 

@@ -240,7 +240,7 @@ def test_leadership_chart_without_any_held_meeting(mcon):
 @pytest.fixture
 def meetings_db(tmp_path, monkeypatch):
     path = tmp_path / "meetings.duckdb"
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     load_meetings(con, tmp_path)
     con.close()
     monkeypatch.setenv("COLLAB_DB", str(path))
@@ -303,7 +303,7 @@ def test_meetings_page_follows_the_unit_filter(meetings_db):
 
 def test_meetings_page_on_an_empty_store(tmp_path, monkeypatch):
     path = tmp_path / "empty.duckdb"
-    store.connect(path, load_sample=False).close()
+    store.connect(path).close()
     monkeypatch.setenv("COLLAB_DB", str(path))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     at.switch_page("pages/meetings.py").run()
@@ -338,7 +338,7 @@ def test_sample_month_has_every_figure(sample_con):
 def test_meetings_page_without_meeting_records(tmp_path, monkeypatch):
     """A store with other data but no meetings: every part of the page says so instead of failing."""
     path = tmp_path / "kpis_only.duckdb"
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     (tmp_path / "kpis.csv").write_text("business_unit,month,kpi,value\nNorth,2026-03,margin_growth_pct,4\n")
     ingest.import_file(con, "kpis", tmp_path / "kpis.csv", user="tests")
     con.close()

@@ -226,7 +226,7 @@ def odd_store(request, tmp_path_factory):
 
 def test_months_list_the_plausible_span_and_only_the_odd_months_that_hold_data(odd_store):
     db, months, _ = odd_store
-    con = store.connect(db, load_sample=False)
+    con = store.connect(db)
     try:
         assert scorecard.months_available(con) == months
     finally:
@@ -290,7 +290,7 @@ def test_the_data_page_undoes_the_import_that_brought_an_odd_date(tmp_path, monk
     at = app(db, monkeypatch)
     assert at.selectbox(key="month").options[0] == "December 9999"
     at.switch_page("pages/data.py").run()
-    con = store.connect(db, load_sample=False)
+    con = store.connect(db)
     newest = con.cursor().execute("SELECT max(import_id) FROM imports").fetchall()[0][0]
     assert at.selectbox(key=f"data_undo_id_{newest}").value == newest
     at.checkbox(key="data_undo_confirm").check().run()
@@ -397,7 +397,7 @@ def test_the_data_page_refuses_an_odd_date_until_its_checkbox_is_ticked(fixture_
     assert list(problems["row"]) == [3] and list(problems["column"]) == ["month"]
     assert list(problems["value"]) == ["9999-12"] and problems["reason"][0].startswith(MONTH_TOO_LATE)
     assert at.button(key="data_import").disabled
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     before = counts(con)
     at.checkbox(key="data_any_date").check().run()
     assert {m.label: m.value for m in at.metric}["Problems"] == "0"

@@ -26,7 +26,7 @@ def run_app() -> AppTest:
 def test_scorecard_shows_the_cli_numbers(fixture_db):
     at = run_app()
     assert at.selectbox(key="month").value == "2026-01"
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     expected = json.loads(json.dumps(scorecard(con, "2026-01")))
     con.close()
 
@@ -70,7 +70,7 @@ def test_scorecard_follows_the_month_filter_and_shows_changes(fixture_db):
     assert not at.exception
     assert "December 2025" in at.title[0].value
     tiles = {m.label: m for m in at.metric}
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     dec, jan = scorecard(con, "2025-12"), scorecard(con, "2026-01")
     con.close()
     assert tiles["Alignment"].value == f"{dec['company']['alignment_index']:.1f}"
@@ -135,7 +135,7 @@ def test_a_rerun_reuses_the_drawn_charts_and_new_data_draws_them_again(fixture_d
     assert len(drawn) == 1
     assert at.get("plotly_chart")[1].proto.spec == before
 
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     imports = ingest.list_imports(con)
     ingest.undo(con, int(imports.loc[imports["kind"] == "meetings", "import_id"].iloc[0]))
     con.close()

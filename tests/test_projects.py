@@ -149,7 +149,7 @@ def test_charts_on_empty_data_say_so(pcon):
 @pytest.fixture
 def projects_db(tmp_path, monkeypatch):
     path = tmp_path / "projects.duckdb"
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     load_projects(con, tmp_path)
     con.close()
     monkeypatch.setenv("COLLAB_DB", str(path))
@@ -201,7 +201,7 @@ def test_projects_page_follows_the_unit_filter(projects_db):
 
 def test_projects_page_on_an_empty_store(tmp_path, monkeypatch):
     path = tmp_path / "empty.duckdb"
-    store.connect(path, load_sample=False).close()
+    store.connect(path).close()
     monkeypatch.setenv("COLLAB_DB", str(path))
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     at.switch_page("pages/projects.py").run()
@@ -231,7 +231,7 @@ def test_sample_month_has_every_figure():
 def test_projects_page_without_a_register(tmp_path, monkeypatch):
     """A store with other data but no projects: tiles show –, n = 0, and every chart says why it is empty."""
     path = tmp_path / "kpis_only.duckdb"
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     (tmp_path / "kpis.csv").write_text(KPIS)
     ingest.import_file(con, "kpis", tmp_path / "kpis.csv", user="tests")
     con.close()

@@ -45,7 +45,7 @@ def cli(*args: str, db: Path) -> subprocess.Popen:
 @pytest.fixture
 def db(tmp_path) -> Path:
     path = tmp_path / "store.duckdb"
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     load_fixture(con, tmp_path)
     con.close()
     return path
@@ -80,7 +80,7 @@ def test_an_import_killed_mid_way_leaves_nothing_of_its_file(db, tmp_path, gener
             killed_mid_way += 1
             continue
         # Killed after the commit: the whole file is there, with its log line, and nothing else changed.
-        con = store.connect(db, load_sample=False)
+        con = store.connect(db)
         assert con.cursor().execute("SELECT count(*) FROM survey_responses WHERE response_id LIKE 'K%'"
                                     ).fetchall() == [(rows,)], f"killed after {delay} s: part of the file landed"
         assert con.cursor().execute("SELECT rows_imported FROM imports WHERE file_name = 'big.csv'").fetchall() \
@@ -97,7 +97,7 @@ def test_an_import_killed_mid_way_leaves_nothing_of_its_file(db, tmp_path, gener
     done = subprocess.run([sys.executable, "-m", "metrics", "import", "survey", str(survey), "--db", str(db)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    con = store.connect(db, load_sample=False)
+    con = store.connect(db)
     assert con.cursor().execute("SELECT count(*) FROM survey_responses WHERE response_id LIKE 'K%'"
                                 ).fetchall() == [(rows,)]
     con.close()
@@ -120,7 +120,7 @@ def test_an_import_while_the_dashboard_holds_the_store_is_told_busy(db, tmp_path
     again = subprocess.run([sys.executable, "-m", "metrics", "import", "survey", str(small), "--db", str(db)],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
-    con = store.connect(db, load_sample=False)
+    con = store.connect(db)
     assert con.cursor().execute("SELECT count(*) FROM survey_responses WHERE response_id LIKE 'S%'"
                                 ).fetchall() == [(10,)]
     con.close()
@@ -135,7 +135,7 @@ def test_two_processes_importing_at_once_both_land_or_one_is_told_busy(db, tmp_p
         assert "Traceback" not in err
         if code == 3:
             assert "in use by another process; try again" in err
-    con = store.connect(db, load_sample=False)
+    con = store.connect(db)
     for n, (code, _) in enumerate(outcomes):
         landed = con.cursor().execute(f"SELECT count(*) FROM survey_responses WHERE response_id LIKE 'P{n}-%'"
                                       ).fetchall()[0][0]

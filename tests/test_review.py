@@ -77,7 +77,7 @@ def load(con, directory: Path) -> None:
 
 @pytest.fixture
 def con(tmp_path):
-    connection = store.connect(":memory:", load_sample=False)
+    connection = store.connect(":memory:")
     load(connection, tmp_path)
     assert settings.anonymity_threshold(connection) == 5   # the lowest the setting allows: every cell here has 5+
     yield connection
@@ -390,7 +390,7 @@ def test_review_refuses_a_month_that_is_not_one(con):
 @pytest.fixture
 def review_db(tmp_path) -> Path:
     path = tmp_path / "review.duckdb"
-    connection = store.connect(path, load_sample=False)
+    connection = store.connect(path)
     load(connection, tmp_path)
     add_register(connection)
     connection.close()
@@ -406,7 +406,7 @@ def test_review_command_json_equals_the_library(review_db):
     result = cli("review", "--month", "2026-06", "--json", db=review_db)
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
-    connection = store.connect(review_db, load_sample=False)
+    connection = store.connect(review_db)
     try:
         assert printed == json.loads(json.dumps(review.review(connection, "2026-06")))
     finally:

@@ -68,7 +68,7 @@ def test_invalid_actions_are_refused_in_words_and_nothing_is_written(con, tmp_pa
     ])
     con.close()
     before = store_rows(path)
-    con = store.connect(path, load_sample=False)
+    con = store.connect(path)
     with pytest.raises(review_edits.EditRefused) as refused:
         review_edits.save(con, "actions", rows, "cio@x.com", "actions")
     con.close()

@@ -66,7 +66,7 @@ def markdown(at: AppTest) -> str:
 
 
 def stored_note(db: Path, side: str) -> str | None:
-    con = store.connect(db, load_sample=False)
+    con = store.connect(db)
     try:
         return review.review(con, MONTH)["commentary"][side]
     finally:
@@ -122,7 +122,7 @@ def test_a_leader_writes_their_own_side_only(fixture_db, roles_file):
     at.text_area(key=f"review_note_text_it_{MONTH}").input("Budget owner agreed: joint.")
     next(b for b in at.button if b.label == "Save the CIO's note").click().run()
     assert stored_note(fixture_db, "it") == "Budget owner agreed: joint."
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     try:
         assert store.fetch_rows(con, "SELECT imported_by FROM imports ORDER BY import_id DESC LIMIT 1") == [
             ("cio@example.com",)]
@@ -144,7 +144,7 @@ def test_other_roles_read_the_record_and_write_nothing(fixture_db, roles_file, e
 
 
 def test_a_month_with_no_record_yet_draws_and_says_so(fixture_db):
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     try:
         with store.transaction(con) as cur:
             for table in ("commentary", "decisions", "decision_rights", "actions"):

@@ -74,7 +74,7 @@ def cli_copy(db: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def con(db):
-    connection = store.connect(db, load_sample=False)
+    connection = store.connect(db)
     yield connection
     connection.close()
 
@@ -285,7 +285,7 @@ def test_the_review_page_shows_the_sample_record(db, tmp_path, monkeypatch):
     assert not at.exception, at.exception
     assert at.title[0].value == "Monthly review · October 2026"
     shown = "\n".join(str(m.value) for m in at.markdown)
-    con = store.connect(copy, load_sample=False)
+    con = store.connect(copy)
     try:
         notes = review.review(con, NEWEST)["commentary"]
     finally:

@@ -93,7 +93,7 @@ def test_the_heatmap_subtitle_and_the_alignment_caption_name_the_setting(raised)
 
 
 def test_the_board_pack_states_the_threshold_in_force(raised, tmp_path):
-    con = store.connect(raised, load_sample=False)
+    con = store.connect(raised)
     try:
         slides = boardpack.build_slides(con, "2026-01")
     finally:
@@ -113,7 +113,7 @@ def test_the_board_pack_states_the_threshold_in_force(raised, tmp_path):
 def test_the_figures_follow_the_same_threshold(raised):
     """Stated and applied agree: with 8, the fixture's groups of 6 and 7 are hidden, and every figure still shown
     rests on at least 8 respondents."""
-    con = store.connect(raised, load_sample=False)
+    con = store.connect(raised)
     try:
         card = scorecard(con, "2026-01")
     finally:
@@ -161,7 +161,7 @@ def test_settings_refuses_what_the_data_page_refuses_and_saves_nothing(fixture_d
     refused = run_settings(fixture_db, *pairs)
     assert refused.returncode == 1
     assert refused.stderr.splitlines() == ["Nothing was saved.", problem]
-    con = store.connect(fixture_db, load_sample=False)
+    con = store.connect(fixture_db)
     try:
         assert settings.current(con) == {"anonymity_threshold": 5, "comment_threshold": 10, "max_upload_mb": 200}
     finally:

@@ -10,7 +10,7 @@ from typing import Iterator
 import pandas as pd
 import streamlit as st
 
-from metrics import catalog, roles, scorecard, store
+from metrics import catalog, opening, roles, scorecard, store
 from metrics.scorecard import COMPANY, month_label
 from ui import auth
 
@@ -22,7 +22,7 @@ _log = logging.getLogger(__name__)
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _connection(path: str):
-    return store.connect(path)
+    return opening.open_store(path)
 
 
 def connection():

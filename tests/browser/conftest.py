@@ -94,10 +94,10 @@ def running_dashboard(database: Path, log_dir: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def sample_database(tmp_path_factory) -> Path:
     """A database built from sample_data/, never opened by a server: each server gets a copy."""
-    from metrics import store
+    from metrics import opening
 
     path = tmp_path_factory.mktemp("browser-sample") / "collab.duckdb"
-    store.connect(path).close()
+    opening.open_store(path).close()
     return path
 
 
@@ -106,7 +106,7 @@ def sample_months(sample_database) -> list[str]:
     """The sample data's months (YYYY-MM), oldest first."""
     from metrics import scorecard, store
 
-    con = store.connect(sample_database, load_sample=False)
+    con = store.connect(sample_database)
     try:
         return list(scorecard.months_available(con))
     finally:
