@@ -118,13 +118,13 @@ def test_every_chart_carries_the_as_of_date_and_downloads_at_three_times(fixture
 
 def test_a_rerun_reuses_the_drawn_charts_and_new_data_draws_them_again(fixture_db, monkeypatch):
     """Figures are cached by their data: a rerun draws none again; an undo that changes the data redraws."""
-    from metrics import ingest
-    from metrics.charts import scorecard as scorecard_charts
+    from metrics import charts, ingest
     from ui import shared
 
     drawn = []
-    draw = scorecard_charts.trend_chart
-    monkeypatch.setattr(scorecard_charts, "trend_chart", lambda *args, **kwargs: drawn.append(1) or draw(*args, **kwargs))
+    draw = charts.trend_chart
+    # where the page takes it from (pages/scorecard.py: charts.trend_chart), since shared.chart calls what it is given
+    monkeypatch.setattr(charts, "trend_chart", lambda *args, **kwargs: drawn.append(1) or draw(*args, **kwargs))
     shared._figure.clear()  # an earlier test in this process may have drawn the same figure from the same data
     at = run_app()
     month = at.session_state["month"]

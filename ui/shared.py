@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from contextlib import contextmanager
 from typing import Iterator
@@ -74,15 +73,17 @@ def _key() -> tuple[str, tuple]:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _read(function: str, path: str, version: tuple, args: tuple, kwargs: tuple):
-    module_name, _, name = function.partition(":")
-    module = importlib.import_module(module_name)
-    return getattr(module, name)(connection(), *args, **dict(kwargs))
+def _read(name: str, _function, path: str, version: tuple, args: tuple, kwargs: tuple):
+    """The cache itself (Streamlit's st.cache_data): keyed by the function's name, the store, its data version and
+    the arguments; the function object rides along unhashed (the leading underscore), called as it is."""
+    return _function(connection(), *args, **dict(kwargs))
 
 
 def read(function, *args, **kwargs):
-    """Call a metrics/ function `function(con, *args)`, cached until the data changes (an import or undo)."""
-    return _read(f"{function.__module__}:{function.__qualname__}", *_key(), args, tuple(sorted(kwargs.items())))
+    """Call a metrics/ function `function(con, *args)`, cached until the data changes (an import or undo): one
+    cache for every read, under one version key (the store's path and data version)."""
+    return _read(f"{function.__module__}:{function.__qualname__}", function, *_key(), args,
+                 tuple(sorted(kwargs.items())))
 
 
 def months() -> list[str]:
@@ -163,22 +164,22 @@ CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "sel
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _figure(builder: str, as_of: str, args: tuple, kwargs: tuple):
+def _figure(name: str, _builder, as_of: str, args: tuple, kwargs: tuple):
     """`builder(*args, **kwargs)` stamped with the as-of date, and its image's file name, built once for the same
     inputs (hashed by value, so new data gives a new figure). A cache_resource, not cache_data: cache_data would
     pickle the figure and plotly would validate it afresh on every rerun, which costs about as much as drawing it.
     Nothing changes a figure once built (st.plotly_chart serialises a copy), so sessions can share it."""
     from metrics.charts.style import file_stem, stamp
 
-    module_name, _, name = builder.partition(":")
-    figure = getattr(importlib.import_module(module_name), name)(*args, **dict(kwargs))
+    figure = _builder(*args, **dict(kwargs))
     return stamp(figure, as_of), file_stem(figure)
 
 
 def chart(builder, *args, **kwargs) -> None:
     """The chart `builder(*args, **kwargs)` (a metrics.charts function) with the data's as-of date in it and a PNG
     download at three times screen resolution; a rerun with the same data reuses the built figure."""
-    figure, stem = _figure(f"{builder.__module__}:{builder.__qualname__}", as_of(), args, tuple(sorted(kwargs.items())))
+    figure, stem = _figure(f"{builder.__module__}:{builder.__qualname__}", builder, as_of(), args,
+                           tuple(sorted(kwargs.items())))
     config = {**CHART_CONFIG, "toImageButtonOptions": {"format": "png", "scale": 3, "filename": stem}}
     st.plotly_chart(figure, width="stretch", config=config)
 
