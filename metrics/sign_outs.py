@@ -1,5 +1,5 @@
 """When each signed-in address last signed out, kept in the store so that it holds across restarts: a sign-in
-(an identity token) issued before that moment no longer opens anything (metrics.roles.judge decides)."""
+(an identity token) issued before that moment no longer opens anything (metrics.sign_in.judge decides)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import roles, settings, store
+from metrics import roles, settings, sign_in, store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +19,7 @@ analyst = ["analyst@example.com"]
 admin   = ["admin@example.com"]
 """
 
-# cookie_secret must pass roles.cookie_secret_problem (a placeholder or short one switches sign-in off): a fixed
+# cookie_secret must pass sign_in.cookie_secret_problem (a placeholder or short one switches sign-in off): a fixed
 # random string, used by nothing but these tests.
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback",
         "cookie_secret": "64f926aa7e5795a2c6561fef3845aa821589abd746d7add9dc876b98d77eed9c",
@@ -127,11 +127,11 @@ def test_the_command_checks_a_file(tmp_path, capsys):
     good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
     good.write_text(ROLES_TOML, encoding="utf-8")
     bad.write_text('viewers = ["a@example.com"]\n', encoding="utf-8")
-    assert roles.main([str(good)]) == 0
+    assert sign_in.main([str(good)]) == 0
     out = capsys.readouterr().out
     assert "4 addresses" in out and "analyst (a viewer's pages, plus the Data page: uploads and exports): " \
                                      "analyst@example.com" in out
-    assert roles.main([str(bad)]) == 1
+    assert sign_in.main([str(bad)]) == 1
     assert "unknown role 'viewers'" in capsys.readouterr().err
 
 
@@ -147,7 +147,7 @@ def test_the_command_checks_a_file(tmp_path, capsys):
     ({"email": ["a@example.com"]}, None),
 ])
 def test_the_identity_is_the_verified_email(claims, email):
-    assert roles.identity_email(claims) == email
+    assert sign_in.identity_email(claims) == email
 
 
 # Settings ------------------------------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ def app(user: dict | None = None, *, page: str | None = None) -> AppTest:
 
 
 def signed_in(email: str, **claims) -> dict:
-    """A fresh sign-in with a verified address (roles.judge refuses one without email_verified true, or with no
+    """A fresh sign-in with a verified address (sign_in.judge refuses one without email_verified true, or with no
     iat and exp); `claims` override or add."""
     import time
 

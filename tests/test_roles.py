@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics import roles
+from metrics import roles, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,11 +72,11 @@ def test_look_alikes_invisible_characters_and_non_addresses_are_refused(raw):
 def test_the_kelvin_sign_does_not_get_kates_role():
     kate = roles.parse_roles(KATE_ROLES)
     assert kate.role_of("kate@example.com") == "admin"
-    assert roles.identity_email({"email": KELVIN_KATE, "email_verified": True}) is None
+    assert sign_in.identity_email({"email": KELVIN_KATE, "email_verified": True}) is None
     assert kate.role_of(KELVIN_KATE) is None
-    verdict = roles.judge({"email": KELVIN_KATE, "email_verified": True, "iat": NOW, "exp": NOW + 3600},
+    verdict = sign_in.judge({"email": KELVIN_KATE, "email_verified": True, "iat": NOW, "exp": NOW + 3600},
                           kate, NOW, None)
-    assert verdict == roles.Verdict(None, None, roles.UNVERIFIED)
+    assert verdict == sign_in.Verdict(None, None, sign_in.UNVERIFIED)
 
 
 def test_fullwidth_letters_do_not_get_a_role():
@@ -84,7 +84,7 @@ def test_fullwidth_letters_do_not_get_a_role():
     fullwidth = "\uff4b\uff41\uff54\uff45@example.com"
     assert unicodedata.normalize("NFKC", fullwidth) == "kate@example.com"  # what folding would have done
     assert kate.role_of(fullwidth) is None
-    assert roles.identity_email({"email": fullwidth, "email_verified": True}) is None
+    assert sign_in.identity_email({"email": fullwidth, "email_verified": True}) is None
 
 
 def test_nfc_and_nfd_of_one_accented_address_are_the_same_address():
@@ -93,7 +93,7 @@ def test_nfc_and_nfd_of_one_accented_address_are_the_same_address():
     assert roles.canonical_email(nfc) == roles.canonical_email(nfd) == nfc
     listed = roles.parse_roles(f'analyst = ["{nfd}"]\n')
     assert listed.role_of(nfc) == "analyst"
-    assert roles.identity_email({"email": nfc, "email_verified": True}) == nfc
+    assert sign_in.identity_email({"email": nfc, "email_verified": True}) == nfc
     # Listed in both forms under two roles is one address given two roles.
     assert refused(f'analyst = ["{nfd}"]\nadmin = ["{nfc}"]\n') == [
         f"{nfc} is given two roles, analyst and admin; give each address one role"]
@@ -135,23 +135,23 @@ def test_a_loaded_roles_mapping_cannot_be_edited_in_place():
 
 @pytest.mark.parametrize("verified", [True, "true", "TRUE", " True ", "true\n"])
 def test_email_verified_true_verifies(verified):
-    assert roles.identity_email({"email": "Kate@Example.com", "email_verified": verified}) == "kate@example.com"
+    assert sign_in.identity_email({"email": "Kate@Example.com", "email_verified": verified}) == "kate@example.com"
 
 
 @pytest.mark.parametrize("verified", [False, 0, 1, 1.0, "0", "1", "no", "yes", "", "false", "False", "truee",
                                       "t", "on", None, [True], ["true"], {"value": True}, "tru\u0435"])
 def test_anything_else_in_email_verified_does_not(verified):
     claims = {"email": "kate@example.com", "email_verified": verified}
-    assert roles.identity_email(claims) is None
-    assert roles.identity_email(claims, trust_missing_verified=True) is None  # given, so not missing
+    assert sign_in.identity_email(claims) is None
+    assert sign_in.identity_email(claims, trust_missing_verified=True) is None  # given, so not missing
 
 
 def test_a_missing_email_verified_verifies_only_when_trusted():
-    assert roles.identity_email({"email": "kate@example.com"}) is None
-    assert roles.identity_email({"email": "kate@example.com"}, trust_missing_verified=False) is None
-    assert roles.identity_email({"email": "Kate@example.com"}, trust_missing_verified=True) == "kate@example.com"
-    assert roles.identity_email({"email_verified": True}, trust_missing_verified=True) is None
-    assert roles.identity_email({"email": KELVIN_KATE}, trust_missing_verified=True) is None
+    assert sign_in.identity_email({"email": "kate@example.com"}) is None
+    assert sign_in.identity_email({"email": "kate@example.com"}, trust_missing_verified=False) is None
+    assert sign_in.identity_email({"email": "Kate@example.com"}, trust_missing_verified=True) == "kate@example.com"
+    assert sign_in.identity_email({"email_verified": True}, trust_missing_verified=True) is None
+    assert sign_in.identity_email({"email": KELVIN_KATE}, trust_missing_verified=True) is None
 
 
 # The [sign_in] table ------------------------------------------------------------------------------------------
@@ -264,11 +264,11 @@ def test_a_byte_order_mark_is_not_part_of_the_toml(tmp_path):
 # The cookie secret ---------------------------------------------------------------------------------------------
 
 def test_the_example_files_placeholder_secret_is_refused():
-    problem = roles.cookie_secret_problem("REPLACE-WITH-A-LONG-RANDOM-STRING")
+    problem = sign_in.cookie_secret_problem("REPLACE-WITH-A-LONG-RANDOM-STRING")
     assert problem is not None and problem.startswith("It is a placeholder")
-    assert problem.endswith(f"Put a long random string made with {roles.MAKE_SECRET} in cookie_secret and restart "
+    assert problem.endswith(f"Put a long random string made with {sign_in.MAKE_SECRET} in cookie_secret and restart "
                             "the server.")
-    assert roles.MAKE_SECRET == 'python -c "import secrets; print(secrets.token_hex(32))"'
+    assert sign_in.MAKE_SECRET == 'python -c "import secrets; print(secrets.token_hex(32))"'
 
 
 def test_every_placeholder_of_the_example_file_is_refused_even_if_long_and_varied():
@@ -276,9 +276,9 @@ def test_every_placeholder_of_the_example_file_is_refused_even_if_long_and_varie
 
     example = tomllib.loads((ROOT / ".streamlit" / "secrets.example.toml").read_text(encoding="utf-8"))
     for value in example["auth"].values():
-        assert roles.cookie_secret_problem(value) is not None, value
+        assert sign_in.cookie_secret_problem(value) is not None, value
     # A long, varied string with none of the marker words, but the example file's: refused as a placeholder.
-    assert roles.cookie_secret_problem(example["auth"]["server_metadata_url"]).startswith("It is a placeholder")
+    assert sign_in.cookie_secret_problem(example["auth"]["server_metadata_url"]).startswith("It is a placeholder")
 
 
 @pytest.mark.parametrize(("secret", "start"), [
@@ -298,7 +298,7 @@ def test_every_placeholder_of_the_example_file_is_refused_even_if_long_and_varie
     ("abcdefghi" * 5, "It has only 9 distinct characters; a random string has at least 10."),
 ])
 def test_an_unusable_cookie_secret_says_why_and_what_to_do(secret, start):
-    problem = roles.cookie_secret_problem(secret)
+    problem = sign_in.cookie_secret_problem(secret)
     assert problem is not None and problem.startswith(start), problem
     assert problem.endswith("in cookie_secret and restart the server.")
     if isinstance(secret, str) and len(secret) > 8:
@@ -308,7 +308,7 @@ def test_an_unusable_cookie_secret_says_why_and_what_to_do(secret, start):
 @pytest.mark.parametrize("secret", [secrets.token_hex(32), STRONG_SECRET, STRONG_SECRET[:32],
                                     secrets.token_urlsafe(32)])
 def test_a_long_random_cookie_secret_is_usable(secret):
-    assert roles.cookie_secret_problem(secret) is None
+    assert sign_in.cookie_secret_problem(secret) is None
 
 
 # Secrets a second tester got accepted before: long enough and varied enough, but guessable.
@@ -325,7 +325,7 @@ def test_a_long_random_cookie_secret_is_usable(secret):
     ("zq" + "mnbvcxzlkjhgfdsa" + "91" + "x7r2k9w4p1t8", "keyboard row"),
 ])
 def test_a_guessable_cookie_secret_is_refused_saying_why(secret, why):
-    problem = roles.cookie_secret_problem(secret)
+    problem = sign_in.cookie_secret_problem(secret)
     assert problem is not None and problem.startswith("It is guessable") and why in problem, problem
 
 
@@ -333,7 +333,7 @@ def test_real_random_secrets_are_all_accepted():
     """The guessability rules are patterns chance almost never makes: 5,000 secrets from each generator the
     README and Streamlit's docs suggest, every one accepted."""
     for make in (lambda: secrets.token_hex(32), lambda: secrets.token_urlsafe(32)):
-        refused = [s for s in (make() for _ in range(5000)) if roles.cookie_secret_problem(s)]
+        refused = [s for s in (make() for _ in range(5000)) if sign_in.cookie_secret_problem(s)]
         assert refused == []
 
 
@@ -352,20 +352,20 @@ def test_real_random_secrets_are_all_accepted():
     ({"iat": NOW, "exp": float("nan")}, 12, NOW + 12 * 3600),
 ])
 def test_a_sign_in_ends_at_the_earlier_of_the_token_and_the_limit(claims, hours, ends):
-    assert roles.session_ends_at({"email": "kate@example.com", **claims}, hours) == ends
+    assert sign_in.session_ends_at({"email": "kate@example.com", **claims}, hours) == ends
 
 
 @pytest.mark.parametrize("claims", [{}, {"email": "kate@example.com"}, {"iat": None, "exp": None},
                                     {"iat": "yesterday", "exp": [NOW]}, {"iat": False, "exp": True},
                                     {"iat": "1.5e9"}, {"exp": "\u0661\u0662"}])
 def test_a_sign_in_that_gives_no_usable_time_has_no_end(claims):
-    assert roles.session_ends_at(claims, 12) is None
+    assert sign_in.session_ends_at(claims, 12) is None
 
 
 @pytest.mark.parametrize("hours", [0, -1, float("nan"), float("inf"), True, "12"])
 def test_a_nonsense_limit_is_an_error_not_an_endless_session(hours):
     with pytest.raises(ValueError, match="max_session_hours must be"):
-        roles.session_ends_at({"iat": NOW}, hours)
+        sign_in.session_ends_at({"iat": NOW}, hours)
 
 
 # The verdict ---------------------------------------------------------------------------------------------------
@@ -378,71 +378,71 @@ def claims(**extra) -> dict:
 
 
 def test_a_fresh_verified_sign_in_gets_its_role():
-    assert roles.judge(claims(), LISTED, NOW + 10, None) == roles.Verdict("kate@example.com", "admin", None)
-    assert roles.judge(claims(), LISTED, NOW + 10, NOW - 1) == roles.Verdict("kate@example.com", "admin", None)
+    assert sign_in.judge(claims(), LISTED, NOW + 10, None) == sign_in.Verdict("kate@example.com", "admin", None)
+    assert sign_in.judge(claims(), LISTED, NOW + 10, NOW - 1) == sign_in.Verdict("kate@example.com", "admin", None)
 
 
 def test_a_fresh_sign_in_of_an_unlisted_address_has_no_role_and_no_refusal():
-    verdict = roles.judge(claims(email="stranger@example.com"), LISTED, NOW, None)
-    assert verdict == roles.Verdict("stranger@example.com", None, None)
+    verdict = sign_in.judge(claims(email="stranger@example.com"), LISTED, NOW, None)
+    assert verdict == sign_in.Verdict("stranger@example.com", None, None)
 
 
 @pytest.mark.parametrize("given", [None, {}, {"email": "kate@example.com"}, claims(email_verified=False),
                                    claims(email_verified=1), claims(email="kate"), claims(email=KELVIN_KATE)])
 def test_no_verified_address_is_unverified(given):
-    assert roles.judge(given, LISTED, NOW, None) == roles.Verdict(None, None, roles.UNVERIFIED)
+    assert sign_in.judge(given, LISTED, NOW, None) == sign_in.Verdict(None, None, sign_in.UNVERIFIED)
 
 
 def test_a_missing_email_verified_counts_when_the_roles_file_trusts_it():
     trusting = roles.parse_roles(KATE_ROLES + "[sign_in]\ntrust_missing_email_verified = true\n")
     without = {k: v for k, v in claims().items() if k != "email_verified"}
-    assert roles.judge(without, LISTED, NOW, None).refusal == roles.UNVERIFIED
-    assert roles.judge(without, trusting, NOW, None) == roles.Verdict("kate@example.com", "admin", None)
-    assert roles.judge(claims(email_verified=False), trusting, NOW, None).refusal == roles.UNVERIFIED
+    assert sign_in.judge(without, LISTED, NOW, None).refusal == sign_in.UNVERIFIED
+    assert sign_in.judge(without, trusting, NOW, None) == sign_in.Verdict("kate@example.com", "admin", None)
+    assert sign_in.judge(claims(email_verified=False), trusting, NOW, None).refusal == sign_in.UNVERIFIED
 
 
 def test_a_sign_in_from_before_the_last_sign_out_is_signed_out():
-    at_sign_out = roles.judge(claims(), LISTED, NOW + 10, NOW)  # iat == signed_out_at counts as before
-    assert at_sign_out == roles.Verdict("kate@example.com", None, roles.SIGNED_OUT)
-    assert roles.judge(claims(), LISTED, NOW + 10, NOW + 5).refusal == roles.SIGNED_OUT
-    assert roles.judge(claims(iat=NOW + 1), LISTED, NOW + 10, NOW) == roles.Verdict("kate@example.com", "admin", None)
+    at_sign_out = sign_in.judge(claims(), LISTED, NOW + 10, NOW)  # iat == signed_out_at counts as before
+    assert at_sign_out == sign_in.Verdict("kate@example.com", None, sign_in.SIGNED_OUT)
+    assert sign_in.judge(claims(), LISTED, NOW + 10, NOW + 5).refusal == sign_in.SIGNED_OUT
+    assert sign_in.judge(claims(iat=NOW + 1), LISTED, NOW + 10, NOW) == sign_in.Verdict("kate@example.com", "admin", None)
 
 
 def test_a_sign_in_without_iat_after_a_sign_out_counts_as_before_it():
     without_iat = {k: v for k, v in claims().items() if k != "iat"}
-    assert roles.judge(without_iat, LISTED, NOW, NOW - 1000).refusal == roles.SIGNED_OUT
-    assert roles.judge(without_iat, LISTED, NOW, None) == roles.Verdict("kate@example.com", "admin", None)
+    assert sign_in.judge(without_iat, LISTED, NOW, NOW - 1000).refusal == sign_in.SIGNED_OUT
+    assert sign_in.judge(without_iat, LISTED, NOW, None) == sign_in.Verdict("kate@example.com", "admin", None)
 
 
 def test_a_sign_in_ends_at_its_end_exactly():
-    assert roles.judge(claims(), LISTED, NOW + 3599.999, None).refusal is None
-    assert roles.judge(claims(), LISTED, NOW + 3600, None) == roles.Verdict("kate@example.com", None, roles.EXPIRED)
+    assert sign_in.judge(claims(), LISTED, NOW + 3599.999, None).refusal is None
+    assert sign_in.judge(claims(), LISTED, NOW + 3600, None) == sign_in.Verdict("kate@example.com", None, sign_in.EXPIRED)
     long_token = claims(exp=NOW + 30 * 86400)
-    assert roles.judge(long_token, LISTED, NOW + 12 * 3600 - 1, None).refusal is None
-    assert roles.judge(long_token, LISTED, NOW + 12 * 3600, None).refusal == roles.EXPIRED
+    assert sign_in.judge(long_token, LISTED, NOW + 12 * 3600 - 1, None).refusal is None
+    assert sign_in.judge(long_token, LISTED, NOW + 12 * 3600, None).refusal == sign_in.EXPIRED
     short = roles.parse_roles(KATE_ROLES + "[sign_in]\nmax_session_hours = 1\n")
-    assert roles.judge(long_token, short, NOW + 3600, None).refusal == roles.EXPIRED
+    assert sign_in.judge(long_token, short, NOW + 3600, None).refusal == sign_in.EXPIRED
 
 
 def test_a_sign_in_issued_in_the_future_is_refused_so_it_cannot_outlast_a_sign_out():
     ahead = claims(iat=NOW + 10 * 365 * 86400, exp=NOW + 10 * 365 * 86400 + 3600)
-    assert roles.judge(ahead, LISTED, NOW, None).refusal == roles.EXPIRED
-    assert roles.judge(ahead, LISTED, NOW, NOW - 5).refusal == roles.EXPIRED
-    skewed = claims(iat=NOW + roles.CLOCK_SKEW_S - 1)            # a provider clock a little ahead is tolerated
-    assert roles.judge(skewed, LISTED, NOW, None) == roles.Verdict("kate@example.com", "admin", None)
+    assert sign_in.judge(ahead, LISTED, NOW, None).refusal == sign_in.EXPIRED
+    assert sign_in.judge(ahead, LISTED, NOW, NOW - 5).refusal == sign_in.EXPIRED
+    skewed = claims(iat=NOW + sign_in.CLOCK_SKEW_S - 1)            # a provider clock a little ahead is tolerated
+    assert sign_in.judge(skewed, LISTED, NOW, None) == sign_in.Verdict("kate@example.com", "admin", None)
 
 
 def test_a_sign_in_that_cannot_be_dated_is_expired():
     undated = {"email": "kate@example.com", "email_verified": True}
-    assert roles.judge(undated, LISTED, NOW, None) == roles.Verdict("kate@example.com", None, roles.EXPIRED)
+    assert sign_in.judge(undated, LISTED, NOW, None) == sign_in.Verdict("kate@example.com", None, sign_in.EXPIRED)
 
 
 def test_the_refusals_come_in_order_unverified_signed_out_expired():
     old = claims(email_verified=False, exp=NOW - 1)
-    assert roles.judge(old, LISTED, NOW, NOW).refusal == roles.UNVERIFIED
-    assert roles.judge(claims(exp=NOW - 1), LISTED, NOW, NOW).refusal == roles.SIGNED_OUT
-    assert roles.judge(claims(exp=NOW - 1), LISTED, NOW, NOW - 1).refusal == roles.EXPIRED
-    assert (roles.UNVERIFIED, roles.SIGNED_OUT, roles.EXPIRED) == ("unverified", "signed_out", "expired")
+    assert sign_in.judge(old, LISTED, NOW, NOW).refusal == sign_in.UNVERIFIED
+    assert sign_in.judge(claims(exp=NOW - 1), LISTED, NOW, NOW).refusal == sign_in.SIGNED_OUT
+    assert sign_in.judge(claims(exp=NOW - 1), LISTED, NOW, NOW - 1).refusal == sign_in.EXPIRED
+    assert (sign_in.UNVERIFIED, sign_in.SIGNED_OUT, sign_in.EXPIRED) == ("unverified", "signed_out", "expired")
 
 
 # The command ---------------------------------------------------------------------------------------------------
@@ -455,7 +455,7 @@ def write(path: Path, text: str) -> Path:
 def test_the_command_reports_the_sign_in_settings_and_a_usable_secret(tmp_path, capsys):
     roles_file = write(tmp_path / "roles.toml", KATE_ROLES + "[sign_in]\nmax_session_hours = 8\n")
     good = write(tmp_path / "secrets.toml", f'[auth]\ncookie_secret = "{STRONG_SECRET}"\nclient_id = "x"\n')
-    assert roles.main([str(roles_file), "--secrets", str(good)]) == 0
+    assert sign_in.main([str(roles_file), "--secrets", str(good)]) == 0
     out, err = capsys.readouterr()
     assert "2 addresses" in out and "admin (an analyst's pages, plus undoing imports and the settings): " \
                                      "kate@example.com" in out
@@ -468,14 +468,14 @@ def test_the_command_refuses_a_bad_secret_without_printing_it(tmp_path, capsys):
     roles_file = write(tmp_path / "roles.toml", KATE_ROLES + "[sign_in]\ntrust_missing_email_verified = true\n")
     weak = "hunter2hunter2"
     bad = write(tmp_path / "secrets.toml", f'[auth]\ncookie_secret = "{weak}"\n')
-    assert roles.main([str(roles_file), "--secrets", str(bad)]) == 1
+    assert sign_in.main([str(roles_file), "--secrets", str(bad)]) == 1
     out, err = capsys.readouterr()
     assert "a missing email_verified is trusted" in out and "sessions last at most 12 hours" in out
     assert "cookie_secret: It is 14 characters long; it needs at least 32." in err
-    assert roles.MAKE_SECRET in err
+    assert sign_in.MAKE_SECRET in err
     assert weak not in out + err
     placeholder = write(tmp_path / "placeholder.toml", '[auth]\ncookie_secret = "REPLACE-WITH-A-LONG-RANDOM-STRING"\n')
-    assert roles.main([str(roles_file), "--secrets", str(placeholder)]) == 1
+    assert sign_in.main([str(roles_file), "--secrets", str(placeholder)]) == 1
     out, err = capsys.readouterr()
     assert "cookie_secret: It is a placeholder" in err and "REPLACE-WITH-A-LONG-RANDOM-STRING" not in out + err
 
@@ -483,32 +483,32 @@ def test_the_command_refuses_a_bad_secret_without_printing_it(tmp_path, capsys):
 def test_the_command_without_an_auth_section_says_sign_in_is_not_configured(tmp_path, capsys):
     roles_file = write(tmp_path / "roles.toml", KATE_ROLES)
     plain = write(tmp_path / "secrets.toml", '[database]\npassword = "x"\n')
-    assert roles.main([str(roles_file), "--secrets", str(plain)]) == 0
+    assert sign_in.main([str(roles_file), "--secrets", str(plain)]) == 0
     assert f"sign-in: not configured (no [auth] section in {plain})" in capsys.readouterr().out
 
 
 def test_the_command_finds_the_secrets_file_in_the_working_directory(tmp_path, capsys, monkeypatch):
     roles_file = write(tmp_path / "roles.toml", KATE_ROLES)
     monkeypatch.chdir(tmp_path)
-    assert roles.main([str(roles_file)]) == 0
+    assert sign_in.main([str(roles_file)]) == 0
     assert "sign-in: not configured" in capsys.readouterr().out
     (tmp_path / ".streamlit").mkdir()
     write(tmp_path / ".streamlit" / "secrets.toml", '[auth]\ncookie_secret = "' + "a" * 40 + '"\n')
-    assert roles.main([str(roles_file)]) == 1
+    assert sign_in.main([str(roles_file)]) == 1
     out, err = capsys.readouterr()
     assert "cookie_secret: It has only 1 distinct character" in err and "a" * 40 not in out + err
 
 
 def test_the_command_fails_on_a_missing_or_broken_secrets_file_or_a_bad_roles_file(tmp_path, capsys):
     roles_file = write(tmp_path / "roles.toml", KATE_ROLES)
-    assert roles.main([str(roles_file), "--secrets", str(tmp_path / "none.toml")]) == 1
+    assert sign_in.main([str(roles_file), "--secrets", str(tmp_path / "none.toml")]) == 1
     assert "there is no such file" in capsys.readouterr().err
     broken = write(tmp_path / "broken.toml", f'[auth]\ncookie_secret = "{STRONG_SECRET}\n')
-    assert roles.main([str(roles_file), "--secrets", str(broken)]) == 1
+    assert sign_in.main([str(roles_file), "--secrets", str(broken)]) == 1
     out, err = capsys.readouterr()
     assert "not valid TOML" in err and STRONG_SECRET not in out + err
     good = write(tmp_path / "good.toml", f'[auth]\ncookie_secret = "{STRONG_SECRET}"\n')
     bad_roles = write(tmp_path / "bad.toml", f'admin = ["{KELVIN_KATE}"]\n')
-    assert roles.main([str(bad_roles), "--secrets", str(good)]) == 1
+    assert sign_in.main([str(bad_roles), "--secrets", str(good)]) == 1
     out, err = capsys.readouterr()
     assert "KELVIN SIGN" in err and "cookie_secret: usable" in out

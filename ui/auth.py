@@ -14,7 +14,7 @@ from typing import Callable, Mapping, TypeVar
 
 import streamlit as st
 
-from metrics import roles, sign_outs
+from metrics import roles, sign_in, sign_outs
 
 T = TypeVar("T")
 
@@ -34,7 +34,7 @@ class Access:
     role: str | None            # viewer, leader, analyst, admin, or None (not signed in, not in the roles file)
     signed_in: bool = False
     problem: str | None = None  # why nobody can have a role now (secrets, guards or roles file unusable)
-    ended: str | None = None    # roles.EXPIRED or roles.SIGNED_OUT: this sign-in no longer counts
+    ended: str | None = None    # sign_in.EXPIRED or sign_in.SIGNED_OUT: this sign-in no longer counts
     side: str | None = None     # a leader's side of the review (marketing or it)
 
     def allows(self, capability: str) -> bool:
@@ -101,10 +101,10 @@ def _log_once(message: str) -> None:
 
 def _server_problem(section: Mapping) -> str | None:
     """Why sign-in cannot be trusted on this server at all, in words for the page; the log gets the same."""
-    problem = roles.cookie_secret_problem(section.get("cookie_secret"))
+    problem = sign_in.cookie_secret_problem(section.get("cookie_secret"))
     if problem:
         _log_once(f"Sign-in is switched off: the [auth] cookie_secret in the secrets file is unusable: {problem}")
-        problem = problem.replace(roles.MAKE_SECRET, f"`{roles.MAKE_SECRET}`")
+        problem = problem.replace(sign_in.MAKE_SECRET, f"`{sign_in.MAKE_SECRET}`")
         return (f"Sign-in is switched off on this server: the cookie secret in its secrets file (`[auth]` "
                 f"`cookie_secret`) is not safe to use. {problem}")
     from ui import server
@@ -142,14 +142,14 @@ def access_for(claims: Mapping | Callable[[], Mapping | None] | None) -> Access:
         loaded = roles.load_roles()
     except roles.RolesFileError as exc:
         _log_once(str(exc))
-        email = roles.identity_email(claims)
+        email = sign_in.identity_email(claims)
         return Access(local=False, user=email, role=None, signed_in=True,
                       problem=f"The roles file cannot be used ({len(exc.problems)} problem"
                               f"{'s' if len(exc.problems) != 1 else ''}). The server log lists them, and "
                               "`python -m metrics.roles` checks the file.")
-    email = roles.identity_email(claims, loaded.trust_missing_email_verified)
-    verdict = roles.judge(claims, loaded, time.time(), _signed_out_at(email))
-    if verdict.refusal in (roles.EXPIRED, roles.SIGNED_OUT):
+    email = sign_in.identity_email(claims, loaded.trust_missing_email_verified)
+    verdict = sign_in.judge(claims, loaded, time.time(), _signed_out_at(email))
+    if verdict.refusal in (sign_in.EXPIRED, sign_in.SIGNED_OUT):
         return Access(local=False, user=verdict.email, role=None, signed_in=True, ended=verdict.refusal)
     return Access(local=False, user=verdict.email, role=verdict.role, signed_in=True,
                   side=loaded.side_of(verdict.email) if verdict.role == roles.LEADER else None)
@@ -218,9 +218,9 @@ def _sign_out() -> None:
 
 
 ENDED = {
-    roles.EXPIRED: "Your sign-in has ended: a sign-in lasts as long as your identity provider's token and at most "
+    sign_in.EXPIRED: "Your sign-in has ended: a sign-in lasts as long as your identity provider's token and at most "
                    "{hours} hours. Sign in again to continue.",
-    roles.SIGNED_OUT: "You signed out of Collaboration Health, in this browser or another. Sign in again to "
+    sign_in.SIGNED_OUT: "You signed out of Collaboration Health, in this browser or another. Sign in again to "
                       "continue.",
 }
 
