@@ -86,13 +86,13 @@ def test_the_reader_finds_a_circle_where_there_is_one():
 
 def test_no_import_circle_in_metrics_or_pages():
     graph = import_graph()
-    assert len(graph) > 40 and graph["metrics.ingest"] >= {"metrics.store"}
+    assert len(graph) > 40 and graph["metrics.ingest.importing"] >= {"metrics.store"}
     assert circles(graph) == []
 
 
 def test_the_store_does_not_reach_up_to_the_import_layer():
     graph = import_graph()
-    assert not graph["metrics.store"] & {"metrics.ingest", "metrics.settings", "metrics.opening"}
+    assert not {m for m in graph["metrics.store"] if m.startswith(("metrics.ingest", "metrics.settings", "metrics.opening"))}
     # and importing it loads nothing above it
     code = "import sys, metrics.store; print(sorted(m for m in sys.modules if m.startswith('metrics.')))"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -234,7 +234,7 @@ def test_the_command_lines_import_of_a_clean_native_file_is_one_pass(tmp_path: P
     def no_long_way(*args, **kwargs):
         raise AssertionError("the general reader was used")
 
-    monkeypatch.setattr(ingest, "prepare_import", no_long_way)
+    monkeypatch.setattr(ingest.importing, "prepare_import", no_long_way)   # where import_file finds it
     report = ingest.import_file(con, "survey", path, user="tests")
     assert (report.rows_read, report.rows_imported, report.layout) == (47, 47, "native")
     assert con.cursor().execute("SELECT count(*) FROM survey_responses").fetchall() == [(47,)]
