@@ -41,17 +41,18 @@ def survey_targets(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def respondent_scores(con: duckdb.DuckDBPyConnection, target: str, months: Iterable[str],
-                      units: Iterable[str] | None = None) -> pd.DataFrame:
+                      units: Iterable[str] | None = None, shown_only: bool = False) -> pd.DataFrame:
     """One row per marketing or IT respondent of `months` (of `units`, when given): response_id, business_unit,
     department, month and y, the respondent's score on `target` on 0-100, (mean of the non-missing answers to the
     target's Likert items, reverse-scored items flipped, - 1) / 4 x 100; for alignment_index over every Likert item
     (the 0-10 NPS item is not one). Published answers only, as the figures count them; a respondent who answered
-    none of those items has no row."""
+    none of those items has no row. With shown_only, the respondents of a unit's group (month, department) whose
+    figure on the target is hidden are left out (see action_effect)."""
     months = list(months)
     for month in months:
         store.check_params({"month": month})
     params = {"waves": months, "units": None if units is None else list(units),
-              "dimension": None if target == ALIGNMENT_INDEX else target}
+              "dimension": None if target == ALIGNMENT_INDEX else target, "shown_only": shown_only}
     frame = store.fetch_df(con, "review_respondent_scores", params)
     return frame[["response_id", "business_unit", "department", "month", "y"]]
 
@@ -98,7 +99,9 @@ def action_effect(con: duckdb.DuckDBPyConnection, action: dict) -> dict:
     With start month s and window w (effect_window, 3 when not given), the pre months are s-w .. s-1 and the post
     months s+1 .. s+w; s itself, a month of transition, is left out. Treated respondents are those of the action's
     business unit; comparison respondents those of every other unit with no action of its own on the same target
-    starting within s-w .. s+w. The estimate is the difference in differences of the four cells' mean scores, the
+    starting within s-w .. s+w; for a unit's action, a unit's group (month, department) whose figure on the target
+    is hidden is left out of the cells, so the effect cannot be combined with shown figures to solve for it (the
+    Anonymity rules: a pooled figure must not leave a hidden part). The estimate is the difference in differences of the four cells' mean scores, the
     interaction coefficient of the OLS fit y ~ treated + post + treated:post, with a 95% interval from HC1 standard
     errors (method "did"). A company-wide action, or one with no comparison respondents, gets the difference of
     the treated (for the company: every marketing and IT respondent) post and pre means with a Welch 95% interval
@@ -126,7 +129,10 @@ def action_effect(con: duckdb.DuckDBPyConnection, action: dict) -> dict:
 
     pre = [shift_month(start, -i) for i in range(window, 0, -1)]
     post = [shift_month(start, i) for i in range(1, window + 1)]
-    scores = respondent_scores(con, target, pre + post)
+    # A unit's action compares units' respondents: those of a group whose figure is hidden are left out, else the
+    # effect and its n, pooled over shown and hidden groups, would give the hidden ones away (Anonymity). The
+    # company's cells are every respondent, as the company's own figures (shown under the same rules) count them.
+    scores = respondent_scores(con, target, pre + post, shown_only=unit is not None)
     scores = scores.assign(post=scores["month"].isin(post))
     if unit is None:
         treated, comparison = scores, scores.iloc[0:0]

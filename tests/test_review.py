@@ -23,6 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # A respondent's communication score is the mean of comm_vocabulary and 6 - comm_unheard, and
 # y = (score - 1) / 4 x 100:  (3,3) -> 3 -> 50;  (2,4) -> 2 -> 25;  (4,2) -> 4 -> 75;  (5,1) -> 5 -> 100;
 # (1,5) -> 1 -> 0;  (4,3) -> 3.5 -> 62.5;  (4,None) -> 4 -> 75 (the missing answer is left out).
+# Each row below stands for REPLICATE respondents in the store, so that every group (unit, month, department) has 5
+# or more and none is hidden: an effect leaves hidden groups out (Anonymity), and the means worked out below are
+# those of the rows either way. The counts in the comments are per row.
+REPLICATE = 5
 GROUPS = [
     # North, the treated unit of action A-N (communication, start 2026-04, window 2)
     ("North", "marketing", "2026-02", 2, (3, 3, None, None)),     # 50, 50
@@ -70,7 +74,8 @@ def add_actions(con, *actions: dict) -> None:
 def load(con, directory: Path) -> None:
     shutil.copy(FIXTURES / "survey_items.csv", directory / "survey_items.csv")
     ingest.import_file(con, "items", directory / "survey_items.csv", user="tests")
-    (directory / "survey_responses.csv").write_text(survey_csv(GROUPS), encoding="utf-8")
+    stored = [(unit, department, month, count * REPLICATE, answers) for unit, department, month, count, answers in GROUPS]
+    (directory / "survey_responses.csv").write_text(survey_csv(stored), encoding="utf-8")
     ingest.import_file(con, "survey", directory / "survey_responses.csv", user="tests")
     add_actions(con, ACTION_NORTH, ACTION_EAST)
 
@@ -103,10 +108,11 @@ def test_respondent_scores_are_published_marketing_and_it_answers_on_0_100(con):
     scores = review.respondent_scores(con, "communication", PRE + POST, units=["North"])
     assert list(scores.columns) == ["response_id", "business_unit", "department", "month", "y"]
     assert set(scores.department) == {"marketing", "it"}          # the three 'other' respondents are not there
-    # 5 before and 5 after; the start month was not asked for, the partner-only respondent has no score.
-    assert len(scores) == 10
-    assert sorted(scores[scores.month.isin(PRE)].y) == [25, 50, 50, 50, 75]
-    assert sorted(scores[scores.month.isin(POST)].y) == [50, 75, 75, 75, 100]
+    # 5 before and 5 after (each 5 times); the start month was not asked for, the partner-only respondent has no
+    # score.
+    assert len(scores) == 10 * REPLICATE
+    assert sorted(scores[scores.month.isin(PRE)].y) == sorted([25, 50, 50, 50, 75] * REPLICATE)
+    assert sorted(scores[scores.month.isin(POST)].y) == sorted([50, 75, 75, 75, 100] * REPLICATE)
 
 
 def test_alignment_index_scores_use_every_likert_item_and_not_the_nps(con):
@@ -114,10 +120,10 @@ def test_alignment_index_scores_use_every_likert_item_and_not_the_nps(con):
         "month")
     may = scores.loc["2026-05"].y.tolist()
     # (4, 6-2, 1) -> 9/3 = 3 -> 50 (the NPS answer 0 is not a Likert answer: with it the mean would be 9/4)
-    assert may == [50.0, 50.0]
+    assert may == [50.0] * 2 * REPLICATE
     june = sorted(scores.loc["2026-06"].y)
     # the partner-only respondent counts here: partner_strategic 4 -> 75
-    assert june == [50.0, 75.0, 75.0, 100.0]
+    assert june == sorted([50.0, 75.0, 75.0, 100.0] * REPLICATE)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -132,19 +138,20 @@ def test_did_effect_against_the_hand_worked_value(con):
     # East has its own communication action (2026-03, within 2026-02..2026-06): not a comparison unit.
     # effect = (75 - 50) - (62.5 - 50) = 12.5
     assert effect["estimate"] == pytest.approx(12.5)
-    assert effect["n"] == {"treated_pre": 5, "treated_post": 5, "comparison_pre": 5, "comparison_post": 6}
+    assert effect["n"] == {"treated_pre": 25, "treated_post": 25, "comparison_pre": 25, "comparison_post": 30}
     # HC1: in this saturated model the interaction's variance is n/(n-k) x the sum over the cells of
-    # (sum of squared residuals about the cell mean) / n_cell^2:
+    # (sum of squared residuals about the cell mean) / n_cell^2; per row of GROUPS (each row 5 times, which
+    # multiplies each sum of squares by 5 and each n_cell^2 by 25):
     #   North before 50,50,25,50,75: residuals 0,0,-25,0,25 -> 1250/25 = 50
     #   North after 75,75,100,50,75: 0,0,25,-25,0           -> 1250/25 = 50
     #   South before 50,50,50,25,75: 0,0,0,-25,25           -> 1250/25 = 50
     #   South after 62.5,62.5,50,75,75,50: 0,0,-12.5,12.5,12.5,-12.5 -> 625/36
-    # n = 21, k = 4: variance = 21/17 x (150 + 625/36) = 206.740..., se = 14.378...
-    se = np.sqrt(21 / 17 * (150 + 625 / 36))
+    # n = 105, k = 4: variance = 105/101 x (150 + 625/36) / 5 = 34.80..., se = 5.899...
+    se = np.sqrt(105 / 101 * (150 + 625 / 36) / 5)
     z = stats.norm.ppf(0.975)
-    assert effect["ci_low"] == pytest.approx(12.5 - z * se)     # -15.68
-    assert effect["ci_high"] == pytest.approx(12.5 + z * se)    # 40.68
-    assert effect["ci_low"] == pytest.approx(-15.681, abs=1e-3)
+    assert effect["ci_low"] == pytest.approx(12.5 - z * se)     # 0.94
+    assert effect["ci_high"] == pytest.approx(12.5 + z * se)    # 24.06
+    assert effect["ci_low"] == pytest.approx(0.938, abs=1e-3)
 
 
 def test_did_effect_equals_four_means_and_an_independent_hc1_interval(con):
@@ -177,16 +184,16 @@ def test_comparison_units_leave_out_a_unit_acting_on_the_same_target_in_the_wind
     # effect = (75 - 50) - (875/11 - 25) = 50 - 875/11 = -29.545...
     assert effect["estimate"] == pytest.approx(50 - 875 / 11)
     assert effect["estimate"] == pytest.approx(did_by_means(scores, "North", ["South", "East"], PRE, POST))
-    assert effect["n"] == {"treated_pre": 5, "treated_post": 5, "comparison_pre": 10, "comparison_post": 11}
+    assert effect["n"] == {"treated_pre": 25, "treated_post": 25, "comparison_pre": 50, "comparison_post": 55}
     # At s-w = 2026-02, the window's first month, it is left out again.
     con.execute("UPDATE actions SET start_month = '2026-02' WHERE action_id = 'A-E'")
     assert review.action_effect(con, ACTION_NORTH)["estimate"] == pytest.approx(12.5)
     # An action on another target does not count.
     con.execute("UPDATE actions SET target = 'partnership' WHERE action_id = 'A-E'")
-    assert review.action_effect(con, ACTION_NORTH)["n"]["comparison_pre"] == 10
+    assert review.action_effect(con, ACTION_NORTH)["n"]["comparison_pre"] == 50
     # A company-wide action on the same target reaches both groups alike: no unit is left out for it.
     add_actions(con, {**ACTION_EAST, "action_id": "A-C", "business_unit": None, "start_month": "2026-04"})
-    assert review.action_effect(con, ACTION_NORTH)["n"]["comparison_pre"] == 10
+    assert review.action_effect(con, ACTION_NORTH)["n"]["comparison_pre"] == 50
 
 
 def test_no_comparison_respondents_gives_before_after(con):
@@ -195,8 +202,9 @@ def test_no_comparison_respondents_gives_before_after(con):
     effect = review.action_effect(con, ACTION_NORTH)
     assert effect["method"] == "before_after" and effect["withheld"] is None
     assert effect["estimate"] == pytest.approx(75 - 50)
-    assert effect["n"] == {"treated_pre": 5, "treated_post": 5, "comparison_pre": 0, "comparison_post": 0}
-    welch = stats.ttest_ind([75, 75, 100, 50, 75], [50, 50, 25, 50, 75], equal_var=False).confidence_interval(0.95)
+    assert effect["n"] == {"treated_pre": 25, "treated_post": 25, "comparison_pre": 0, "comparison_post": 0}
+    welch = stats.ttest_ind([75, 75, 100, 50, 75] * REPLICATE, [50, 50, 25, 50, 75] * REPLICATE,
+                            equal_var=False).confidence_interval(0.95)
     assert (effect["ci_low"], effect["ci_high"]) == pytest.approx((welch.low, welch.high))
     assert "no comparison group" in review.effect_note(effect)
 
@@ -212,7 +220,7 @@ def test_company_wide_action_is_before_after_with_a_welch_interval(con):
     # every marketing and IT respondent: before North 250 + South 250 + East 0 over 15;
     # after North 375 + South 375 + East 500 over 16: 1250/16 - 500/15 = 78.125 - 33.333 = 44.79
     assert effect["estimate"] == pytest.approx(1250 / 16 - 500 / 15)
-    assert effect["n"] == {"treated_pre": 15, "treated_post": 16, "comparison_pre": 0, "comparison_post": 0}
+    assert effect["n"] == {"treated_pre": 75, "treated_post": 80, "comparison_pre": 0, "comparison_post": 0}
     scores = review.respondent_scores(con, "communication", PRE + POST)
     after, before = scores[scores.month.isin(POST)].y, scores[scores.month.isin(PRE)].y
     # Welch by hand: se^2 = s_a^2/n_a + s_b^2/n_b, Welch-Satterthwaite degrees of freedom.
@@ -231,17 +239,62 @@ def test_company_wide_action_is_before_after_with_a_welch_interval(con):
 
 
 def test_a_cell_under_the_stored_threshold_withholds_the_effect_and_its_size(con):
-    settings.save(con, {"anonymity_threshold": 6})
-    effect = review.action_effect(con, ACTION_NORTH)
+    settings.save(con, {"anonymity_threshold": 26, "comment_threshold": 26})
+    # The company's action, window 1: before = 2026-03 (North IT 2 + South marketing 3 rows = 25 respondents),
+    # after = 2026-05 (North marketing 2 + South marketing 3 + East IT 5 rows = 50): the first is under 26.
+    effect = review.action_effect(con, {**ACTION_NORTH, "business_unit": None, "start_month": "2026-04",
+                                        "effect_window": 1})
     assert effect["estimate"] is None and effect["ci_low"] is None and effect["ci_high"] is None
-    # only South after (6 respondents) reaches 6: the other cells' sizes are not given
-    assert effect["n"] == {"treated_pre": None, "treated_post": None, "comparison_pre": None, "comparison_post": 6}
+    assert effect["n"] == {"treated_pre": None, "treated_post": 50, "comparison_pre": 0, "comparison_post": 0}
     reason = effect["withheld"]
-    assert "fewer than 6 respondents" in reason
-    assert "treated_pre" in reason and "treated_post" in reason and "comparison_pre" in reason
-    assert "comparison_post" not in reason and "North before the start" in reason
-    assert effect["method"] == "did"
+    assert "fewer than 26 respondents" in reason and "the company before the start (treated_pre)" in reason
+    assert "treated_post" not in reason
+    assert effect["method"] == "before_after"
     assert review.effect_note(effect).startswith("Withheld: ")
+    # A unit's action: at 26 every group here is hidden, so every cell is empty (no comparison group is left:
+    # before and after) and no size is given.
+    effect = review.action_effect(con, ACTION_NORTH)
+    assert effect["estimate"] is None and effect["method"] == "before_after"
+    assert effect["n"] == {"treated_pre": None, "treated_post": None, "comparison_pre": 0, "comparison_post": 0}
+    assert "fewer than 26 respondents" in effect["withheld"]
+
+
+def hidden_group_store(tmp_path, answers: tuple) -> "duckdb.DuckDBPyConnection":
+    """The test data set with three more respondents: North's IT group in 2026-02, under the threshold and so
+    hidden, each answering `answers`."""
+    connection = store.connect(":memory:")
+    stored = [(u, d, m, c * REPLICATE, a) for u, d, m, c, a in GROUPS] + [("North", "it", "2026-02", 3, answers)]
+    shutil.copy(FIXTURES / "survey_items.csv", tmp_path / "survey_items.csv")
+    ingest.import_file(connection, "items", tmp_path / "survey_items.csv", user="tests")
+    (tmp_path / "survey_responses.csv").write_text(survey_csv(stored), encoding="utf-8")
+    ingest.import_file(connection, "survey", tmp_path / "survey_responses.csv", user="tests")
+    add_actions(connection, ACTION_NORTH, ACTION_EAST)
+    return connection
+
+
+@pytest.mark.parametrize("target", ["communication", "alignment_index"])
+def test_an_effect_gives_nothing_away_about_a_hidden_group(tmp_path, target):
+    # The attack: a unit's effect pools its months and departments; if a hidden group were in a cell, the cell's
+    # n minus the shown groups' n would give its size, and the estimate with the shown figures its mean. So the
+    # effect leaves hidden groups out: whatever the hidden group answered, the effect and its sizes are the same.
+    action = {**ACTION_NORTH, "target": target}
+    effects, shown = [], []
+    for k, answers in enumerate([(1, 5, 1, 0), (5, 1, 5, 10)]):
+        directory = tmp_path / str(k)
+        directory.mkdir()
+        con = hidden_group_store(directory, answers)
+        measure = "index" if target == "alignment_index" else f"dimension:{target}"
+        hidden = store.fetch_rows(con, "SELECT business_unit, department FROM survey_measures WHERE suppressed AND "
+                                       "month = '2026-02' AND business_unit IS NOT NULL AND measure = $m", {"m": measure})
+        assert ("North", "it") in hidden                                   # the group is hidden on the scorecard
+        effects.append(review.action_effect(con, action))
+        # the treated cell before the start is what the shown groups hold: nothing to subtract
+        shown.append(store.fetch_rows(con, "SELECT sum(n) FROM survey_measures WHERE business_unit = 'North' AND "
+                                           "department IN ('marketing', 'it') AND NOT suppressed AND "
+                                           "month IN ('2026-02', '2026-03') AND measure = $m", {"m": measure})[0][0])
+        con.close()
+    assert effects[0] == effects[1] and effects[0]["estimate"] is not None
+    assert effects[0]["n"]["treated_pre"] == shown[0] == shown[1]
 
 
 def test_before_month_s_plus_w_has_data_the_effect_waits(con):
@@ -249,9 +302,9 @@ def test_before_month_s_plus_w_has_data_the_effect_waits(con):
     effect = review.action_effect(con, later)
     assert effect["withheld"] == "shown once 2026-07 has survey data"
     assert effect["method"] is None and effect["estimate"] is None and effect["ci_low"] is None
-    # what is there is counted: North before 2026-03 (2) + 2026-04 (2: the start month of A-N, a pre month
-    # here) = 4 < 5, so not shown; after 2026-06 only: 3, not shown
-    assert effect["n"]["treated_pre"] is None and effect["n"]["treated_post"] is None
+    # what is there is counted: North before 2026-03 (2 rows) + 2026-04 (2 rows: the start month of A-N, a pre
+    # month here) = 20 respondents; after, 2026-06 only: 3 rows with an answer on communication = 15
+    assert effect["n"]["treated_pre"] == 20 and effect["n"]["treated_post"] == 15
     # A window of 1 ends at 2026-06, which has data.
     assert review.action_effect(con, {**later, "effect_window": 1})["withheld"] != effect["withheld"]
 
@@ -423,7 +476,7 @@ def test_review_command_text_shows_notes_register_gaps_and_actions(review_db):
     assert "Long finished" not in text and "Not started yet" not in text
     assert "We *agreed* the CRM." in text and "Buy one CRM for both teams" in text
     assert text.count("GAP") == 2 and "GAP: nobody accountable" in text
-    assert "effect +12.5 points (95% interval -15.7 to +40.7)" in text
+    assert "effect +12.5 points (95% interval +0.9 to +24.1)" in text
     assert "not proof of cause" in text
     assert "Actions on track         60.0%" in text and "Overdue actions          2" in text
 
