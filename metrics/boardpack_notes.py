@@ -196,7 +196,9 @@ def draw_pptx(slide, note: FittedNote, x: float, y: float, width: float, room: f
             else:
                 number = etree.SubElement(properties, qn("a:buAutoNum"))
                 number.set("type", "arabicPeriod")
-                number.set("startAt", line.block.marker.rstrip("."))
+                # the schema allows 1..32767: a list numbered from 0 or 40000 would make PowerPoint repair the file
+                digits = "".join(ch for ch in line.block.marker if ch.isdigit())[:6] or "1"
+                number.set("startAt", str(min(max(int(digits), 1), 32767)))
         else:
             etree.SubElement(properties, qn("a:buNone"))
         for part in line.block.runs:

@@ -241,15 +241,15 @@ ACTION_COLUMNS = ("action_id", "business_unit", "title", "owner", "target", "sta
 
 def review_actions(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
     """The actions the month's review shows, without their effect: those started on or before the month that are
-    open (planned, in progress), or done or dropped with a due date (else a start month) within the twelve months
-    ending with the month, or after it. Oldest start first."""
+    not done (planned, in progress, dropped: the ones review_metrics counts), or done with a due date (else a start
+    month) within the twelve months ending with the month, or after it. Oldest start first."""
     first = shift_month(month, -(REVIEW_SPAN_MONTHS - 1))
     return _records(con, """
         SELECT action_id, business_unit, title, owner, target, start_month, due, status,
                coalesce(effect_window, 3) AS effect_window
         FROM actions
         WHERE start_month <= $month
-          AND (status NOT IN ('done', 'dropped') OR due >= $since OR (due IS NULL AND start_month >= $first_month))
+          AND (status <> 'done' OR due >= $since OR (due IS NULL AND start_month >= $first_month))
         ORDER BY start_month, action_id""",
                     {"month": month, "first_month": first, "since": date.fromisoformat(f"{first}-01")})
 
@@ -388,6 +388,16 @@ def is_overdue(action: dict, month: str) -> bool:
     if action.get("status") == "done" or due is None or pd.isna(due):
         return False
     return date.fromisoformat(str(due)[:10]) < _last_day(month)   # a date, a datetime or ISO text alike
+
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+
+
+def note_markdown(text: str) -> str:
+    """A leader's note as the page's Markdown shows it: what they wrote, and only that. A "$" is a dollar, not the
+    start of LaTeX (Streamlit's Markdown reads $...$ as maths); an image is its description in brackets, never
+    fetched (a remote image would send every reader's address to its host), as the board pack shows it."""
+    return _IMAGE.sub(lambda m: f"[image: {m.group(1)}]" if m.group(1) else "[image]", text).replace("$", "\\$")
 
 
 def _dates(values: pd.Series) -> pd.Series:

@@ -58,7 +58,7 @@ for column, side in zip(st.columns(2), roles.SIDES):
         text = record["commentary"][side]
         history = shared.read(review_edits.note_versions, month, side)
         if text:
-            st.markdown(text)
+            st.markdown(review.note_markdown(text))
             newest = history.iloc[0]
             st.caption(f"Written {newest['written_at']:%d %b %Y %H:%M} UTC, stored by {newest['imported_by']}"
                        + (f" · {len(history) - 1} earlier version{'s' if len(history) > 2 else ''}"

@@ -514,9 +514,9 @@ def test_the_forest_plot_draws_each_measured_effect_with_its_interval_and_a_zero
     fig = effect_forest([action("A", 9.4, 3.4, 15.3, "did"), action("B", -0.5, -4.0, 3.0, "before_after", None),
                          withheld], "October 2026")
     did, before_after = fig.data
-    assert list(did.x) == [9.4] and list(did.y) == ["Action A · North"]
+    assert list(did.x) == [9.4] and list(did.y) == ["A Action A · North"]   # the id first: two actions alike stay two rows
     assert list(did.error_x.array) == pytest.approx([15.3 - 9.4]) and list(did.error_x.arrayminus) == pytest.approx([9.4 - 3.4])
-    assert list(before_after.y) == ["Action B · Company"]                 # company-wide: no comparison group
+    assert list(before_after.y) == ["B Action B · Company"]                 # company-wide: no comparison group
     assert "comparison before hidden" in before_after.customdata[0][3]      # an n under the threshold stays hidden
     assert [shape.x0 for shape in fig.layout.shapes] == [0]                 # the zero line
     assert CAUTION in fig.layout.title.text

@@ -153,3 +153,9 @@ def test_new_ids_follow_the_style_of_the_record(con):
     assert review_edits.next_ids(con, "actions", [{}])[0]["action_id"] == "A001"
     # zero-padded ids keep their width: after A-09 comes A-10, after D014 D015
     assert review_edits.next_ids(con, "actions", [{"action_id": "A-09", "title": "x"}, {}])[1]["action_id"] == "A-10"
+
+
+def test_a_note_shows_what_was_written_no_maths_and_no_remote_image():
+    shown = review.note_markdown("Budget $2m to $3m. ![our logo](http://tracker.example/pixel.png) ![](http://x/y)")
+    assert shown == "Budget \\$2m to \\$3m. [image: our logo] [image]"
+    assert "http" not in shown          # nothing for a reader's browser to fetch

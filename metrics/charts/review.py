@@ -15,7 +15,7 @@ NO_COMPARISON_COLOUR = "#888888"
 def _label(action: dict) -> str:
     unit = action.get("business_unit") or "Company"
     title = action["title"] if len(action["title"]) <= 46 else action["title"][:45].rstrip() + "…"
-    return f"{title} · {unit}"
+    return f"{action.get('action_id') or '–'} {title} · {unit}"   # the id: two actions alike stay two rows
 
 
 def _n_text(n: dict) -> str:
