@@ -12,13 +12,22 @@ CONFIRM = "--allow-any-date (on the Data page: the checkbox 'Accept any date')"
 CHECKBOX = "Accept any date"
 
 
-def latest(today: date | None = None) -> date:
-    """A year after today (28 February when today is the 29th)."""
+def latest(today: date | None = None, years: int = 1) -> date:
+    """`years` after today, a year unless told (28 February when today is the 29th)."""
     today = today or date.today()
     try:
-        return today.replace(year=today.year + 1)
+        return today.replace(year=today.year + years)
     except ValueError:
-        return today.replace(year=today.year + 1, day=28)
+        return today.replace(year=today.year + years, day=28)
+
+
+DUE_YEARS_AHEAD = 10   # a due date is a plan, not data: a programme may run for years, and it fills no month list
+
+
+def too_late_due() -> str:
+    """Why a due date more than DUE_YEARS_AHEAD after today is refused, and how to confirm it."""
+    return (f"is more than {DUE_YEARS_AHEAD} years after today (after {latest(years=DUE_YEARS_AHEAD):%Y-%m-%d}); "
+            f"check the due date, or confirm dates outside {window_text()} with {CONFIRM}")
 
 
 def month_of(day: date) -> str:

@@ -159,3 +159,21 @@ def test_a_note_shows_what_was_written_no_maths_and_no_remote_image():
     shown = review.note_markdown("Budget $2m to $3m. ![our logo](http://tracker.example/pixel.png) ![](http://x/y)")
     assert shown == "Budget \\$2m to \\$3m. [image: our logo] [image]"
     assert "http" not in shown          # nothing for a reader's browser to fetch
+
+
+def test_a_leader_may_set_a_due_date_years_ahead_but_not_a_typo(con):
+    from datetime import date as day
+
+    from metrics import dates
+
+    row = {"business_unit": "Gamma", "title": "Two-year data programme", "owner": "CIO", "target": "partnership",
+           "start_month": "2026-01", "status": "planned", "effect_window": 3}
+    in_two_years = day(day.today().year + 2, 6, 30)          # past the data's one-year span, a plan's date
+    review_edits.save(con, "actions", review_edits.next_ids(con, "actions", [{**row, "due": in_two_years}]),
+                      "cio@x.com", "actions")
+    assert stored(con, "SELECT due FROM actions WHERE title = 'Two-year data programme'") == [(in_two_years,)]
+    with pytest.raises(review_edits.EditRefused) as refused:   # 9999-12-31: a typo, refused in words
+        review_edits.save(con, "actions", review_edits.next_ids(con, "actions", [{**row, "title": "Typo",
+                                                                                  "due": day(9999, 12, 31)}]),
+                          "cio@x.com", "actions")
+    assert any(f"more than {dates.DUE_YEARS_AHEAD} years after today" in p for p in refused.value.problems)

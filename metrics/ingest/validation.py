@@ -124,6 +124,17 @@ def _in_window(what: str, format: str) -> list[pa.Check]:
     return [pa.Check(lambda s: ~parsed(s).lt(first), error=dates.too_early(noun)), late]
 
 
+def _due_window() -> list[pa.Check]:
+    """A due date (of a decision or an action): from 2000 to DUE_YEARS_AHEAD after today, a wider span than the
+    data's: a plan may be due years ahead, and a due date adds no month to any list."""
+    def parsed(s: pd.Series) -> pd.Series:
+        return pd.to_datetime(s, errors="coerce", format="%Y-%m-%d")
+
+    last = pd.Timestamp(dates.latest(years=dates.DUE_YEARS_AHEAD))
+    return [pa.Check(lambda s: ~parsed(s).lt(pd.Timestamp(dates.EARLIEST)), error=dates.too_early("date")),
+            pa.Check(lambda s: ~parsed(s).gt(last), error=dates.too_late_due())]
+
+
 def _schema(kind: str, items: pd.DataFrame | None = None, allow_any_date: bool = False) -> pa.DataFrameSchema:
     # Dates outside 2000 to a year from today are refused unless the analyst confirms them (allow_any_date).
     window = (lambda what, format: []) if allow_any_date else _in_window  # noqa: E731
@@ -204,7 +215,7 @@ def _schema(kind: str, items: pd.DataFrame | None = None, allow_any_date: bool =
                    "value": _required_text(_is_number())}
         unique = ["business_unit", "month", "kpi"]
     elif kind in REVIEW_KINDS:
-        columns, unique, checks = _review_schema(kind, items, window, text, identifier)
+        columns, unique, checks = _review_schema(kind, items, window, text, identifier, allow_any_date)
         return pa.DataFrameSchema(columns, unique=unique, report_duplicates="all", strict=False, checks=checks)
     else:
         raise ValueError(f"unknown kind {kind!r}")
@@ -215,12 +226,13 @@ SIDES = ("marketing", "it")
 DECIDERS = ("marketing", "it", "joint")
 
 
-def _review_schema(kind: str, items: pd.DataFrame | None, window, text, identifier):
+def _review_schema(kind: str, items: pd.DataFrame | None, window, text, identifier, allow_any_date: bool = False):
     """The review kinds' columns and cross-column checks: an unknown target, a due date before the start, a note
     longer than 4,000 characters are refused in words, row by row."""
     month = lambda: _required_text(_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m"))  # noqa: E731
     optional = lambda *checks: pa.Column(object, nullable=True, checks=list(checks))  # noqa: E731
     optional_date = lambda: optional(_valid_date(), *window("date", "%Y-%m-%d"))  # noqa: E731
+    due_date = lambda: optional(_valid_date(), *([] if allow_any_date else _due_window()))  # noqa: E731
     unit = lambda: optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),  # noqa: E731
                             _no_email(UNIT_EMAIL))
     long_text = lambda high: _required_text(  # noqa: E731
@@ -241,7 +253,7 @@ def _review_schema(kind: str, items: pd.DataFrame | None, window, text, identifi
         columns = {"decision_id": identifier(), "month": month(), "business_unit": unit(),
                    "area_id": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),
                                        _no_email(ID_EMAIL)),
-                   "text": long_text(2000), "decided_by": _required_text(_choice(DECIDERS)), "due": optional_date(),
+                   "text": long_text(2000), "decided_by": _required_text(_choice(DECIDERS)), "due": due_date(),
                    "status": _required_text(_choice(("open", "done", "reversed")))}
         unique = ["decision_id"]
     else:  # actions
@@ -252,7 +264,7 @@ def _review_schema(kind: str, items: pd.DataFrame | None, window, text, identifi
                    "target": _required_text(pa.Check(lambda s: s.isin(targets), error=(
                        f"is not a target: an action targets alignment_index or a dimension of the catalogue "
                        f"({', '.join(targets[1:]) or 'none stored yet'})"))),
-                   "start_month": month(), "due": optional_date(),
+                   "start_month": month(), "due": due_date(),
                    "status": _required_text(_choice(("planned", "in_progress", "done", "dropped"))),
                    "effect_window": optional(_matches(r"([1-9]|1[0-2])", "must be a whole number of months, 1 to 12"))}
         unique = ["action_id"]
