@@ -1,5 +1,5 @@
 """Who may do what: the roles file (e-mail address -> viewer, leader, analyst or admin, a leader with a side), its
-checks, the canonical form of an address, and what each role allows. What a sign-in is worth is metrics.sign_in."""
+checks, the canonical form of an address, and what each role allows. What a sign-in is worth, and the command that checks this file, is metrics.sign_in."""
 
 from __future__ import annotations
 
@@ -337,9 +337,3 @@ def load_roles(path: str | os.PathLike | None = None) -> Roles:
         while len(_parsed) > _PARSED_KEPT:
             _parsed.popitem(last=False)
     return loaded
-
-
-if __name__ == "__main__":   # `python -m metrics.roles`: the check lives in metrics.sign_in, which builds on this
-    from metrics.sign_in import main
-
-    raise SystemExit(main())

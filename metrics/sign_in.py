@@ -1,6 +1,6 @@
 """What a sign-in is worth, free of Streamlit: the address its identity claims vouch for, how long it lasts,
 whether a later sign-out ended it (the verdict), whether the server's cookie secret can be trusted to sign it, and
-the command that checks the roles file and the secret (`python -m metrics.roles`, `python -m metrics.sign_in`)."""
+the command that checks the roles file and the secret (`python -m metrics.sign_in`)."""
 
 from __future__ import annotations
 
@@ -238,13 +238,13 @@ def _check_secrets(path: Path, named: bool) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m metrics.roles [PATH] [--secrets FILE]`: check the roles file and say who has which role and what
+    """`python -m metrics.sign_in [PATH] [--secrets FILE]`: check the roles file and say who has which role and what
     its [sign_in] settings mean; check the secrets file's [auth] cookie_secret (default .streamlit/secrets.toml, if
     there is one) without printing it. Exit 1 on any problem."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m metrics.roles",
+    parser = argparse.ArgumentParser(prog="python -m metrics.sign_in",
                                      description="Check the roles file and the sign-in cookie secret.")
     parser.add_argument("path", nargs="?", type=Path, help=f"the roles file (default: ${ROLES_ENV}, else "
                                                            f"{DEFAULT_ROLES_FILE})")

@@ -16,29 +16,13 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _script_block(node: ast.AST) -> bool:
-    """`if __name__ == "__main__":`: run only as a script, when the file is the module __main__, not itself."""
-    test = getattr(node, "test", None)
-    return (isinstance(node, ast.If) and isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
-            and test.left.id == "__name__")
-
-
-def _imports(tree: ast.AST):
-    for node in ast.iter_child_nodes(tree):
-        if _script_block(node):
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield node
-        yield from _imports(node)
-
-
 def import_graph(folders=("metrics", "pages")) -> dict[str, set[str]]:
-    """module -> the project modules it imports, at any depth of its code (a script's __main__ block aside)."""
+    """module -> the project modules it imports, at any depth of its code."""
     paths = {module_name(p): p for folder in folders for p in (ROOT / folder).rglob("*.py")}
     graph = {}
     for name, path in paths.items():
         found = set()
-        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 found |= {alias.name for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

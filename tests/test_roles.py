@@ -1,6 +1,6 @@
 """metrics.roles without Streamlit: addresses compared in canonical form (look-alikes refused, never folded), what
 verifies an address, the roles file's [sign_in] table, a change of the file noticed by content, the cookie secret's
-checks, how long a sign-in lasts and the verdict on one, and the `python -m metrics.roles` command."""
+checks, how long a sign-in lasts and the verdict on one, and the `python -m metrics.sign_in` command."""
 
 from __future__ import annotations
 

@@ -146,7 +146,7 @@ def access_for(claims: Mapping | Callable[[], Mapping | None] | None) -> Access:
         return Access(local=False, user=email, role=None, signed_in=True,
                       problem=f"The roles file cannot be used ({len(exc.problems)} problem"
                               f"{'s' if len(exc.problems) != 1 else ''}). The server log lists them, and "
-                              "`python -m metrics.roles` checks the file.")
+                              "`python -m metrics.sign_in` checks the file.")
     email = sign_in.identity_email(claims, loaded.trust_missing_email_verified)
     verdict = sign_in.judge(claims, loaded, time.time(), _signed_out_at(email))
     if verdict.refusal in (sign_in.EXPIRED, sign_in.SIGNED_OUT):
