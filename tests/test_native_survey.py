@@ -234,7 +234,11 @@ def test_the_command_lines_import_of_a_clean_native_file_is_one_pass(tmp_path: P
     def no_long_way(*args, **kwargs):
         raise AssertionError("the general reader was used")
 
-    monkeypatch.setattr(ingest.importing, "prepare_import", no_long_way)   # where import_file finds it
+    # The one route (prepare, then commit) plans the file to be streamed by DuckDB: neither the general reader
+    # (validate), nor the staged fast path, nor a read of the whole file into Python is used.
+    monkeypatch.setattr(ingest.importing, "validate", no_long_way)   # where prepare_import finds them
+    monkeypatch.setattr(ingest.importing, "_prepare_native", no_long_way)
+    monkeypatch.setattr(Path, "read_bytes", no_long_way)
     report = ingest.import_file(con, "survey", path, user="tests")
     assert (report.rows_read, report.rows_imported, report.layout) == (47, 47, "native")
     assert con.cursor().execute("SELECT count(*) FROM survey_responses").fetchall() == [(47,)]

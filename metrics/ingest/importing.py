@@ -26,14 +26,6 @@ from metrics.ingest.validation import _typed, unneutralise, validate
 # Import
 
 
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def current_user() -> str:
     return os.environ.get("COLLAB_USER") or getpass.getuser()
 
@@ -54,6 +46,9 @@ class PreparedImport:
     survey: object | None = None                            # mapping.SurveyFrame, to remember the mapping
     parsed_layout: str | None = None
     staged: duckdb.DuckDBPyConnection | None = None         # a clean native survey: the cursor holding `incoming`
+    streamed: Path | None = None       # a native survey file on disk, to be read by DuckDB as it is committed
+    columns: list[str] = field(default_factory=list)        # streamed: the file's header
+    options: dict = field(default_factory=dict)             # what it was prepared with, to read it again
 
     @property
     def importable(self) -> bool:
@@ -67,7 +62,7 @@ class PreparedImport:
 def prepare_import(
     con: duckdb.DuckDBPyConnection,
     kind: str,
-    data: bytes,
+    data: bytes | None,
     file_name: str,
     *,
     layout: str = "auto",
@@ -80,22 +75,34 @@ def prepare_import(
 ) -> PreparedImport:
     """Read and validate a file without writing anything; every problem is listed with row, column and value.
 
-    A clean native survey file is read by DuckDB alone (metrics.native_survey); `general` forces the general
-    reader, which every other file takes. `path`, when given, is where `data` was read from. `allow_any_date`:
-    the analyst confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise."""
+    This is the one route of every file, the command line's and the Data page's: prepare, then commit_import.
+    `data` is the file's bytes; None reads it from `path` (the command line), where a clean native survey file
+    is not read here at all but planned to be streamed by DuckDB as it is committed (`streamed`). A clean native
+    survey given as bytes is staged by DuckDB alone (metrics.native_survey); `general` forces the general reader,
+    which every other file takes. `path`, when given, is where the file is. `allow_any_date`: the analyst
+    confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     file_name = printable(file_name)   # as every report, refusal and the import log show it
-    too_big = upload_too_big(con, len(data))
+    options = dict(layout=layout, constants=constants, mapping=mapping, date_order=date_order, path=path,
+                   general=general, allow_any_date=allow_any_date)
+    too_big = upload_too_big(con, len(data) if data is not None else Path(path).stat().st_size)
     if too_big is not None:
         report = ImportReport(file_name, kind, layout or "auto")
-        return PreparedImport(kind, file_name, "", pd.DataFrame(), report, [], blocking=[too_big])
+        return PreparedImport(kind, file_name, "", pd.DataFrame(), report, [], blocking=[too_big], options=options)
+    native = (kind == "survey" and not general and layout in (None, "", "auto", "native") and not mapping
+              and not constants and date_order is None)
+    if data is None:
+        streamed = _plan_streamed(con, Path(path), file_name, options) if native else None
+        if streamed is not None:
+            return streamed
+        data = Path(path).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     items = _stored_items(con) if kind in ("survey", "actions") else None
-    if (kind == "survey" and not general and layout in (None, "", "auto", "native") and not mapping
-            and not constants and date_order is None):
+    if native:
         fast = _prepare_native(con, data, file_name, digest, items, path, allow_any_date)
         if fast is not None:
+            fast.options = options
             return fast
     try:
         if kind == "survey":
@@ -105,7 +112,7 @@ def prepare_import(
             table = layouts.read_table(data, file_name, max_unpacked=upload_limit_bytes(con))
     except layouts.LayoutError as error:
         report = ImportReport(file_name, kind, layout or "auto")
-        prepared = PreparedImport(kind, file_name, digest, pd.DataFrame(), report, [])
+        prepared = PreparedImport(kind, file_name, digest, pd.DataFrame(), report, [], options=options)
         prepared.blocking = [Problem(None, None, None, str(error).removeprefix(f"{file_name}: "))]
         return prepared
     if kind == "survey":
@@ -117,7 +124,7 @@ def prepare_import(
                               dropped_columns=survey.dropped_columns)
         prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers,
                                   mapping_table=survey.mapping_table, notes=parsed.warnings + survey.notes,
-                                  survey=survey, parsed_layout=parsed.layout)
+                                  survey=survey, parsed_layout=parsed.layout, options=options)
         prepared.blocking = [Problem(None, None, None, reason) for reason in survey.blocking]
         cell_problems = [Problem(row, column, value, reason) for row, column, value, reason in survey.cell_problems]
     else:
@@ -128,7 +135,8 @@ def prepare_import(
         for column, value in (constants or {}).items():
             frame[column] = value
         report = ImportReport(file_name, kind, "native", rows_read=len(frame))
-        prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers, notes=warnings)
+        prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers, notes=warnings,
+                                  options=options)
         prepared.blocking = [Problem(None, c, None, f"the mapping names column {c!r}, which the file does not have")
                              for c in missing]
         cell_problems = []
@@ -233,7 +241,18 @@ def commit_import(
     dry_run: bool = False,
     user: str | None = None,
 ) -> ImportReport:
-    """Write a prepared file in one transaction, or raise ImportRefused having written nothing."""
+    """Write a prepared file in one transaction, or raise ImportRefused having written nothing.
+
+    A streamed native survey is read by DuckDB inside the transaction; when a row turns out to need the general
+    reader (or it is a dry run, which must count every row), the file is prepared again the ordinary way, and
+    that is what is committed."""
+    if prepared.streamed is not None:
+        if not dry_run:
+            report = _commit_streamed(con, prepared, user or current_user())
+            if report is not None:
+                return report
+        prepared = prepare_import(con, prepared.kind, prepared.streamed.read_bytes(), prepared.file_name,
+                                  **prepared.options)
     report = prepared.report
     if prepared.blocking:
         raise ImportRefused(report.file_name, [str(p) for p in prepared.blocking])
@@ -280,18 +299,8 @@ def import_file(
     """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure.
     `allow_any_date`: the analyst confirms dates outside 2000 to a year from today (--allow-any-date)."""
     path = Path(path)
-    file_name = printable(file_name or path.name)
-    too_big = upload_too_big(con, path.stat().st_size)
-    if too_big is not None:
-        raise ImportRefused(file_name, [str(too_big)])
-    if (kind == "survey" and layout in (None, "", "auto", "native") and not (mapping or constants or date_order)
-            and not dry_run):
-        report = _import_native(con, path, file_name, user or current_user(), allow_any_date)
-        if report is not None:
-            return report
-    prepared = prepare_import(con, kind, path.read_bytes(), file_name, layout=layout,
-                              constants=constants, mapping=mapping, date_order=date_order, path=path,
-                              allow_any_date=allow_any_date)
+    prepared = prepare_import(con, kind, None, file_name or path.name, layout=layout, constants=constants,
+                              mapping=mapping, date_order=date_order, path=path, allow_any_date=allow_any_date)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
 
 
@@ -324,8 +333,9 @@ def upload_too_big(con: duckdb.DuckDBPyConnection, size: int) -> Problem | None:
                    f"max_upload_mb).")
 
 
-def _import_native(con, path: Path, file_name: str, user: str, allow_any_date: bool = False) -> ImportReport | None:
-    """A clean native survey file in one pass (metrics.native_survey.insert), or None to take the long way.
+def _plan_streamed(con, path: Path, file_name: str, options: dict) -> PreparedImport | None:
+    """A native survey file on disk whose header is the template's: planned to be read by DuckDB in one pass as it
+    is committed (metrics.native_survey.insert); None for the file to be read here.
 
     Python reads only the file's head (its header) and streams the rest through the hash: DuckDB reads the file,
     and a NUL or other binary byte past the head stops the insert like any other flaw."""
@@ -338,6 +348,14 @@ def _import_native(con, path: Path, file_name: str, user: str, allow_any_date: b
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
     report = ImportReport(file_name, "survey", "native")   # every column is the template's or an item's
+    return PreparedImport("survey", file_name, digest, pd.DataFrame(), report, [], parsed_layout="native",
+                          streamed=path, columns=columns, options=options)
+
+
+def _commit_streamed(con, prepared: PreparedImport, user: str) -> ImportReport | None:
+    """The streamed plan's commit, in one transaction; None (nothing written) when a row needs the general reader."""
+    report, path = prepared.report, prepared.streamed
+    scales = dict(con.cursor().execute("SELECT item_id, scale FROM survey_items").fetchall())
     # The rows' order in the table means nothing (every read orders or aggregates), so DuckDB may write them as
     # its threads read them: a quarter off the insert at 1M. A database-wide setting, put back below.
     ordered = con.cursor().execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
@@ -346,15 +364,18 @@ def _import_native(con, path: Path, file_name: str, user: str, allow_any_date: b
             cur.execute("SET preserve_insertion_order = false")
             import_id, first = cur.execute("SELECT nextval('import_id_seq'), NOT EXISTS (SELECT 1 FROM survey_responses)"
                                            ).fetchall()[0]
-            rows, months = native_survey.insert(cur, str(path), columns, scales, import_id,
-                                                stored_before=not first, allow_any_date=allow_any_date)
+            rows, months = native_survey.insert(cur, str(path), prepared.columns, scales, import_id,
+                                                stored_before=not first,
+                                                allow_any_date=prepared.options.get("allow_any_date", False))
             report.rows_read = report.rows_valid = report.rows_imported = rows
             # into an empty store, this file's months are all there are: every month's figures, no filter
             if not first:
                 answers.hold_back(cur, f"SELECT * FROM survey_responses WHERE import_id = {int(import_id)}")
             answers.store_figures(cur, None if first else months)
-            _log_import(cur, import_id, report, digest, user)
+            _log_import(cur, import_id, report, prepared.digest, user)
     except native_survey.NotClean:
+        report.rows_read = report.rows_valid = report.rows_imported = 0
+        report.import_id = None
         return None
     finally:
         con.cursor().execute(f"SET preserve_insertion_order = {bool(ordered)}")
