@@ -100,7 +100,7 @@ def build_slides(con: duckdb.DuckDBPyConnection, month: str, company: str | None
         _meetings_slide(con, month),
         _projects_slide(con, month),
         _notes_slide(record, label),
-        _actions_slide(record, month, label),
+        _actions_slide(record, review.overdue_action_ids(con, month), label),
         _definitions_slide(threshold),
     ]
 
@@ -291,7 +291,7 @@ def _row_height(lines: int) -> float:
     return 0.12 + lines * ACTION_FONT * 1.2 / 72
 
 
-def _actions_slide(record: dict, month: str, label: str) -> Slide:
+def _actions_slide(record: dict, overdue_ids: set[str], label: str) -> Slide:
     """The actions on the month's review with owner, due date, status and effect: the effect with its interval,
     or why there is none (review.effect_brief), under the caution that it is an estimate, not proof of cause.
 
@@ -339,7 +339,7 @@ def _actions_slide(record: dict, month: str, label: str) -> Slide:
             wrapped = [_lines(cell, width, 1) for cell, width in zip(cells, ACTION_WIDTHS)]
         rows.append(["\n".join(lines) for lines in wrapped])
         heights.append(_row_height(max(map(len, wrapped))))
-        late = review.is_overdue(action, month)
+        late = action["action_id"] in overdue_ids
         tints.append(["#FFFFFF"] * 4 + [STATUS_TINTS["red"] if late else "#FFFFFF"] + ["#FFFFFF"] * 2)
     return Slide("Actions and their effect", takeaway, table=pd.DataFrame(rows, columns=headings), tints=tints,
                  column_widths=ACTION_WIDTHS, font_size=ACTION_FONT, table_top=IMAGE_TOP, first_column_bold=False,

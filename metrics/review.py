@@ -7,7 +7,6 @@ same numbers.
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
 from datetime import date, datetime
@@ -376,18 +375,11 @@ def effect_brief(effect: dict) -> str:
     return "withheld: " + reason.split(" (the anonymity threshold)")[0]
 
 
-def _last_day(month: str) -> date:
-    year, mon = map(int, month.split("-"))
-    return date(year, mon, calendar.monthrange(year, mon)[1])
-
-
-def is_overdue(action: dict, month: str) -> bool:
-    """Whether an action counts among the month's overdue actions (review_metrics, sql/views.sql): not done and due
-    before the month's last day."""
-    due = action.get("due")
-    if action.get("status") == "done" or due is None or pd.isna(due):
-        return False
-    return date.fromisoformat(str(due)[:10]) < _last_day(month)   # a date, a datetime or ISO text alike
+def overdue_action_ids(con: duckdb.DuckDBPyConnection, month: str) -> set[str]:
+    """The actions counted among the month's overdue actions: not done and due before the month's last day (the
+    rule is sql/views.sql's review_open_actions, which review_metrics counts)."""
+    return {action_id for (action_id,) in store.fetch_rows(
+        con, "SELECT action_id FROM review_open_actions($month, $month) WHERE overdue", {"month": month})}
 
 
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")

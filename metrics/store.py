@@ -187,10 +187,6 @@ def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] 
     return con.cursor().execute(sql, check_params(params or {})).fetchall()
 
 
-def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Changes whenever an import lands or is undone: a cache key for everything read from the store."""
-    return tuple(fetch_rows(con, "SELECT count(*), max(import_id), count(undone_at) FROM imports")[0])
-
 
 def cache_key(con: duckdb.DuckDBPyConnection) -> tuple:
     """Which store, in which state: its identity, its data version and its settings (a threshold changes figures)."""

@@ -96,6 +96,14 @@ FIXTURE_FILES = {**ingest.SAMPLE_FILES, **REVIEW_FIXTURES}
 assert list(FIXTURE_FILES)[-len(REVIEW_FIXTURES):] == list(REVIEW_FIXTURES), "the review kinds come last"
 
 
+def use_roles(tmp_path: Path, monkeypatch, text: str) -> Path:
+    """A roles file holding `text`, in force for the test (COLLAB_ROLES)."""
+    path = tmp_path / "roles.toml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("COLLAB_ROLES", str(path))
+    return path
+
+
 def load_fixture(con, directory: Path, extra_responses: str = "") -> None:
     """The fixture data set, each kind in one import; `extra_responses` (CSV rows in survey_csv's columns, with or
     without its header) come in the same survey import, so their months' figures count them at once: an import

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics import roles, settings, sign_in, store
+from tests.conftest import use_roles
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -206,10 +207,7 @@ def signed_in(email: str, **claims) -> dict:
 
 @pytest.fixture
 def roles_file(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "roles.toml"
-    path.write_text(ROLES_TOML, encoding="utf-8")
-    monkeypatch.setenv("COLLAB_ROLES", str(path))
-    return path
+    return use_roles(tmp_path, monkeypatch, ROLES_TOML)
 
 
 def texts(at: AppTest) -> str:

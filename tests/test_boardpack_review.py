@@ -428,7 +428,7 @@ def test_a_month_without_a_review_still_has_both_slides(con, tmp_path):
     assert december.takeaway == "Both the CMO and the CIO wrote a note for December 2025."
     slides = boardpack.build_slides(con, MONTH)
     nothing = {"commentary": {"marketing": None, "it": "   "}, "actions": []}
-    notes, actions = boardpack._notes_slide(nothing, LABEL), boardpack._actions_slide(nothing, MONTH, LABEL)
+    notes, actions = boardpack._notes_slide(nothing, LABEL), boardpack._actions_slide(nothing, set(), LABEL)
     assert notes.takeaway == f"Neither the CMO nor the CIO has written a note for {LABEL}."
     assert actions.takeaway == f"No action is on the review for {LABEL}." and actions.table is None
     slides = [*slides[:-3], notes, actions, slides[-1]]

@@ -377,6 +377,18 @@ def test_review_metrics_on_hand_made_registers_and_actions(con):
     assert review.review_metrics(con, "2025-12")["actions_on_track"] is None
 
 
+def test_the_overdue_actions_named_are_the_ones_counted(con):
+    # The board pack tints due dates from review.overdue_action_ids: the same rule (sql/views.sql) the metric
+    # counts. By hand, as above: June's overdue are A-E (due 05-31) and A-X (dropped, due 04-30); in May only A-X
+    # (A-E is due on May's last day, not passed); before anything started, none.
+    add_register(con)
+    assert review.overdue_action_ids(con, "2026-06") == {"A-E", "A-X"}
+    assert review.overdue_action_ids(con, "2026-05") == {"A-X"}
+    assert review.overdue_action_ids(con, "2025-12") == set()
+    for month in ("2026-05", "2026-06"):
+        assert len(review.overdue_action_ids(con, month)) == review.review_metrics(con, month)["overdue_actions"]
+
+
 def test_the_scorecard_carries_the_review_metrics_per_unit_and_for_the_company(con):
     from metrics import scorecard
 

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics import review, store
+from tests.conftest import use_roles
 from tests.test_auth import AUTH, signed_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,10 +28,7 @@ it = ["cio@example.com"]
 
 @pytest.fixture
 def roles_file(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "roles.toml"
-    path.write_text(ROLES_TOML, encoding="utf-8")
-    monkeypatch.setenv("COLLAB_ROLES", str(path))
-    return path
+    return use_roles(tmp_path, monkeypatch, ROLES_TOML)
 
 
 def home(user: dict | None = None) -> AppTest:

@@ -114,16 +114,28 @@ FROM (SELECT month, business_unit, department, measure, n, suppressed, value FRO
 -- (business_unit NULL: every action, the company-wide ones and the units'). An action counts from its start month
 -- on. actions_on_track = actions not done whose due date has not passed / actions not done x 100 (null when every
 -- action is done); overdue_actions = actions not done whose due date has passed. Units without an action get no row.
-CREATE OR REPLACE MACRO review_action_metrics(first_month, last_month) AS TABLE
+--
+-- The rule itself is review_open_actions: every action not done in each month from its start month on, and
+-- whether it is overdue then (its due date before the month's last day). The metrics count it; the board pack
+-- tints a due date from it (metrics.review.overdue_action_ids).
+CREATE OR REPLACE MACRO review_open_actions(first_month, last_month) AS TABLE
 WITH months AS (
     SELECT strftime(m, '%Y-%m') AS month, (m + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS last_day
     FROM range(strptime(first_month, '%Y-%m'), strptime(last_month, '%Y-%m') + INTERVAL 1 MONTH,
                INTERVAL 1 MONTH) AS t(m)
+)
+SELECT m.month, a.action_id, a.business_unit, a.due IS NOT NULL AND a.due < m.last_day AS overdue
+FROM actions a JOIN months m ON a.start_month <= m.month
+WHERE a.status <> 'done';
+
+CREATE OR REPLACE MACRO review_action_metrics(first_month, last_month) AS TABLE
+WITH months AS (
+    SELECT strftime(m, '%Y-%m') AS month
+    FROM range(strptime(first_month, '%Y-%m'), strptime(last_month, '%Y-%m') + INTERVAL 1 MONTH,
+               INTERVAL 1 MONTH) AS t(m)
 ),
 open_actions AS (
-    SELECT m.month, a.business_unit, a.due IS NOT NULL AND a.due < m.last_day AS overdue
-    FROM actions a JOIN months m ON a.start_month <= m.month
-    WHERE a.status <> 'done'
+    SELECT month, business_unit, overdue FROM review_open_actions(first_month, last_month)
 ),
 counted AS (
     SELECT month, business_unit, count(*) AS open_actions, count(*) FILTER (WHERE overdue) AS overdue_actions
