@@ -1,103 +1,30 @@
 """Imports and exports: native templates, validation, all-or-nothing writes, the import log and undo.
 
-The layer in five modules, each building on those before it:
+The layer in seven modules, each building on those before it:
 
 - kinds: the declarations (each kind's columns, key, text and date columns; vocabularies; refusal and report)
 - validation: reading a native file and checking it cell by cell (pandera), and converting it to stored types
-- importing: prepare, then commit, all or nothing (the clean native survey file's fast path inside that route)
+- limits: the upload limit, checked before a byte of a file is parsed
+- writing: a prepared file's rows written inside the caller's transaction, and the import log's entry
+- importing: prepare, then commit, all or nothing: the one route of every file (a clean native survey file's
+  one-pass read is a plan inside it)
 - log: the import log and undo
 - exports: the sample data set, and exports in the native layout
 
-This package's namespace is the layer's interface: callers use `from metrics import ingest` and `ingest.NAME`."""
+This package's namespace is the layer's interface: callers use `from metrics import ingest` and `ingest.NAME`;
+a test that reaches a module's own parts names the module (`ingest.importing`)."""
 
 from __future__ import annotations
 
-from metrics.ingest.kinds import (  # noqa: F401
-    BOOL_WORDS,
-    DATE,
-    DEPARTMENTS,
-    FORMULA_START,
-    ImportRefused,
-    ImportReport,
-    KINDS,
-    Kind,
-    MONTH,
-    Problem,
-    REVIEW_KINDS,
-    ROLES,
-    SAMPLE_FILES,
-)
-from metrics.ingest.validation import (  # noqa: F401
-    COMMENT_CONTROLS,
-    CONTROLS,
-    DECIDERS,
-    ID_EMAIL,
-    SIDES,
-    UNIT_EMAIL,
-    _BUILTIN_REASONS,
-    _at_most,
-    _choice,
-    _in_window,
-    _is_datetime,
-    _is_number,
-    _length,
-    _matches,
-    _no_controls,
-    _no_email,
-    _problems,
-    _required_text,
-    _review_schema,
-    _schema,
-    _to_bool,
-    _typed,
-    _valid_date,
-    unneutralise,
-    validate,
-)
-from metrics.ingest.importing import (  # noqa: F401
-    DEFAULT_MAX_UPLOAD_MB,
-    PreparedImport,
-    UPLOADS_KEPT,
-    _column_problems,
-    _commit_streamed,
-    _plan_streamed,
-    _log_import,
-    _mask_free_text,
-    _overlap,
-    _prepare_native,
-    _preview,
-    _set_aside,
-    _source_columns,
-    _stage_survey,
-    _staged_survey,
-    _stored_items,
-    _survey_overlap,
-    _write,
-    commit_import,
-    current_user,
-    import_file,
-    max_upload_mb,
-    prepare_import,
-    prepare_once,
-    upload_limit_bytes,
-    upload_too_big,
-)
-from metrics.ingest.log import (  # noqa: F401
-    UndoRefused,
-    list_imports,
-    undo,
-)
+from metrics.ingest import exports, importing, kinds, limits, log, validation, writing  # noqa: F401
 from metrics.ingest.exports import (  # noqa: F401
-    DEPARTMENT_LABELS,
     EXPORT_FORMATS,
     KIND_LABELS,
     LAYOUT_LABELS,
-    _survey_wide,
     changed_mapping,
     dropped_summary,
     export,
     export_bytes,
-    export_frame,
     held_notes,
     import_history,
     load_sample,
@@ -108,3 +35,23 @@ from metrics.ingest.exports import (  # noqa: F401
     problems_table,
     template_csv,
 )
+from metrics.ingest.importing import (  # noqa: F401
+    PreparedImport,
+    commit_import,
+    current_user,
+    import_file,
+    prepare_import,
+    prepare_once,
+)
+from metrics.ingest.kinds import (  # noqa: F401
+    FORMULA_START,
+    KINDS,
+    REVIEW_KINDS,
+    SAMPLE_FILES,
+    ImportRefused,
+    ImportReport,
+    Problem,
+)
+from metrics.ingest.limits import max_upload_mb, upload_limit_bytes, upload_too_big  # noqa: F401
+from metrics.ingest.log import UndoRefused, list_imports, undo  # noqa: F401
+from metrics.ingest.validation import DECIDERS, ID_EMAIL, UNIT_EMAIL, validate  # noqa: F401
