@@ -2,7 +2,7 @@
 
 The layer in five modules, each building on those before it:
 
-- kinds: the declarations (each kind's columns, key, text and date columns; vocabularies; refusal and report)
+- kinds: the declarations (each kind's fields, from which its columns, checks and types follow; refusal and report)
 - validation: reading a native file and checking it cell by cell (pandera), and converting it to stored types
 - importing: prepare, then commit, all or nothing (the clean native survey file's fast path inside that route)
 - log: the import log and undo
@@ -13,26 +13,20 @@ This package's namespace is the layer's interface: callers use `from metrics imp
 from __future__ import annotations
 
 from metrics.ingest.kinds import (  # noqa: F401
-    BOOL_WORDS,
-    DATE,
-    DEPARTMENTS,
     FORMULA_START,
+    Field,
     ImportRefused,
     ImportReport,
     KINDS,
     Kind,
-    MONTH,
     Problem,
     REVIEW_KINDS,
-    ROLES,
     SAMPLE_FILES,
 )
 from metrics.ingest.validation import (  # noqa: F401
     COMMENT_CONTROLS,
     CONTROLS,
-    DECIDERS,
     ID_EMAIL,
-    SIDES,
     UNIT_EMAIL,
     _BUILTIN_REASONS,
     _at_most,
@@ -45,8 +39,6 @@ from metrics.ingest.validation import (  # noqa: F401
     _no_controls,
     _no_email,
     _problems,
-    _required_text,
-    _review_schema,
     _schema,
     _to_bool,
     _typed,
