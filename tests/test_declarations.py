@@ -218,3 +218,37 @@ def test_the_schema_check_is_pandera_s_isin():
     # the test above reads the choices from pandera's own statistics: hold it to what isin records
     check = pa.Check.isin(("a", "b"))
     assert check.name == "isin" and check.statistics["allowed_values"] == ("a", "b")
+
+
+# ---- texts say the numbers in force --------------------------------------------------------------------------
+
+def test_the_response_rate_s_text_says_its_flag_and_the_flag_is_its_target():
+    from metrics import catalog
+
+    rate = catalog.metric("response_rate")
+    assert rate.target == catalog.RESPONSE_RATE_FLAG
+    assert f"Below {catalog.RESPONSE_RATE_FLAG:g}% is flagged." in rate.description
+
+
+def test_the_settings_help_says_their_own_bounds():
+    from metrics import settings
+
+    anonymity, upload = settings.BY_KEY["anonymity_threshold"], settings.BY_KEY["max_upload_mb"]
+    assert f"Never below {anonymity.minimum}," in anonymity.help
+    assert f"At most {upload.maximum}," in upload.help
+
+
+def test_the_seed_benchmark_s_words_follow_its_numbers(monkeypatch):
+    from metrics import linkage
+    from metrics.charts import results as results_charts
+
+    monkeypatch.setitem(linkage.SEED_BENCHMARK, "threshold", 65.0)
+    monkeypatch.setitem(linkage.SEED_BENCHMARK, "margin_above", 4.0)
+    result = {"n": 10, "above": 6, "share": 60.0, "ci_low": 31.0, "ci_high": 83.0, "seed_share": 72.0,
+              "others_n": 20, "others_share": 30.0, "others_ci_low": 15.0, "others_ci_high": 52.0}
+    sentence = linkage.benchmark_sentence(result)
+    assert "alignment ≥ 65 had margin growth above 4%" in sentence and "the seeds' 72%" in sentence
+    assert "alignment index of 65" in linkage.benchmark_sentence({**result, "n": 0})
+    figure = results_charts.benchmark_chart(result)
+    assert "above 4% where alignment is 65 or more" in figure.layout.title.text
+    assert list(figure.data[0].y)[:2] == ["This company: alignment ≥ 65", "This company: alignment < 65"]
