@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
-from metrics import opening, store
+from metrics import opening, store, vocabulary
 from metrics.printable import printable
 
 # The kinds of data (metrics.ingest.KINDS; a test keeps the two equal). Named here so that commands which do
@@ -290,7 +289,7 @@ def _whole_number(text: str) -> int | str:
 
 
 def _month(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+    if not vocabulary.MONTH_PATTERN.fullmatch(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month: use YYYY-MM, e.g. 2026-10")
     return text
 

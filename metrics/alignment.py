@@ -64,7 +64,8 @@ def scope_dimensions(con: duckdb.DuckDBPyConnection, month: str, business_unit: 
 
 
 def low_response_groups(con: duckdb.DuckDBPyConnection, month: str) -> pd.DataFrame:
-    """Unit and department groups whose response rate is under the flag (60%)."""
+    """Unit and department groups whose response rate is under the flag (the response rate's target,
+    catalog.RESPONSE_RATE_FLAG)."""
     rates = unit_rates(con, month)
     rows = [(r.unit, department, value) for r in rates.itertuples() if r.unit != COMPANY
             for department, value in (("marketing", r.response_rate_marketing), ("IT", r.response_rate_it))

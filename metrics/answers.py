@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from metrics.vocabulary import SIDES, sql_literal
+
 # survey_responses' own columns; every other column is a catalogue item's answers.
 BASE_COLUMNS = ("response_id", "submitted_at", "wave", "business_unit", "department", "role", "comment", "import_id")
 # Names an item id may not take: they are columns of survey_responses or of its replaced_ shadow table.
@@ -224,7 +226,7 @@ def create_stats_view(cur) -> None:
         parts.append(f"SELECT month, business_unit, 'marketing+it' AS department, measure, "
                      f"100 * (promoters - detractors)::DOUBLE / n AS value, n FROM "
                      f"(UNPIVOT (SELECT month, business_unit, {sums} FROM {FIGURES} "
-                     f"WHERE department IN ('marketing', 'it') GROUP BY month, business_unit) "
+                     f"WHERE department IN ({sql_literal(SIDES)}) GROUP BY month, business_unit) "
                      f"ON {triples} INTO NAME measure VALUE promoters, detractors, n) WHERE n > 0")
     if not parts:
         parts.append("SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS business_unit, NULL::VARCHAR AS department, "

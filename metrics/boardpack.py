@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from metrics import alignment, catalog, linkage, meetings, personal, projects, review, scorecard, settings
 from metrics import boardpack_notes as notes_layout
-from metrics.charts import DEPARTMENT_COLOURS
+from metrics.charts import DEPARTMENT_COLOURS, STATUS_TINTS
 from metrics.charts import alignment as alignment_charts
 from metrics.charts import images
 from metrics.charts import meetings as meeting_charts
@@ -28,13 +28,13 @@ from metrics.charts.review import CAUTION
 from metrics.markdown_blocks import Block
 from metrics.printable import printable
 from metrics.scorecard import COMPANY, month_label
+from metrics.vocabulary import ACTION_STATUSES, SIDES
 
 SOURCE = "Source: Collaboration Health: pulse survey, meeting records, joint-project register, KPI feed"
 SLIDE_W, SLIDE_H = 13.333, 7.5          # inches, 16:9
 IMAGE_W, IMAGE_H = 1250, 560            # chart pixels: fonts keep their size relative to the slide
 IMAGE_SCALE = 2                          # rendered at twice that for sharp print
 IMAGE_TOP, IMAGE_BOTTOM = 1.75, 6.45     # inches: the band between the takeaway and the footnote
-STATUS_TINTS = {"green": "#CDEBE1", "amber": "#FBE5BF", "red": "#F6D0B8", None: "#FFFFFF"}
 TABLE_COLUMNS = ("chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate",
                  "perception_gap_abs", *catalog.UNIT_REVIEW_COLUMNS)
 COUNT_COLUMNS = {"overdue_actions"}      # whole numbers
@@ -234,7 +234,7 @@ def _projects_slide(con, month: str) -> Slide:
 
 def _notes_slide(record: dict, label: str) -> Slide:
     """The month's two notes, the CMO's (marketing) beside the CIO's (IT), as their Markdown reads."""
-    written = [side for side in review.SIDES if (record["commentary"][side] or "").strip()]
+    written = [side for side in SIDES if (record["commentary"][side] or "").strip()]
     leaders = [review.LEADERS[side] for side in written]
     takeaway = (f"Both the CMO and the CIO wrote a note for {label}." if len(written) == 2
                 else f"Only the {leaders[0]} wrote a note for {label}." if written
@@ -242,7 +242,7 @@ def _notes_slide(record: dict, label: str) -> Slide:
     notes = [Note(f"The {review.LEADERS[side]}'s note", side,
                   notes_layout.note_blocks(record["commentary"][side],
                                            f"No note from the {review.LEADERS[side]} for {label}."))
-             for side in review.SIDES]
+             for side in SIDES]
     return Slide("What the CMO and the CIO say", takeaway, notes=notes,
                  subtitle=f"The newest version of each leader's note for {label}, as written on the Review page.")
 
@@ -303,8 +303,8 @@ def _actions_slide(record: dict, overdue_ids: set[str], label: str) -> Slide:
         return Slide("Actions and their effect", f"No action is on the review for {label}.",
                      subtitle="Actions, with their owners, due dates and effect, are kept on the Review page. "
                               + CAUTION)
-    counts = {status: sum(a["status"] == status for a in actions) for status in ("in_progress", "planned", "done",
-                                                                               "dropped")}
+    under_way_first = ("in_progress", *(status for status in ACTION_STATUSES if status != "in_progress"))
+    counts = {status: sum(a["status"] == status for a in actions) for status in under_way_first}
     overdue = record["metrics"]["overdue_actions"]   # the scorecard's own count, over every action not done
     takeaway = (f"{len(actions)} action{'s' * (len(actions) != 1)}: "
                 + ", ".join(f"{n} {status.replace('_', ' ')}" for status, n in counts.items() if n)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-RESPONSE_RATE_FLAG = 60.0
+RESPONSE_RATE_FLAG = 60.0   # the response rate's target: a group below it is flagged
 
 HIGHER = "higher_is_better"
 LOWER = "lower_is_better"
@@ -99,8 +99,8 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "response_rate", "Response rate",
-        "Marketing and IT respondents / their headcount x 100. Below 60% is flagged.",
-        "%", HIGHER, 60, 10, "response_rate_n", short='Response rate',
+        f"Marketing and IT respondents / their headcount x 100. Below {RESPONSE_RATE_FLAG:g}% is flagged.",
+        "%", HIGHER, RESPONSE_RATE_FLAG, 10, "response_rate_n", short='Response rate',
     ),
     Metric(
         "cadence_adherence", "Cadence adherence (month)",

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from metrics import vocabulary
 from metrics.printable import printable
 
 LAYOUTS: tuple[str, ...] = (
@@ -197,10 +198,12 @@ NPS_LABELS: dict[str, int] = {"not at all likely": 0, "not likely at all": 0, "e
 # Answers that mean "no answer": missing, never zero.
 NO_ANSWER = frozenset({"n/a", "na", "not applicable", "don't know", "do not know", "dont know", "prefer not to say",
                        "no answer", "-"})
-# Per catalogue scale: lowest, highest, labels, and the labels an error message suggests.
-SCALES = {"likert5": (1, 5, LIKERT5_LABELS, "Strongly disagree, Disagree, Neither agree nor disagree, Agree, "
+# Per catalogue scale: its labels and the labels an error message suggests; SCALES adds its lowest and highest
+# answer (metrics.vocabulary's) in front.
+SCALE_LABELS = {"likert5": (LIKERT5_LABELS, "Strongly disagree, Disagree, Neither agree nor disagree, Agree, "
                                             "Strongly agree"),
-          "nps11": (0, 10, NPS_LABELS, "Not at all likely (0), Extremely likely (10)")}
+                "nps11": (NPS_LABELS, "Not at all likely (0), Extremely likely (10)")}
+SCALES = {scale: (*vocabulary.SCALES[scale], *SCALE_LABELS[scale]) for scale in vocabulary.SCALES}
 # A number, alone or followed by a separator and its label: "4", "4.0", "4 - Agree", "5 = Strongly agree", "4 (Agree)".
 NUMBERISH = re.compile(r"[0-9+\-._eE ]*[0-9][0-9+\-._eE ]*", re.ASCII)
 NUMBERED = re.compile(r"(\d+(?:[.,]\d+)?)(?:(?:\s*[-=:.(]|\s)\s*(.*?)\)?)?", re.ASCII)

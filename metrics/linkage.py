@@ -96,7 +96,8 @@ def quartile_view(con: duckdb.DuckDBPyConnection, kpi: str, index: str, lag: int
 
 
 def seed_benchmark(con: duckdb.DuckDBPyConnection) -> dict:
-    """Of unit-months with alignment index >= 70, the share whose margin growth (same month) is above 5%."""
+    """Of unit-months with alignment index at or above SEED_BENCHMARK's threshold, the share whose margin growth (same
+    month) is above its margin."""
     paired = pairs(unit_month_index(con, "alignment_index"),
                    store.fetch_df(con, "kpi_values", {"kpi": "margin_growth_pct"}), 0)
     aligned = paired[paired["index"] >= SEED_BENCHMARK["threshold"]]
@@ -190,9 +191,11 @@ def lag_sentence(lags: list[dict], index_label: str, kpi_label: str) -> str:
 
 
 def benchmark_sentence(result: dict) -> str:
+    threshold, margin, seeds = (SEED_BENCHMARK[k] for k in ("threshold", "margin_above", "seed_share"))
     if not result["n"]:
-        return "No unit-month reached an alignment index of 70, so the seeds' benchmark cannot be compared yet."
-    return (f"{result['above']} of {result['n']} unit-months with alignment ≥ 70 had margin growth above 5% "
-            f"({result['share']:.0f}%, 95% CI {result['ci_low']:.0f}–{result['ci_high']:.0f}%), against "
-            f"{result['others_share']:.0f}% of the other {result['others_n']} and the seeds' 72% (a survey of CIOs "
-            "who work closely with their CMO: a different measure, shown for scale).")
+        return (f"No unit-month reached an alignment index of {threshold:g}, so the seeds' benchmark cannot be "
+                "compared yet.")
+    return (f"{result['above']} of {result['n']} unit-months with alignment ≥ {threshold:g} had margin growth above "
+            f"{margin:g}% ({result['share']:.0f}%, 95% CI {result['ci_low']:.0f}–{result['ci_high']:.0f}%), against "
+            f"{result['others_share']:.0f}% of the other {result['others_n']} and the seeds' {seeds:g}% (a survey of "
+            "CIOs who work closely with their CMO: a different measure, shown for scale).")

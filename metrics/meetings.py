@@ -7,11 +7,11 @@ import calendar
 import duckdb
 import pandas as pd
 
-from metrics import store
+from metrics import store, vocabulary
 from metrics.scorecard import COMPANY, history, shift_month, unit_month_metrics
 
 TRAILING_MONTHS = 12
-MEETING_TYPES = ("all", "joint_steering", "co_department", "brainstorm", "staff_exchange")
+MEETING_TYPES = ("all", *vocabulary.MEETING_TYPES)   # attendance is shown over all held meetings, then by type
 CADENCE_STATE_LABELS = {"held": "Held", "cancelled": "Cancelled", "none": "None on record",
                         "not_recorded": "Before records began"}
 

@@ -21,10 +21,12 @@ from datetime import datetime, time, timedelta
 import duckdb
 
 from metrics import answers, dates, personal
+from metrics.vocabulary import COMMENT_MAX, DEPARTMENTS, MONTH, NAME_MAX, RESPONDENT_ROLES, SCALES, sql_literal
 
+# The survey kind's columns (metrics.ingest.kinds, KINDS["survey"]: tests/test_declarations.py holds them equal),
+# which the SQL below is written for; the values they may take are metrics.vocabulary's.
 REQUIRED = ("response_id", "submitted_at", "business_unit", "department", "role")
 OPTIONAL = ("comment", "wave")
-SCALE_RANGE = {"likert5": (1, 5), "nps11": (0, 10)}
 
 
 def header(data: bytes) -> list[str] | None:
@@ -132,7 +134,7 @@ def _stage(cur, path: str, columns: list[str], scales: dict[str, str], allow_any
             FROM incoming_raw""", bounds).fetchall()[0]
     rows, distinct, flawed = found[:3]
     answered = [found[3 + 3 * n: 6 + 3 * n] for n in range(len(items))]
-    out_of_scale = any(low is not None and not (SCALE_RANGE[scales[item]][0] <= low and high <= SCALE_RANGE[scales[item]][1]
+    out_of_scale = any(low is not None and not (SCALES[scales[item]][0] <= low and high <= SCALES[scales[item]][1]
                                                 and fraction == 0)
                        for item, (low, high, fraction) in zip(items, answered))
     if rows == 0 or flawed or distinct != rows or out_of_scale:
@@ -172,19 +174,19 @@ def _flaws(columns: list[str], constrained: bool = False) -> list[str]:
     # general reader refuses. One regular expression a column: a long IN list is planned as a join of its own.
     controls = {c: COMMENT_CONTROLS if c == answers.quoted("comment") else CONTROLS for c in free}
     flaws = [f"regexp_matches({c}, '^[{EDGES}'']|[{EDGES}]$|[{controls[c]}]')" for c in free]
-    flaws += ["length(response_id) > 200", "length(business_unit) > 200"]
+    flaws += [f"length(response_id) > {NAME_MAX}", f"length(business_unit) > {NAME_MAX}"]
     # an id or a unit that is (or holds) an e-mail address: the general reader refuses it, with its row
     flaws += [personal.sql_has_email(c) for c in ("response_id", "business_unit")]
     if not constrained:
         flaws += ["response_id IS NULL", "business_unit IS NULL", "department IS NULL", "role IS NULL",
-                  "department NOT IN ('marketing', 'it', 'other')", "role NOT IN ('lead', 'manager', 'staff')",
+                  f"department NOT IN ({sql_literal(DEPARTMENTS)})", f"role NOT IN ({sql_literal(RESPONDENT_ROLES)})",
                   "submitted IS NULL"]
     # DuckDB reads year 0 as 1 BC; no survey was answered then (the general reader refuses it)
     flaws.append("year(submitted) < 1")
     if "comment" in columns:
-        flaws.append("length(comment) > 5000")
+        flaws.append(f"length(comment) > {COMMENT_MAX}")
     if "wave" in columns:
-        flaws.append(r"NOT regexp_full_match(wave, '\d{4}-(0[1-9]|1[0-2])')")
+        flaws.append(f"NOT regexp_full_match(wave, {sql_literal(MONTH)})")
     return flaws
 
 
@@ -224,8 +226,8 @@ def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id
     responses before this insert, so none can be stored already)."""
     items = [c for c in columns if c in scales]
     # NaN and infinity are off every scale.
-    values = "".join(f", CASE WHEN {q} <> trunc({q}) OR {q} < {SCALE_RANGE[scales[i]][0]} "
-                     f"OR {q} > {SCALE_RANGE[scales[i]][1]} THEN error('not clean') ELSE {q}::SMALLINT END AS {q}"
+    values = "".join(f", CASE WHEN {q} <> trunc({q}) OR {q} < {SCALES[scales[i]][0]} "
+                     f"OR {q} > {SCALES[scales[i]][1]} THEN error('not clean') ELSE {q}::SMALLINT END AS {q}"
                      for i, q in ((i, answers.quoted(i)) for i in items))
     odd_dates, bounds = _outside_window(columns, allow_any_date)
     guard = _any(_flaws(columns, constrained=True) + odd_dates

@@ -15,16 +15,15 @@ from typing import Any, Iterable
 import duckdb
 import pandas as pd
 
-from metrics import settings, store
+from metrics import settings, store, vocabulary
+from metrics.vocabulary import DECIDERS, DEFAULT_EFFECT_WINDOW, SIDES
 from metrics.scorecard import shift_month
 
 ALIGNMENT_INDEX = "alignment_index"
-DEFAULT_WINDOW = 3
 CELLS = ("treated_pre", "treated_post", "comparison_pre", "comparison_post")
 # Done and dropped actions stay on the review for this many months after their due date (their start month when
 # they have none), so that a meeting sees what was finished or stopped lately without the whole history.
 REVIEW_SPAN_MONTHS = 12
-SIDES = ("marketing", "it")
 LEADERS = {"marketing": "CMO", "it": "CIO"}   # whose note each side's is: the side's leader, never a person
 
 
@@ -114,9 +113,9 @@ def action_effect(con: duckdb.DuckDBPyConnection, action: dict) -> dict:
                               "method": None, "withheld": None}
     target, start = action.get("target"), action.get("start_month")
     window = action.get("effect_window")
-    window = DEFAULT_WINDOW if window is None or (isinstance(window, float) and math.isnan(window)) else int(window)
+    window = DEFAULT_EFFECT_WINDOW if window is None or (isinstance(window, float) and math.isnan(window)) else int(window)
     unit = None if _company_wide(action.get("business_unit")) else str(action.get("business_unit"))
-    if not (isinstance(start, str) and store.MONTH_PATTERN.fullmatch(start)):
+    if not (isinstance(start, str) and vocabulary.MONTH_PATTERN.fullmatch(start)):
         effect["withheld"] = f"the start month {start!r} is not a month (YYYY-MM)"
         return effect
     if target not in survey_targets(con):
@@ -245,12 +244,13 @@ def review_actions(con: duckdb.DuckDBPyConnection, month: str) -> list[dict]:
     first = shift_month(month, -(REVIEW_SPAN_MONTHS - 1))
     return _records(con, """
         SELECT action_id, business_unit, title, owner, target, start_month, due, status,
-               coalesce(effect_window, 3) AS effect_window
+               coalesce(effect_window, $window) AS effect_window
         FROM actions
         WHERE start_month <= $month
           AND (status <> 'done' OR due >= $since OR (due IS NULL AND start_month >= $first_month))
         ORDER BY start_month, action_id""",
-                    {"month": month, "first_month": first, "since": date.fromisoformat(f"{first}-01")})
+                    {"month": month, "first_month": first, "since": date.fromisoformat(f"{first}-01"),
+                     "window": DEFAULT_EFFECT_WINDOW})
 
 
 def review(con: duckdb.DuckDBPyConnection, month: str) -> dict:
@@ -274,7 +274,7 @@ def review(con: duckdb.DuckDBPyConnection, month: str) -> dict:
 def register_gaps(register: list[dict]) -> list[dict]:
     """The areas of the register with nobody accountable, or an accountable side not yet agreed."""
     return [area for area in register
-            if area.get("accountable") not in ("marketing", "it", "joint") or not area.get("agreed_on")]
+            if area.get("accountable") not in DECIDERS or not area.get("agreed_on")]
 
 
 def _cell_text(value: Any) -> str:

@@ -17,6 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
+from metrics.vocabulary import SIDES
+
 VIEWER, LEADER, ANALYST, ADMIN = "viewer", "leader", "analyst", "admin"
 ROLES = (VIEWER, LEADER, ANALYST, ADMIN)
 
@@ -29,8 +31,7 @@ ROLE_LABELS = {
     ADMIN: "an analyst's pages, plus undoing imports and the settings",
 }
 
-# A leader writes for one side of the review: the CMO's (marketing) or the CIO's (it).
-SIDES = ("marketing", "it")
+# A leader writes for one side of the review (metrics.vocabulary.SIDES): the CMO's (marketing) or the CIO's (it).
 SIDE_LABELS = {"marketing": "marketing (the CMO's note)", "it": "IT (the CIO's note)"}
 
 # Which roles have each capability. Not a ladder: a leader writes the review but has no Data page, an analyst

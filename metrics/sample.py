@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.sample_review import observed_index, review_tables
+from metrics.vocabulary import DEPARTMENTS, LEAD_FUNCTIONS, MEETING_TYPES, PROJECT_OUTCOMES, RESPONDENT_ROLES
 from metrics.sample_world import (DECLINING_UNIT, DIMENSIONS, IMPROVING_UNIT, ITEMS, LIKERT_ITEMS, Item,  # noqa: F401
                                   World)
 
@@ -67,8 +68,6 @@ COLUMNS = {
 UNIT_NAMES = ("Retail", "Wholesale", "Online", "Services", "Logistics", "Financial Services")
 UNIT_CODES = ("RET", "WHO", "ONL", "SER", "LOG", "FIN")
 
-DEPARTMENTS = ("marketing", "it", "other")
-ROLES = ("lead", "manager", "staff")
 
 # How each function sees the relationship, in index points by dimension: marketing finds IT
 # a poor partner, slow and a gatekeeper; IT finds marketing poor at talking and at sharing
@@ -122,7 +121,6 @@ PROJECT_THEMES = (
 
 # Who sits on the meetings: a small stable roster per unit and function.
 ROSTER_ROLES = ("lead",) + ("manager",) * 3 + ("staff",) * 8
-MEETING_TYPES = ("joint_steering", "co_department", "brainstorm", "staff_exchange")
 KPI_NAMES = ("margin_growth_pct", "revenue_growth_pct", "customer_nps",
              "campaign_time_to_market_days", "martech_budget_share_pct", "shadow_it_tools")
 
@@ -332,7 +330,7 @@ def _survey_table(world: World, respondents: np.ndarray,
         "submitted_at": submitted_at,
         "business_unit": pd.Categorical.from_codes(people.unit, world.units),
         "department": pd.Categorical.from_codes(people.department, DEPARTMENTS),
-        "role": pd.Categorical.from_codes(people.role, ROLES),
+        "role": pd.Categorical.from_codes(people.role, RESPONDENT_ROLES),
     })
     for item in ITEMS:
         table[item.item_id] = _with_missing(answers[item.item_id], rng)
@@ -511,8 +509,8 @@ def _project(world: World, rng: np.random.Generator, unit: int, name: str, stage
         project.update(status="cancelled", spend=int(budget * rng.uniform(0.2, 0.7)))
     elif actual_end <= as_of:
         success = np.clip(0.25 + 0.015 * (climate - 45), 0.2, 0.85)
-        outcome = rng.choice(["success", "partial", "failed"],
-                             p=[success, 0.6 * (1 - success), 0.4 * (1 - success)])
+        outcome = rng.choice(PROJECT_OUTCOMES,
+                             p=[success, 0.6 * (1 - success), 0.4 * (1 - success)])   # success, partial, failed
         roi = {"success": (25, 160), "partial": (-5, 30), "failed": (-70, -20)}[outcome]
         overrun = rng.normal(0.03 + 0.004 * (60 - climate), 0.1)
         project.update(status="delivered", actual_end=actual_end, outcome=str(outcome),
@@ -543,8 +541,8 @@ def _unit_projects(world: World, rng: np.random.Generator, unit: int) -> list[di
         theme = f"{theme} {wave + 1}" if wave else theme
         climate = world.climate[unit, _month_index(world, start)]
         joint = np.clip(0.15 + 0.4 * (climate - 45) / 35, 0.1, 0.6)
-        lead = str(rng.choice(["marketing", "it", "joint"],
-                              p=[0.6 * (1 - joint), 0.4 * (1 - joint), joint]))
+        lead = str(rng.choice(LEAD_FUNCTIONS,
+                              p=[0.6 * (1 - joint), 0.4 * (1 - joint), joint]))   # marketing, it, joint
         pilot = _project(world, rng, unit, f"{theme} pilot", "pilot", start, lead)
         projects.append(pilot)
         if pilot["outcome"] == "success" and rng.random() < 0.75:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.sample_world import DECLINING_UNIT, IMPROVING_UNIT, LIKERT_ITEMS, World
+from metrics.vocabulary import SIDES
 
 REVIEW_COLUMNS = {
     "commentary": ("month", "side", "text", "written_by", "written_at"),
@@ -193,9 +194,9 @@ def observed_index(world: World, survey: pd.DataFrame) -> np.ndarray:
         "month": (survey["submitted_at"].to_numpy().astype("datetime64[M]") - world.months[0]).astype(int),
         "department": survey["department"].astype(str).to_numpy(),
     })
-    frame = frame[frame["department"].isin(["marketing", "it"])]
+    frame = frame[frame["department"].isin(SIDES)]
     departments = frame.groupby(["unit", "month", "department"])["score"].mean().unstack("department")
-    alignment = departments.reindex(columns=["marketing", "it"]).mean(axis=1, skipna=False)
+    alignment = departments.reindex(columns=list(SIDES)).mean(axis=1, skipna=False)
     out = np.full(world.climate.shape, np.nan)
     for (unit, month), value in alignment.items():
         out[unit, month] = value
@@ -435,10 +436,10 @@ def _commentary(record: Record, facts: _Facts, rng: np.random.Generator) -> pd.D
     missing = {}
     if months > 2:
         gaps = rng.choice(months - 1, size=max(1, round(months / 6)), replace=False)
-        missing = {int(m): ("marketing", "it")[int(rng.integers(2))] for m in gaps}
+        missing = {int(m): SIDES[int(rng.integers(len(SIDES)))] for m in gaps}
     rows = []
     for month in range(months):
-        for side in ("marketing", "it"):
+        for side in SIDES:
             if missing.get(month) == side:
                 continue
             text = _note(record, facts, month, side, rng)

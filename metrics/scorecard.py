@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from metrics import dates, store
+from metrics import dates, store, vocabulary
 from metrics.catalog import CHI_WEIGHTS, METRICS
 
 COMPANY = "Company"
@@ -182,7 +182,7 @@ def biggest_moves(table: pd.DataFrame, name: str = "chi", count: int = 3) -> pd.
 
 def month_label(month: str) -> str:
     """'January 2026'; any month of years 0000 to 9999 (pandas cannot write out a date before year 1)."""
-    if not (isinstance(month, str) and store.MONTH_PATTERN.fullmatch(month)):
+    if not (isinstance(month, str) and vocabulary.MONTH_PATTERN.fullmatch(month)):
         return str(month)
     year, mon = month.split("-")
     return f"{calendar.month_name[int(mon)]} {int(year)}"

@@ -18,16 +18,21 @@ class Setting:
     maximum: int
 
 
+# No group is smaller than this, whatever an admin sets: the default of the common survey tools (Qualtrics, Glint,
+# Peakon, Lattice).
+ANONYMITY_FLOOR = 5
+UPLOAD_CAP_MB = 200   # Streamlit's own cap on an upload (server.maxUploadSize)
+
 SETTINGS = (
     Setting("anonymity_threshold", "Anonymity threshold (respondents)",
-            "No survey figure is shown, exported or printed for a group smaller than this. Never below 5, the "
-            "default of the common survey tools.", 5, 1000),
+            "No survey figure is shown, exported or printed for a group smaller than this. Never below "
+            f"{ANONYMITY_FLOOR}, the default of the common survey tools.", ANONYMITY_FLOOR, 1000),
     Setting("comment_threshold", "Comment threshold (respondents)",
             "Free-text comments are shown only from groups (business unit, department, month) at least this "
-            "large. Never below the anonymity threshold.", 5, 1000),
+            "large. Never below the anonymity threshold.", ANONYMITY_FLOOR, 1000),
     Setting("max_upload_mb", "Largest upload (MB)",
-            "The largest file an import reads, and the most an Excel workbook may unpack to. At most 200, the cap "
-            "the web server itself puts on uploads.", 1, 200),
+            "The largest file an import reads, and the most an Excel workbook may unpack to. At most "
+            f"{UPLOAD_CAP_MB}, the cap the web server itself puts on uploads.", 1, UPLOAD_CAP_MB),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 

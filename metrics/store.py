@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from contextlib import contextmanager
 from functools import cache
@@ -14,7 +13,7 @@ from typing import Any, Iterator
 import duckdb
 import pandas as pd
 
-from metrics import answers
+from metrics import answers, vocabulary
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -43,8 +42,9 @@ def resolve_db_path(db: str | os.PathLike | None = None) -> str:
 
 @cache
 def query(name: str) -> str:
-    """The text of sql/NAME.sql: one query a file, named parameters only."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """The text of sql/NAME.sql: one query a file, named parameters only. A value list the file names as {{NAME}}
+    (the schema's CHECK constraints, the two sides, the month pattern) is metrics.vocabulary's, written in."""
+    return vocabulary.fill((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
 
 
 def _is_file_db(path: str) -> bool:
@@ -167,13 +167,11 @@ def transaction(con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnectio
         cur.execute("COMMIT")
 
 
-MONTH_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
 def check_params(params: dict[str, Any]) -> dict[str, Any]:
     """Every month parameter is a month (YYYY-MM): anything else is refused in words, before DuckDB sees it."""
     for name, value in params.items():
-        if "month" in name and value is not None and not (isinstance(value, str) and MONTH_PATTERN.fullmatch(value)):
+        if ("month" in name and value is not None
+                and not (isinstance(value, str) and vocabulary.MONTH_PATTERN.fullmatch(value))):
             raise ValueError(f"{value!r} is not a month: use YYYY-MM, e.g. 2026-10")
     return params
 

@@ -3,7 +3,7 @@ exports; templates; the settings (admins)."""
 
 import streamlit as st
 
-from metrics import dates, ingest, roles, settings
+from metrics import dates, ingest, roles, settings, vocabulary
 from ui import auth, shared
 
 # The page checks the role itself: the menu hides it from viewers, but its URL can still be typed in.
@@ -32,11 +32,12 @@ with upload_tab:
                                     key="data_layout")
             unit = middle.text_input("Business unit (for the whole file)", key="data_unit",
                                      placeholder="taken from the file")
-            department = right.selectbox("Department (for the whole file)", ["", "marketing", "it", "other"],
+            department = right.selectbox("Department (for the whole file)", ["", *vocabulary.DEPARTMENTS],
                                          format_func=lambda d: d or "taken from the file", key="data_department")
             left, middle, right = st.columns(3)
             wave = left.text_input("Survey month (YYYY-MM)", key="data_wave", placeholder="month of submission")
-            role = middle.selectbox("Role (for the whole file)", ["", "staff", "manager", "lead"],
+            # staff first: the role most files are about
+            role = middle.selectbox("Role (for the whole file)", ["", *reversed(vocabulary.RESPONDENT_ROLES)],
                                     format_func=lambda r: r or "taken from the file, else staff", key="data_role")
             order = right.selectbox("Dates like 03/04/2026 are", ["", "dmy", "mdy"], key="data_date_order",
                                     format_func={"": "decided by the file", "dmy": "day first (3 April)",

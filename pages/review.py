@@ -6,7 +6,7 @@ Leaders write here (their own side's note; decisions, actions and the register);
 
 import streamlit as st
 
-from metrics import ingest, review, review_edits, roles
+from metrics import review, review_edits, roles, vocabulary
 from metrics.charts import review as charts
 from ui import auth, shared
 
@@ -51,7 +51,7 @@ shared.review_tile(right, "overdue_actions", metrics["overdue_actions"])
 
 # ---- The notes -------------------------------------------------------------------------------------------
 st.subheader("What the CMO and the CIO say")
-for column, side in zip(st.columns(2), roles.SIDES):
+for column, side in zip(st.columns(2), vocabulary.SIDES):
     who = review_edits.AUTHORS[side]
     with column, st.container(border=True):
         st.markdown(f"**The {who}'s note** · {'marketing' if side == 'marketing' else 'IT'}")
@@ -73,8 +73,9 @@ for column, side in zip(st.columns(2), roles.SIDES):
                     st.text(version["text"])
         if access.may_write_note(side):
             with st.form(f"review_note_{side}_{month}"):
-                draft = st.text_area(f"The {who}'s note for {label} (Markdown)", value=text or "", max_chars=4000,
-                                     height=220, key=f"review_note_text_{side}_{month}")
+                draft = st.text_area(f"The {who}'s note for {label} (Markdown)", value=text or "",
+                                     max_chars=vocabulary.NOTE_MAX, height=220,
+                                     key=f"review_note_text_{side}_{month}")
                 if st.form_submit_button(f"Save the {who}'s note", type="primary"):
                     try:
                         report = review_edits.write_note(shared.connection(), month, side, draft,
@@ -100,10 +101,10 @@ decision_columns = {
     "month": None,
     "business_unit": st.column_config.SelectboxColumn("Unit", options=units, help="Empty: the company"),
     "area_id": st.column_config.SelectboxColumn("Decision area", options=area_ids),
-    "text": st.column_config.TextColumn("Decision", width="large", max_chars=2000),
-    "decided_by": st.column_config.SelectboxColumn("Decided by", options=list(ingest.DECIDERS), default="joint"),
+    "text": st.column_config.TextColumn("Decision", width="large", max_chars=vocabulary.DECISION_MAX),
+    "decided_by": st.column_config.SelectboxColumn("Decided by", options=list(vocabulary.DECIDERS), default="joint"),
     "due": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
-    "status": st.column_config.SelectboxColumn("Status", options=["open", "done", "reversed"], default="open"),
+    "status": st.column_config.SelectboxColumn("Status", options=list(vocabulary.DECISION_STATUSES), default="open"),
 }
 if may_edit:
     with st.form(f"review_decisions_{month}"):
@@ -140,7 +141,7 @@ else:
 register_columns = {
     "area_id": st.column_config.TextColumn("Id", disabled=True, help="Given when the area is saved"),
     "area": st.column_config.TextColumn("Decision area", width="large"),
-    "accountable": st.column_config.SelectboxColumn("Accountable", options=list(ingest.DECIDERS),
+    "accountable": st.column_config.SelectboxColumn("Accountable", options=list(vocabulary.DECIDERS),
                                                     help="Empty: not agreed yet"),
     "consulted": st.column_config.TextColumn("Consulted"),
     "informed": st.column_config.TextColumn("Informed"),
@@ -180,13 +181,14 @@ action_columns = {
     "title": st.column_config.TextColumn("Action", width="medium"),
     "owner": st.column_config.TextColumn("Owner", width="medium", help="A role or a name the leaders choose"),
     "target": st.column_config.SelectboxColumn("Target", options=shared.read(review.survey_targets)),
-    "start_month": st.column_config.TextColumn("Start (YYYY-MM)", validate=r"^\d{4}-\d{2}$"),
+    "start_month": st.column_config.TextColumn("Start (YYYY-MM)", validate=f"^{vocabulary.MONTH}$"),
     "due": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
-    "status": st.column_config.SelectboxColumn("Status", options=["planned", "in_progress", "done", "dropped"],
+    "status": st.column_config.SelectboxColumn("Status", options=list(vocabulary.ACTION_STATUSES),
                                                default="planned"),
     "effect_window": st.column_config.NumberColumn("Window", help="Months before and after the start month that "
-                                                   "the effect compares", min_value=1, max_value=12, step=1,
-                                                   default=3),
+                                                   "the effect compares", min_value=vocabulary.EFFECT_WINDOW_MIN,
+                                                   max_value=vocabulary.EFFECT_WINDOW_MAX, step=1,
+                                                   default=vocabulary.DEFAULT_EFFECT_WINDOW),
     "effect_brief": st.column_config.TextColumn("Effect (95% interval)", width="medium", disabled=True,
                                                 help="Points on the target's 0-100 score, with its 95% interval; "
                                                      "before/after: no unit without such an action to compare with"),

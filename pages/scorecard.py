@@ -47,12 +47,11 @@ if len(moves):
 st.subheader("By business unit")
 shown = table if unit is None else table[table["unit"].isin([COMPANY, unit])]
 columns = ["unit", *SHOWN]
-STATUS_TINTS = {"green": "#CDEBE1", "amber": "#FBE5BF", "red": "#F6D0B8"}
 
 
 def tint(column):
     statuses = shown[f"{column.name}_status"]
-    return [f"background-color: {STATUS_TINTS.get(s, 'white')}" for s in statuses]
+    return [f"background-color: {charts.STATUS_TINTS.get(s, 'white')}" for s in statuses]
 
 
 view = shown[columns + ["chi_change", "chi_trend"]]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics.charts.style import (COMPANY_COLOUR, DEPARTMENT_COLOURS, STATUS_COLOURS, STATUS_LABELS, TEMPLATE,
-                                  add_annotations, chart_title, empty_figure)
+from metrics.charts.style import (COMPANY_COLOUR, DEPARTMENT_COLOURS, STATUS_COLOURS, STATUS_LABELS, STATUS_TINTS,
+                                  TEMPLATE, add_annotations, chart_title, empty_figure)
 
 # Purple-orange diverging scale (ColorBrewer PuOr): readable with the common colour-vision deficiencies and
 # distinct from the red/amber/green that mean status.
 LIKERT_COLOURS = {1: "#B35806", 2: "#F1A340", 3: "#D9D9D9", 4: "#998EC3", 5: "#542788"}
 LIKERT_LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neutral", 4: "Agree", 5: "Strongly agree"}
-STATUS_TINTS = {"green": "#CDEBE1", "amber": "#FBE5BF", "red": "#F6D0B8", None: "#F2F2F2"}
+HIDDEN_TINT = "#F2F2F2"   # a heatmap cell with no status: hidden or no data
 
 
 def _pretty(name: str) -> str:
@@ -31,7 +31,7 @@ def dimension_heatmap(scores: pd.DataFrame, month_label: str, target: float, thr
     codes = {None: 0, "red": 1, "amber": 2, "green": 3}
     z = [[codes.get(None if pd.isna(s) else s, 0) for s in row] for row in status.values]
     text = [["hidden" if pd.isna(v) else f"{v:.0f}" for v in row] for row in grid.values]
-    colours = [STATUS_TINTS[None], STATUS_TINTS["red"], STATUS_TINTS["amber"], STATUS_TINTS["green"]]
+    colours = [HIDDEN_TINT, STATUS_TINTS["red"], STATUS_TINTS["amber"], STATUS_TINTS["green"]]
     scale = [[0.0, colours[0]], [0.25, colours[0]], [0.25, colours[1]], [0.5, colours[1]],
              [0.5, colours[2]], [0.75, colours[2]], [0.75, colours[3]], [1.0, colours[3]]]
     fig = go.Figure(go.Heatmap(

@@ -8,6 +8,7 @@ from plotly.subplots import make_subplots
 
 from metrics.charts.style import DEPARTMENT_COLOURS, TEMPLATE, add_annotations, chart_title, empty_figure
 from metrics.meetings import MEETING_TYPES, short_month, span_label, window_start
+from metrics.vocabulary import SIDES
 
 # Cadence states in a neutral categorical palette (Paul Tol's high-contrast scheme, safe for colour-blind
 # readers and in greyscale): these say whether a meeting happened, not how a unit does against a target, so
@@ -98,7 +99,7 @@ def attendance_chart(attendance: pd.DataFrame, month: str, scope: str) -> go.Fig
                         subplot_titles=[f"<b>{label}</b>" for label in panels.values()])
     order = [MEETING_TYPE_LABELS[t] for t in MEETING_TYPES]
     for col, period in enumerate(panels, start=1):
-        for department in ("marketing", "it"):
+        for department in SIDES:
             rows = attendance[(attendance["period"] == period) & (attendance["department"] == department)]
             fig.add_trace(go.Bar(
                 y=rows["meeting_type"].map(MEETING_TYPE_LABELS), x=rows["attendance_rate"], orientation="h",

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from metrics.charts.style import COMPANY_COLOUR, IT, TEMPLATE, UNIT_COLOURS, chart_title, empty_figure
-from metrics.linkage import p_text
+from metrics.linkage import SEED_BENCHMARK, p_text
 
 
 def _fmt_r(r: float | None) -> str:
@@ -90,9 +90,13 @@ def quartile_chart(table: pd.DataFrame, index_label: str, kpi_label: str, lag: i
 
 
 def benchmark_chart(result: dict) -> go.Figure:
-    """Share of aligned unit-months (index >= 70) with margin growth above 5%, beside the seeds' 72%."""
-    heading = "Margin growth above 5% where alignment is 70 or more, against the seeds' 72%"
-    labels = ["This company: alignment ≥ 70", "This company: alignment < 70", "Seeds: CIOs close to their CMO"]
+    """Share of aligned unit-months (index at or above the benchmark's threshold) with margin growth above its margin,
+    beside the seeds' share (linkage.SEED_BENCHMARK)."""
+    threshold, margin = SEED_BENCHMARK["threshold"], SEED_BENCHMARK["margin_above"]
+    heading = (f"Margin growth above {margin:g}% where alignment is {threshold:g} or more, against the seeds' "
+               f"{SEED_BENCHMARK['seed_share']:g}%")
+    labels = [f"This company: alignment ≥ {threshold:g}", f"This company: alignment < {threshold:g}",
+              "Seeds: CIOs close to their CMO"]
     values = [result["share"], result["others_share"], result["seed_share"]]
     lows = [result["ci_low"], result["others_ci_low"], None]
     highs = [result["ci_high"], result["others_ci_high"], None]
@@ -110,7 +114,7 @@ def benchmark_chart(result: dict) -> go.Figure:
         fig.add_annotation(x=max(value or 0, high or 0) + 1.5, y=label, text=text, showarrow=False, xanchor="left",
                            font=dict(size=13, color="#333333"))
     fig.update_layout(template=TEMPLATE, title=chart_title(heading, "Share of unit-months, 95% Wilson interval; same month"),
-                      xaxis=dict(title="% with margin growth above 5%", range=[0, 115]),
+                      xaxis=dict(title=f"% with margin growth above {margin:g}%", range=[0, 115]),
                       yaxis=dict(autorange="reversed"), height=330, margin=dict(t=110, l=20))
     return fig
 

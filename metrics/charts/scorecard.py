@@ -7,6 +7,8 @@ import plotly.graph_objects as go
 
 from metrics.charts.style import (COMPANY_COLOUR, IT, MARKETING, TEMPLATE, UNIT_COLOURS, add_annotations, chart_title,
                                   empty_figure)
+from metrics.vocabulary import SIDES
+
 
 def trend_chart(history: pd.DataFrame, metric_name: str, label: str, month_label: str, *,
                 target: float | None = None, unit: str = "index 0-100") -> go.Figure:
@@ -37,7 +39,7 @@ def trend_chart(history: pd.DataFrame, metric_name: str, label: str, month_label
 
 def perception_gap_chart(dimensions: pd.DataFrame, title_scope: str, month_label: str) -> go.Figure:
     """Dumbbell: marketing's and IT's score per dimension, sorted by the size of the gap."""
-    data = dimensions.dropna(subset=["marketing", "it"]).copy()
+    data = dimensions.dropna(subset=list(SIDES)).copy()
     heading = f"How marketing and IT each rate the collaboration: {title_scope}, {month_label}"
     if data.empty:
         return empty_figure("Hidden: fewer respondents than the anonymity threshold, or no survey this month", heading)

@@ -12,6 +12,9 @@ IT = "#0072B2"
 DEPARTMENT_COLOURS = {"marketing": MARKETING, "it": IT}
 STATUS_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00", None: "#BBBBBB"}
 STATUS_LABELS = {"green": "On target", "amber": "Near target", "red": "Off target", None: "No data"}
+# The pale tint of each status, behind a value in a table, a slide or a heatmap cell (the strong colours above mark
+# lines and legends).
+STATUS_TINTS = {"green": "#CDEBE1", "amber": "#FBE5BF", "red": "#F6D0B8"}
 COMPANY_COLOUR = "#222222"
 UNIT_COLOURS = ["#332288", "#56B4E9", "#999933", "#882255", "#44AA99", "#AA4499", "#DDCC77", "#661100",
                 "#6699CC", "#888888"]

@@ -2,7 +2,7 @@
 
 The layer in seven modules, each building on those before it:
 
-- kinds: the declarations (each kind's columns, key, text and date columns; vocabularies; refusal and report)
+- kinds: the declarations (each kind's fields, from which its columns, checks and types follow; refusal and report)
 - validation: reading a native file and checking it cell by cell (pandera), and converting it to stored types
 - limits: the upload limit, checked before a byte of a file is parsed
 - writing: a prepared file's rows written inside the caller's transaction, and the import log's entry
@@ -45,13 +45,15 @@ from metrics.ingest.importing import (  # noqa: F401
 )
 from metrics.ingest.kinds import (  # noqa: F401
     FORMULA_START,
+    Field,
     KINDS,
     REVIEW_KINDS,
     SAMPLE_FILES,
     ImportRefused,
     ImportReport,
+    Kind,
     Problem,
 )
 from metrics.ingest.limits import max_upload_mb, upload_limit_bytes, upload_too_big  # noqa: F401
 from metrics.ingest.log import UndoRefused, list_imports, undo  # noqa: F401
-from metrics.ingest.validation import DECIDERS, ID_EMAIL, UNIT_EMAIL, validate  # noqa: F401
+from metrics.ingest.validation import ID_EMAIL, UNIT_EMAIL, validate  # noqa: F401

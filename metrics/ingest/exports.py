@@ -109,9 +109,10 @@ KIND_LABELS = {
 
 def template_csv(con: duckdb.DuckDBPyConnection, kind: str) -> str:
     """The native template of a kind: its header row (for surveys, with the catalogue's item ids)."""
-    columns = list(KINDS[kind].columns)
-    if kind == "survey":
-        columns += list(_stored_items(con)["item_id"]) + ["comment"]
+    spec = KINDS[kind]
+    columns = list(spec.columns)
+    if kind == "survey":   # the items, then the columns the template offers and a file may leave out (the comment)
+        columns += list(_stored_items(con)["item_id"]) + [f.name for f in spec.fields if f.header == "optional"]
     return ",".join(columns) + "\n"
 
 

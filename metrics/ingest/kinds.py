@@ -1,5 +1,6 @@
-"""The import layer's declarations: each kind's file, table, columns, key and text, date and free-text columns; the
-vocabularies and patterns its checks use; the refusal and the report of an import."""
+"""The import layer's declarations: each kind's table, key and fields (each column's type, whether it is required,
+its choices, length and bounds), from which its columns, checks and stored types follow; the refusal and the report
+of an import. The value lists themselves are metrics.vocabulary's."""
 
 from __future__ import annotations
 
@@ -7,68 +8,169 @@ from dataclasses import dataclass, field
 
 from metrics import personal
 from metrics.printable import printable
+from metrics.vocabulary import (ACTION_STATUSES, COMMENT_MAX, DECIDERS, DECISION_MAX, DECISION_STATUSES,
+                                DEFAULT_EFFECT_WINDOW, DEPARTMENTS, EFFECT_WINDOW_MAX, EFFECT_WINDOW_MIN,
+                                LEAD_FUNCTIONS, MEETING_STATUSES, MEETING_TYPES, NAME_MAX, NOTE_MAX,
+                                PROJECT_OUTCOMES, PROJECT_STAGES, PROJECT_STATUSES, RESPONDENT_ROLES, SCALES, SIDES)
 
-DEPARTMENTS = ("marketing", "it", "other")
-ROLES = ("lead", "manager", "staff")
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-DATE = r"^\d{4}-\d{2}-\d{2}$"
-BOOL_WORDS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# What a field holds. The text types are read and stored as text; the others are converted (validation._typed).
+#   id         a code naming a row (1 to NAME_MAX characters, one line, never an e-mail address)
+#   unit       a business unit's name (the same, with the unit's own advice)
+#   text       one line of 1 to max_length characters: a name, a title, a group of people
+#   long text  up to max_length characters, tabs and line breaks allowed: a note, a decision, a comment
+#   choice     one of `choices`
+#   snake      snake_case: an item id, a dimension, a KPI's name
+#   month      YYYY-MM
+#   target     what an action targets: alignment_index or a dimension of the stored catalogue
+#   date       YYYY-MM-DD within the data's span (metrics.dates); due: a plan's date, up to years ahead
+#   datetime   a date and time (or a date)
+#   whole      a whole number of `unit`s, `low` to `high` (no high: as many as the stored INTEGER takes)
+#   number     an ordinary number, at least `low` when it has one
+#   bool       true/false, yes/no, 1/0
+TEXT_TYPES = ("id", "unit", "text", "long text", "choice", "snake", "month", "target")
+DATE_TYPES = ("date", "due")
+FIELD_TYPES = (*TEXT_TYPES, *DATE_TYPES, "datetime", "whole", "number", "bool")
+# Where a field's column stands in a file: the header must have it (required), the template has it but a file may
+# leave it out (optional), or the template leaves it out and a file may add it (extra).
+HEADERS = ("required", "optional", "extra")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a kind: what it holds and what a cell of it may be."""
+
+    name: str
+    type: str
+    required: bool = True             # a value in every row (False: a cell may be empty)
+    choices: tuple[str, ...] = ()     # a choice's values
+    max_length: int | None = None     # a text's longest, in characters
+    low: float | None = None          # a number's smallest
+    high: int | None = None           # a whole number's largest
+    unit: str = ""                    # what a whole number counts ("people", "months")
+    default: int | None = None        # what an empty whole number is stored as
+    free_text: bool = False           # masked before storage (metrics.personal)
+    header: str = "required"
+
+    def __post_init__(self):
+        assert self.type in FIELD_TYPES and self.header in HEADERS, self
+        assert bool(self.choices) == (self.type == "choice"), self
+        if self.type == "whole":   # a count from 0 (high None), or a short range; an empty one is stored as its default
+            assert self.low is not None and (self.high is not None or self.low == 0), self
+            assert self.required or self.default is not None, self
+
+
+def _id(name: str, required: bool = True) -> Field:
+    return Field(name, "id", required, max_length=NAME_MAX)
+
+
+def _unit(required: bool = True) -> Field:
+    return Field("business_unit", "unit", required, max_length=NAME_MAX)
+
+
+def _text(name: str, required: bool = True) -> Field:
+    """A line anyone may type (a name, a title, people): free text, masked before storage."""
+    return Field(name, "text", required, max_length=NAME_MAX, free_text=True)
+
+
+def _choice(name: str, choices: tuple[str, ...], required: bool = True) -> Field:
+    return Field(name, "choice", required, choices=tuple(choices))
 
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of data: its table, native columns, key and the types stored."""
+    """One kind of data: its table, its fields (the native columns, in template order), key, and what follows from
+    the fields: the columns a file must have, those it may have, the text, date and free-text columns."""
 
     name: str
     table: str
-    columns: tuple[str, ...]
+    fields: tuple[Field, ...]
     key: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-    text_columns: tuple[str, ...] = ()
-    date_columns: tuple[str, ...] = ()
-    free_text: tuple[str, ...] = ()      # masked before storage (metrics.personal)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.header == "required")
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.header != "required")
+
+    @property
+    def text_columns(self) -> tuple[str, ...]:
+        """The template's columns stored as text (an extra column, the survey's wave, is not the template's)."""
+        return tuple(f.name for f in self.fields if f.type in TEXT_TYPES and f.header != "extra")
+
+    @property
+    def date_columns(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.type in DATE_TYPES)
+
+    @property
+    def free_text(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.free_text)
+
+    @property
+    def by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
 
 
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("items", "survey_items", ("item_id", "dimension", "text", "scale", "reverse_scored"), ("item_id",),
-             text_columns=("item_id", "dimension", "text", "scale"), free_text=("text",)),
-        Kind("survey", "survey_responses", ("response_id", "submitted_at", "business_unit", "department", "role"),
-             ("response_id",), optional=("comment", "wave"),
-             text_columns=("response_id", "business_unit", "department", "role", "comment"), free_text=("comment",)),
-        Kind("headcount", "headcount", ("business_unit", "department", "month", "headcount"),
-             ("business_unit", "department", "month"), text_columns=("business_unit", "department", "month")),
-        Kind("meetings", "meetings", ("meeting_id", "business_unit", "date", "meeting_type", "status"), ("meeting_id",),
-             text_columns=("meeting_id", "business_unit", "meeting_type", "status"), date_columns=("date",)),
-        Kind("attendance", "attendance", ("meeting_id", "person_id", "department", "role", "attended"),
-             ("meeting_id", "person_id"), text_columns=("meeting_id", "person_id", "department", "role")),
-        Kind("projects", "joint_projects",
-             ("project_id", "business_unit", "name", "lead_function", "stage", "parent_project_id", "start_date",
-              "planned_end", "actual_end", "budget", "spend", "status", "outcome", "roi_pct"),
-             ("project_id",),
-             text_columns=("project_id", "business_unit", "name", "lead_function", "stage", "parent_project_id",
-                           "status", "outcome"),
-             date_columns=("start_date", "planned_end", "actual_end"), free_text=("name",)),
-        Kind("kpis", "kpis", ("business_unit", "month", "kpi", "value"), ("business_unit", "month", "kpi"),
-             text_columns=("business_unit", "month", "kpi")),
+        Kind("items", "survey_items", (
+            Field("item_id", "snake"), Field("dimension", "snake"), _text("text"),
+            _choice("scale", tuple(SCALES)), Field("reverse_scored", "bool"),
+        ), ("item_id",)),
+        Kind("survey", "survey_responses", (
+            _id("response_id"), Field("submitted_at", "datetime"), _unit(), _choice("department", DEPARTMENTS),
+            _choice("role", RESPONDENT_ROLES),
+            Field("comment", "long text", False, max_length=COMMENT_MAX, free_text=True, header="optional"),
+            Field("wave", "month", False, header="extra"),   # the month of submitted_at unless a file or --set says
+        ), ("response_id",)),
+        Kind("headcount", "headcount", (
+            _unit(), _choice("department", DEPARTMENTS), Field("month", "month"),
+            Field("headcount", "whole", low=0, unit="people"),
+        ), ("business_unit", "department", "month")),
+        Kind("meetings", "meetings", (
+            _id("meeting_id"), _unit(), Field("date", "date"), _choice("meeting_type", MEETING_TYPES),
+            _choice("status", MEETING_STATUSES),
+        ), ("meeting_id",)),
+        Kind("attendance", "attendance", (
+            _id("meeting_id"), _id("person_id"), _choice("department", DEPARTMENTS), _choice("role", RESPONDENT_ROLES),
+            Field("attended", "bool"),
+        ), ("meeting_id", "person_id")),
+        Kind("projects", "joint_projects", (
+            _id("project_id"), _unit(), _text("name"), _choice("lead_function", LEAD_FUNCTIONS),
+            _choice("stage", PROJECT_STAGES), _id("parent_project_id", required=False), Field("start_date", "date"),
+            Field("planned_end", "date"), Field("actual_end", "date", False), Field("budget", "number", low=0),
+            Field("spend", "number", False, low=0), _choice("status", PROJECT_STATUSES),
+            _choice("outcome", PROJECT_OUTCOMES, required=False), Field("roi_pct", "number", False),
+        ), ("project_id",)),
+        Kind("kpis", "kpis", (
+            _unit(), Field("month", "month"), Field("kpi", "snake"), Field("value", "number"),
+        ), ("business_unit", "month", "kpi")),
         # The monthly review's record (DESIGN.md, "The monthly review"): written on the Review page or imported.
-        Kind("commentary", "commentary", ("month", "side", "text", "written_by", "written_at"), ("month", "side"),
-             text_columns=("month", "side", "text", "written_by"), free_text=("text", "written_by")),
-        Kind("decision_rights", "decision_rights",
-             ("area_id", "area", "accountable", "consulted", "informed", "agreed_on"), ("area_id",),
-             text_columns=("area_id", "area", "accountable", "consulted", "informed"), date_columns=("agreed_on",),
-             free_text=("area", "consulted", "informed")),
-        Kind("decisions", "decisions",
-             ("decision_id", "month", "business_unit", "area_id", "text", "decided_by", "due", "status"),
-             ("decision_id",), text_columns=("decision_id", "month", "business_unit", "area_id", "text", "decided_by",
-                                              "status"), date_columns=("due",), free_text=("text",)),
-        Kind("actions", "actions",
-             ("action_id", "business_unit", "title", "owner", "target", "start_month", "due", "status",
-              "effect_window"), ("action_id",),
-             text_columns=("action_id", "business_unit", "title", "owner", "target", "start_month", "status"),
-             date_columns=("due",), free_text=("title", "owner")),
+        Kind("commentary", "commentary", (
+            Field("month", "month"), _choice("side", SIDES),
+            Field("text", "long text", max_length=NOTE_MAX, free_text=True), _text("written_by"),
+            Field("written_at", "datetime"),
+        ), ("month", "side")),
+        Kind("decision_rights", "decision_rights", (
+            _id("area_id"), _text("area"), _choice("accountable", DECIDERS, required=False),
+            _text("consulted", required=False), _text("informed", required=False), Field("agreed_on", "date", False),
+        ), ("area_id",)),
+        Kind("decisions", "decisions", (
+            _id("decision_id"), Field("month", "month"), _unit(required=False), _id("area_id", required=False),
+            Field("text", "long text", max_length=DECISION_MAX, free_text=True), _choice("decided_by", DECIDERS),
+            Field("due", "due", False), _choice("status", DECISION_STATUSES),
+        ), ("decision_id",)),
+        Kind("actions", "actions", (
+            _id("action_id"), _unit(required=False), _text("title"), _text("owner", required=False),
+            Field("target", "target"), Field("start_month", "month"), Field("due", "due", False),
+            _choice("status", ACTION_STATUSES),
+            Field("effect_window", "whole", False, low=EFFECT_WINDOW_MIN, high=EFFECT_WINDOW_MAX, unit="months",
+                  default=DEFAULT_EFFECT_WINDOW),
+        ), ("action_id",)),
     )
 }
 REVIEW_KINDS = ("commentary", "decision_rights", "decisions", "actions")

@@ -4,7 +4,6 @@ row and value, and the conversion of what passed to the stored types."""
 from __future__ import annotations
 
 import re
-from dataclasses import field
 from typing import Iterable
 
 import pandas as pd
@@ -12,7 +11,8 @@ import pandera.pandas as pa
 
 from metrics import answers, dates, layouts, personal
 
-from metrics.ingest.kinds import BOOL_WORDS, DEPARTMENTS, FORMULA_START, KINDS, MONTH, Problem, REVIEW_KINDS, ROLES
+from metrics.ingest.kinds import FORMULA_START, KINDS, Field, Problem
+from metrics.vocabulary import BOOL_WORDS, DATE_FORMAT, MONTH, MONTH_FORMAT, SNAKE
 
 # ----------------------------------------------------------------------------------------------------------
 # Reading
@@ -33,10 +33,6 @@ def unneutralise(frame: pd.DataFrame) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------------------------------------
 # Validation (pandera, on the text as read, so every bad cell is reported with its row and value)
-
-
-def _required_text(*checks: pa.Check) -> pa.Column:
-    return pa.Column(object, checks=list(checks), nullable=False)
 
 
 def _choice(values: Iterable[str]) -> pa.Check:
@@ -135,151 +131,99 @@ def _due_window() -> list[pa.Check]:
             pa.Check(lambda s: ~parsed(s).gt(last), error=dates.too_late_due())]
 
 
+# The most a whole number with no upper bound of its own may be: what the stored INTEGER holds, rounded down.
+INTEGER_MAX = 999_999_999
+
+
+def _whole_between(low: int, high: int, error: str) -> pa.Check:
+    """A whole number from `low` (1 or more) to `high`, written without a leading zero."""
+    return pa.Check(lambda s: s.map(lambda v: re.fullmatch(r"[1-9]\d*", str(v), re.ASCII) is not None
+                                    and low <= int(v) <= high), element_wise=False, error=error)
+
+
+def _targets(items: pd.DataFrame | None) -> list[str]:
+    """What an action may target: alignment_index and every dimension of the catalogue with Likert items."""
+    if items is None:
+        return ["alignment_index"]
+    return ["alignment_index", *sorted(set(items.loc[items["scale"] == "likert5", "dimension"]))]
+
+
+def _checks(field: Field, items: pd.DataFrame | None, window, allow_any_date: bool) -> list[pa.Check]:
+    """The checks a cell of `field` must pass, by the field's type (its emptiness is the column's business)."""
+    holds = field.type
+    if holds in ("id", "unit", "text"):
+        checks = [_length(1, field.max_length, f"must be 1 to {field.max_length:,} characters"), _no_controls()]
+        if holds != "text":
+            checks.append(_no_email(ID_EMAIL if holds == "id" else UNIT_EMAIL))
+        return checks
+    if holds == "long text":
+        controls = _no_controls(COMMENT_CONTROLS, "a NUL, escape or other non-printing character")
+        if field.required:
+            return [_length(1, field.max_length, f"must be 1 to {field.max_length:,} characters"), controls]
+        # one that may be empty can only be too long
+        return [_length(0, field.max_length, f"{field.name} longer than {field.max_length} characters: shorten it"),
+                controls]
+    if holds == "choice":
+        return [_choice(field.choices)]
+    if holds == "bool":
+        return [_choice(sorted(BOOL_WORDS))]
+    if holds == "snake":
+        return [_matches(SNAKE, "must be snake_case: a-z, 0-9 and _")]
+    if holds == "month":
+        return [_matches(MONTH, "must be a month YYYY-MM"), *window("month", MONTH_FORMAT)]
+    if holds == "date":
+        return [_valid_date(), *window("date", DATE_FORMAT)]
+    if holds == "due":
+        return [_valid_date(), *([] if allow_any_date else _due_window())]
+    if holds == "datetime":
+        return [_is_datetime(), *window("date and time", "ISO8601")]
+    if holds == "whole":
+        if field.high is None:   # a count: from 0 to what the store holds
+            return [_matches(r"\d+", f"must be a whole number of {field.unit}, 0 or more"),
+                    _at_most(INTEGER_MAX, f"is too large: at most {INTEGER_MAX:,} {field.unit}")]
+        return [_whole_between(field.low, field.high,
+                               f"must be a whole number of {field.unit}, {field.low} to {field.high}")]
+    if holds == "number":
+        return [_is_number(field.low)]
+    if holds == "target":
+        targets = _targets(items)
+        return [pa.Check(lambda s: s.isin(targets), error=(
+            f"is not a target: an action targets alignment_index or a dimension of the catalogue "
+            f"({', '.join(targets[1:]) or 'none stored yet'})"))]
+    raise ValueError(f"no checks for a field of type {holds!r}")
+
+
 def _schema(kind: str, items: pd.DataFrame | None = None, allow_any_date: bool = False) -> pa.DataFrameSchema:
+    """A kind's schema, from its fields (metrics.ingest.kinds): a column a field, its checks by the field's type;
+    then what a kind adds: an item id is never a response field's name, an action is not due before it starts."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown kind {kind!r}")
     # Dates outside 2000 to a year from today are refused unless the analyst confirms them (allow_any_date).
     window = (lambda what, format: []) if allow_any_date else _in_window  # noqa: E731
-    text = lambda: _required_text(_length(1, 200, "must be 1 to 200 characters"), _no_controls())  # noqa: E731
-    identifier = lambda: _required_text(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),  # noqa: E731
-                                        _no_email(ID_EMAIL))
-    bu = lambda: _required_text(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),  # noqa: E731
-                                _no_email(UNIT_EMAIL))
-    if kind == "items":
-        columns = {
-            "item_id": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _"),
-                                      pa.Check(lambda s: ~s.isin(answers.RESERVED),
-                                               error="is the name of a response field: choose another item id")),
-            "dimension": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _")),
-            "text": text(),
-            "scale": _required_text(_choice(("likert5", "nps11"))),
-            "reverse_scored": _required_text(_choice(sorted(BOOL_WORDS))),
-        }
-        unique = ["item_id"]
-    elif kind == "survey":
-        columns = {
-            "response_id": identifier(),
-            "submitted_at": _required_text(_is_datetime(), *window("date and time", "ISO8601")),
-            "business_unit": bu(),
-            "department": _required_text(_choice(DEPARTMENTS)),
-            "role": _required_text(_choice(ROLES)),
-            "comment": pa.Column(object, nullable=True, required=False,
-                                 checks=[_length(0, 5000, "comment longer than 5000 characters: shorten it"),
-                                         _no_controls(COMMENT_CONTROLS, "a NUL, escape or other non-printing "
-                                                                        "character")]),
-            "wave": pa.Column(object, nullable=True, required=False,
-                              checks=[_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m")]),
-        }
-        # Answer columns are not in this schema: mapping.build_survey_frame has already read every answer
-        # against its item's scale (layouts.likert_value) and reported each bad one with its row.
-        unique = ["response_id"]
-    elif kind == "headcount":
-        columns = {"business_unit": bu(), "department": _required_text(_choice(DEPARTMENTS)),
-                   "month": _required_text(_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m")),
-                   "headcount": _required_text(_matches(r"\d+", "must be a whole number of people, 0 or more"),
-                                               _at_most(999_999_999, "is too large: at most 999,999,999 people"))}
-        unique = ["business_unit", "department", "month"]
-    elif kind == "meetings":
-        columns = {"meeting_id": identifier(), "business_unit": bu(),
-                   "date": _required_text(_valid_date(), *window("date", "%Y-%m-%d")),
-                   "meeting_type": _required_text(_choice(("joint_steering", "co_department", "brainstorm", "staff_exchange"))),
-                   "status": _required_text(_choice(("held", "cancelled")))}
-        unique = ["meeting_id"]
-    elif kind == "attendance":
-        columns = {"meeting_id": identifier(), "person_id": identifier(),
-                   "department": _required_text(_choice(DEPARTMENTS)),
-                   "role": _required_text(_choice(ROLES)), "attended": _required_text(_choice(sorted(BOOL_WORDS)))}
-        unique = ["meeting_id", "person_id"]
-    elif kind == "projects":
-        optional_date = lambda: pa.Column(object, nullable=True,  # noqa: E731
-                                          checks=[_valid_date(), *window("date", "%Y-%m-%d")])
-        columns = {
-            "project_id": identifier(), "business_unit": bu(), "name": text(),
-            "lead_function": _required_text(_choice(("marketing", "it", "joint"))),
-            "stage": _required_text(_choice(("pilot", "scale"))),
-            "parent_project_id": pa.Column(object, nullable=True,
-                                           checks=[_length(1, 200, "must be 1 to 200 characters"), _no_controls(),
-                                                   _no_email(ID_EMAIL)]),
-            "start_date": _required_text(_valid_date(), *window("date", "%Y-%m-%d")),
-            "planned_end": _required_text(_valid_date(), *window("date", "%Y-%m-%d")),
-            "actual_end": optional_date(),
-            "budget": _required_text(_is_number(0)),
-            "spend": pa.Column(object, nullable=True, checks=[_is_number(0)]),
-            "status": _required_text(_choice(("planned", "active", "delivered", "cancelled"))),
-            "outcome": pa.Column(object, nullable=True, checks=[_choice(("success", "partial", "failed"))]),
-            "roi_pct": pa.Column(object, nullable=True, checks=[_is_number()]),
-        }
-        unique = ["project_id"]
-    elif kind == "kpis":
-        columns = {"business_unit": bu(),
-                   "month": _required_text(_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m")),
-                   "kpi": _required_text(_matches(r"[a-z][a-z0-9_]{0,62}", "must be snake_case: a-z, 0-9 and _")),
-                   "value": _required_text(_is_number())}
-        unique = ["business_unit", "month", "kpi"]
-    elif kind in REVIEW_KINDS:
-        columns, unique, checks = _review_schema(kind, items, window, text, identifier, allow_any_date)
-        return pa.DataFrameSchema(columns, unique=unique, report_duplicates="all", strict=False, checks=checks)
-    else:
-        raise ValueError(f"unknown kind {kind!r}")
-    return pa.DataFrameSchema(columns, unique=unique, report_duplicates="all", strict=False)
+    columns = {}
+    for field in spec.fields:
+        checks = _checks(field, items, window, allow_any_date)
+        if kind == "items" and field.name == "item_id":
+            checks.append(pa.Check(lambda s: ~s.isin(answers.RESERVED),
+                                   error="is the name of a response field: choose another item id"))
+        columns[field.name] = pa.Column(object, checks=checks, nullable=not field.required,
+                                        required=field.header == "required")
+    # Answer columns are not in the survey's schema: mapping.build_survey_frame has already read every answer
+    # against its item's scale (layouts.likert_value) and reported each bad one with its row.
+    checks = [pa.Check(_due_not_before_start, error="the due date is before the start month: the due date must be "
+                                                    "in the start month or later")] if kind == "actions" else []
+    return pa.DataFrameSchema(columns, unique=list(spec.key), report_duplicates="all", strict=False, checks=checks)
 
 
-SIDES = ("marketing", "it")
-DECIDERS = ("marketing", "it", "joint")
-
-
-def _review_schema(kind: str, items: pd.DataFrame | None, window, text, identifier, allow_any_date: bool = False):
-    """The review kinds' columns and cross-column checks: an unknown target, a due date before the start, a note
-    longer than 4,000 characters are refused in words, row by row."""
-    month = lambda: _required_text(_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m"))  # noqa: E731
-    optional = lambda *checks: pa.Column(object, nullable=True, checks=list(checks))  # noqa: E731
-    optional_date = lambda: optional(_valid_date(), *window("date", "%Y-%m-%d"))  # noqa: E731
-    due_date = lambda: optional(_valid_date(), *([] if allow_any_date else _due_window()))  # noqa: E731
-    unit = lambda: optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),  # noqa: E731
-                            _no_email(UNIT_EMAIL))
-    long_text = lambda high: _required_text(  # noqa: E731
-        _length(1, high, f"must be 1 to {high:,} characters"),
-        _no_controls(COMMENT_CONTROLS, "a NUL, escape or other non-printing character"))
-    checks: list[pa.Check] = []
-    if kind == "commentary":
-        columns = {"month": month(), "side": _required_text(_choice(SIDES)), "text": long_text(4000),
-                   "written_by": text(), "written_at": _required_text(_is_datetime(), *window("date and time", "ISO8601"))}
-        unique = ["month", "side"]
-    elif kind == "decision_rights":
-        columns = {"area_id": identifier(), "area": text(), "accountable": optional(_choice(DECIDERS)),
-                   "consulted": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls()),
-                   "informed": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls()),
-                   "agreed_on": optional_date()}
-        unique = ["area_id"]
-    elif kind == "decisions":
-        columns = {"decision_id": identifier(), "month": month(), "business_unit": unit(),
-                   "area_id": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls(),
-                                       _no_email(ID_EMAIL)),
-                   "text": long_text(2000), "decided_by": _required_text(_choice(DECIDERS)), "due": due_date(),
-                   "status": _required_text(_choice(("open", "done", "reversed")))}
-        unique = ["decision_id"]
-    else:  # actions
-        targets = ["alignment_index", *sorted(set(items.loc[items["scale"] == "likert5", "dimension"]))] \
-            if items is not None else ["alignment_index"]
-        columns = {"action_id": identifier(), "business_unit": unit(), "title": text(),
-                   "owner": optional(_length(1, 200, "must be 1 to 200 characters"), _no_controls()),
-                   "target": _required_text(pa.Check(lambda s: s.isin(targets), error=(
-                       f"is not a target: an action targets alignment_index or a dimension of the catalogue "
-                       f"({', '.join(targets[1:]) or 'none stored yet'})"))),
-                   "start_month": month(), "due": due_date(),
-                   "status": _required_text(_choice(("planned", "in_progress", "done", "dropped"))),
-                   "effect_window": optional(_matches(r"([1-9]|1[0-2])", "must be a whole number of months, 1 to 12"))}
-        unique = ["action_id"]
-
-        def due_not_before_start(frame: pd.DataFrame) -> pd.DataFrame:
-            # A cell-shaped answer, false only in the due column, so the problem names that cell alone.
-            due = pd.to_datetime(frame["due"], errors="coerce", format="%Y-%m-%d")
-            start = pd.to_datetime(frame["start_month"], errors="coerce", format="%Y-%m")
-            fine = pd.DataFrame(True, index=frame.index, columns=frame.columns)
-            fine["due"] = ~(due < start).fillna(False)
-            return fine
-
-        checks = [pa.Check(due_not_before_start, error="the due date is before the start month: the due date "
-                                                       "must be in the start month or later")]
-    return columns, unique, checks
+def _due_not_before_start(frame: pd.DataFrame) -> pd.DataFrame:
+    """An action's due date is in its start month or later. A cell-shaped answer, false only in the due column, so
+    the problem names that cell alone."""
+    due = pd.to_datetime(frame["due"], errors="coerce", format=DATE_FORMAT)
+    start = pd.to_datetime(frame["start_month"], errors="coerce", format=MONTH_FORMAT)
+    fine = pd.DataFrame(True, index=frame.index, columns=frame.columns)
+    fine["due"] = ~(due < start).fillna(False)
+    return fine
 
 
 _BUILTIN_REASONS = {
@@ -336,27 +280,22 @@ def _to_bool(series: pd.Series) -> pd.Series:
 
 
 def _typed(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The valid rows as stored, each field by its type: true/false words as booleans, dates as dates, numbers as
+    numbers (an empty whole number as its default); text, months and choices stay text."""
     out = frame.copy()
-    if kind == "items":
-        out["reverse_scored"] = _to_bool(out["reverse_scored"])
-    elif kind == "headcount":
-        out["headcount"] = out["headcount"].astype(int)
-    elif kind == "meetings":
-        out["date"] = pd.to_datetime(out["date"], format="%Y-%m-%d").dt.date
-    elif kind == "attendance":
-        out["attended"] = _to_bool(out["attended"])
-    elif kind == "projects":
-        for col in ("start_date", "planned_end", "actual_end"):
-            out[col] = pd.to_datetime(out[col], format="%Y-%m-%d").dt.date
-        for col in ("budget", "spend", "roi_pct"):
-            out[col] = pd.to_numeric(out[col])
-    elif kind == "kpis":
-        out["value"] = pd.to_numeric(out["value"])
-    elif kind == "commentary":
-        out["written_at"] = pd.to_datetime(out["written_at"], format="ISO8601")
-    elif kind in REVIEW_KINDS:
-        for col in KINDS[kind].date_columns:
-            out[col] = pd.to_datetime(out[col], format="%Y-%m-%d").dt.date
-        if kind == "actions":
-            out["effect_window"] = pd.to_numeric(out["effect_window"]).fillna(3).astype(int)
+    for field in KINDS[kind].fields:
+        if field.name not in out.columns:
+            continue
+        column = out[field.name]
+        if field.type == "bool":
+            out[field.name] = _to_bool(column)
+        elif field.type in ("date", "due"):
+            out[field.name] = pd.to_datetime(column, format=DATE_FORMAT).dt.date
+        elif field.type == "datetime":
+            out[field.name] = pd.to_datetime(column, format="ISO8601")
+        elif field.type == "number":
+            out[field.name] = pd.to_numeric(column)
+        elif field.type == "whole":
+            out[field.name] = (column.astype(int) if field.default is None
+                               else pd.to_numeric(column).fillna(field.default).astype(int))
     return out

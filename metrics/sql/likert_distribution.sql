@@ -11,7 +11,7 @@ WITH threshold AS (
 answers AS (
     SELECT business_unit, item_id, score
     FROM scored_answers
-    WHERE month = $month AND scale = 'likert5' AND department IN ('marketing', 'it')
+    WHERE month = $month AND scale = 'likert5' AND department IN ({{SIDES}})
 ),
 units AS (
     SELECT business_unit, item_id, count(*) AS n,
@@ -22,11 +22,11 @@ units AS (
 ),
 hidden_groups AS (
     SELECT DISTINCT business_unit FROM survey_hidden_groups
-    WHERE month = $month AND department IN ('marketing', 'it') AND hidden
+    WHERE month = $month AND department IN ({{SIDES}}) AND hidden
 ),
 hidden_items AS (  -- a department's figure for the item, per unit and for the company (business_unit NULL)
     SELECT DISTINCT business_unit, replace(measure, 'favourable:', '') AS item_id FROM survey_measures
-    WHERE month = $month AND measure LIKE 'favourable:%' AND department IN ('marketing', 'it') AND suppressed
+    WHERE month = $month AND measure LIKE 'favourable:%' AND department IN ({{SIDES}}) AND suppressed
 ),
 marked AS (
     SELECT u.*,

@@ -6,7 +6,7 @@ invitations AS (
     SELECT strftime(m.date, '%Y-%m') AS month, m.meeting_type, a.department, a.attended
     FROM meetings m
     JOIN attendance a ON a.meeting_id = m.meeting_id
-    WHERE m.status = 'held' AND a.department IN ('marketing', 'it')
+    WHERE m.status = 'held' AND a.department IN ({{SIDES}})
       AND strftime(m.date, '%Y-%m') BETWEEN $month_from AND $month
       AND ($business_unit IS NULL OR m.business_unit = $business_unit)
 ),

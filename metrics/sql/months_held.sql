@@ -9,5 +9,5 @@ SELECT DISTINCT month FROM (
     UNION ALL SELECT strftime(start_date, '%Y-%m') FROM joint_projects WHERE status IN ('active', 'delivered')
     UNION ALL SELECT strftime(actual_end, '%Y-%m') FROM joint_projects WHERE actual_end IS NOT NULL
 )
-WHERE regexp_full_match(month, '\d{4}-(0[1-9]|1[0-2])')
+WHERE regexp_full_match(month, {{MONTH}})
 ORDER BY month;

@@ -10,7 +10,7 @@ WITH scores AS (
     FROM scored_answers
     WHERE scale = 'likert5'
       AND score IS NOT NULL
-      AND department IN ('marketing', 'it')
+      AND department IN ({{SIDES}})
       AND list_contains($waves, month)
       AND ($units IS NULL OR list_contains($units, business_unit))
       AND ($dimension IS NULL OR dimension = $dimension)

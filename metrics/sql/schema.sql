@@ -1,4 +1,6 @@
 -- Every table of the store. Each data row remembers the import that brought it, so an import can be undone.
+-- A name in double braces is metrics.vocabulary's value of that name as SQL, written in by store.query: every value
+-- list is declared there once.
 CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
 
 CREATE TABLE IF NOT EXISTS imports (
@@ -22,7 +24,7 @@ CREATE TABLE IF NOT EXISTS survey_items (
     item_id        VARCHAR PRIMARY KEY,
     dimension      VARCHAR NOT NULL,
     text           VARCHAR NOT NULL,
-    scale          VARCHAR NOT NULL CHECK (scale IN ('likert5', 'nps11')),
+    scale          VARCHAR NOT NULL CHECK (scale IN ({{SCALES}})),
     reverse_scored BOOLEAN NOT NULL,
     import_id      INTEGER
 );
@@ -36,15 +38,15 @@ CREATE TABLE IF NOT EXISTS survey_responses (
     submitted_at  TIMESTAMP NOT NULL,
     wave          VARCHAR NOT NULL,     -- YYYY-MM: the month of submitted_at unless the import set it
     business_unit VARCHAR NOT NULL,
-    department    VARCHAR NOT NULL CHECK (department IN ('marketing', 'it', 'other')),
-    role          VARCHAR NOT NULL CHECK (role IN ('lead', 'manager', 'staff')),
+    department    VARCHAR NOT NULL CHECK (department IN ({{DEPARTMENTS}})),
+    role          VARCHAR NOT NULL CHECK (role IN ({{RESPONDENT_ROLES}})),
     comment       VARCHAR,
     import_id     INTEGER NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS headcount (
     business_unit VARCHAR NOT NULL,
-    department    VARCHAR NOT NULL CHECK (department IN ('marketing', 'it', 'other')),
+    department    VARCHAR NOT NULL CHECK (department IN ({{DEPARTMENTS}})),
     month         VARCHAR NOT NULL,
     headcount     INTEGER NOT NULL CHECK (headcount >= 0),
     import_id     INTEGER NOT NULL,
@@ -55,16 +57,16 @@ CREATE TABLE IF NOT EXISTS meetings (
     meeting_id    VARCHAR PRIMARY KEY,
     business_unit VARCHAR NOT NULL,
     date          DATE NOT NULL,
-    meeting_type  VARCHAR NOT NULL CHECK (meeting_type IN ('joint_steering', 'co_department', 'brainstorm', 'staff_exchange')),
-    status        VARCHAR NOT NULL CHECK (status IN ('held', 'cancelled')),
+    meeting_type  VARCHAR NOT NULL CHECK (meeting_type IN ({{MEETING_TYPES}})),
+    status        VARCHAR NOT NULL CHECK (status IN ({{MEETING_STATUSES}})),
     import_id     INTEGER NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS attendance (
     meeting_id VARCHAR NOT NULL,
     person_id  VARCHAR NOT NULL,
-    department VARCHAR NOT NULL CHECK (department IN ('marketing', 'it', 'other')),
-    role       VARCHAR NOT NULL CHECK (role IN ('lead', 'manager', 'staff')),
+    department VARCHAR NOT NULL CHECK (department IN ({{DEPARTMENTS}})),
+    role       VARCHAR NOT NULL CHECK (role IN ({{RESPONDENT_ROLES}})),
     attended   BOOLEAN NOT NULL,
     import_id  INTEGER NOT NULL,
     PRIMARY KEY (meeting_id, person_id)
@@ -74,16 +76,16 @@ CREATE TABLE IF NOT EXISTS joint_projects (
     project_id        VARCHAR PRIMARY KEY,
     business_unit     VARCHAR NOT NULL,
     name              VARCHAR NOT NULL,
-    lead_function     VARCHAR NOT NULL CHECK (lead_function IN ('marketing', 'it', 'joint')),
-    stage             VARCHAR NOT NULL CHECK (stage IN ('pilot', 'scale')),
+    lead_function     VARCHAR NOT NULL CHECK (lead_function IN ({{LEAD_FUNCTIONS}})),
+    stage             VARCHAR NOT NULL CHECK (stage IN ({{PROJECT_STAGES}})),
     parent_project_id VARCHAR,
     start_date        DATE NOT NULL,
     planned_end       DATE NOT NULL,
     actual_end        DATE,
     budget            DOUBLE NOT NULL CHECK (budget >= 0),
     spend             DOUBLE CHECK (spend >= 0),
-    status            VARCHAR NOT NULL CHECK (status IN ('planned', 'active', 'delivered', 'cancelled')),
-    outcome           VARCHAR CHECK (outcome IN ('success', 'partial', 'failed')),
+    status            VARCHAR NOT NULL CHECK (status IN ({{PROJECT_STATUSES}})),
+    outcome           VARCHAR CHECK (outcome IN ({{PROJECT_OUTCOMES}})),
     roi_pct           DOUBLE,
     import_id         INTEGER NOT NULL
 );
@@ -102,8 +104,8 @@ CREATE TABLE IF NOT EXISTS kpis (
 -- in replaced_<table>, so nothing is overwritten without a trace.
 CREATE TABLE IF NOT EXISTS commentary (
     month       VARCHAR NOT NULL,
-    side        VARCHAR NOT NULL CHECK (side IN ('marketing', 'it')),
-    text        VARCHAR NOT NULL CHECK (length(text) <= 4000),
+    side        VARCHAR NOT NULL CHECK (side IN ({{SIDES}})),
+    text        VARCHAR NOT NULL CHECK (length(text) <= {{NOTE_MAX}}),
     written_by  VARCHAR NOT NULL,
     written_at  TIMESTAMP NOT NULL,
     import_id   INTEGER NOT NULL,
@@ -113,7 +115,7 @@ CREATE TABLE IF NOT EXISTS commentary (
 CREATE TABLE IF NOT EXISTS decision_rights (
     area_id     VARCHAR PRIMARY KEY,
     area        VARCHAR NOT NULL,
-    accountable VARCHAR CHECK (accountable IN ('marketing', 'it', 'joint')),
+    accountable VARCHAR CHECK (accountable IN ({{DECIDERS}})),
     consulted   VARCHAR,
     informed    VARCHAR,
     agreed_on   DATE,
@@ -126,9 +128,9 @@ CREATE TABLE IF NOT EXISTS decisions (
     business_unit VARCHAR,
     area_id       VARCHAR,
     text          VARCHAR NOT NULL,
-    decided_by    VARCHAR NOT NULL CHECK (decided_by IN ('marketing', 'it', 'joint')),
+    decided_by    VARCHAR NOT NULL CHECK (decided_by IN ({{DECIDERS}})),
     due           DATE,
-    status        VARCHAR NOT NULL CHECK (status IN ('open', 'done', 'reversed')),
+    status        VARCHAR NOT NULL CHECK (status IN ({{DECISION_STATUSES}})),
     import_id     INTEGER NOT NULL
 );
 
@@ -140,8 +142,8 @@ CREATE TABLE IF NOT EXISTS actions (
     target        VARCHAR NOT NULL,
     start_month   VARCHAR NOT NULL,
     due           DATE,
-    status        VARCHAR NOT NULL CHECK (status IN ('planned', 'in_progress', 'done', 'dropped')),
-    effect_window INTEGER NOT NULL DEFAULT 3 CHECK (effect_window BETWEEN 1 AND 12),
+    status        VARCHAR NOT NULL CHECK (status IN ({{ACTION_STATUSES}})),
+    effect_window INTEGER NOT NULL DEFAULT {{DEFAULT_EFFECT_WINDOW}} CHECK (effect_window BETWEEN {{EFFECT_WINDOW_MIN}} AND {{EFFECT_WINDOW_MAX}}),
     import_id     INTEGER NOT NULL
 );
 

@@ -49,7 +49,7 @@ perception AS (
 ),
 respondents AS (
     SELECT month, business_unit, department, respondents  -- as the figures count them: held changes wait
-    FROM survey_group_figures WHERE department IN ('marketing', 'it')
+    FROM survey_group_figures WHERE department IN ({{SIDES}})
 ),
 response AS (
     SELECT h.month, h.business_unit,
@@ -61,7 +61,7 @@ response AS (
                  / nullif(sum(h.headcount) FILTER (WHERE h.department = 'it'), 0) AS response_rate_it
     FROM headcount h
     LEFT JOIN respondents r ON r.month = h.month AND r.business_unit = h.business_unit AND r.department = h.department
-    WHERE h.department IN ('marketing', 'it') AND h.month BETWEEN $month_from AND $month_to
+    WHERE h.department IN ({{SIDES}}) AND h.month BETWEEN $month_from AND $month_to
     GROUP BY GROUPING SETS ((h.month, h.business_unit), (h.month))
 ),
 
@@ -95,8 +95,8 @@ cadence AS (
 ),
 attendance_rates AS (
     SELECT strftime(m.date, '%Y-%m') AS month, m.business_unit,
-           100.0 * avg(CASE WHEN a.attended THEN 1 ELSE 0 END) FILTER (WHERE a.department IN ('marketing', 'it')) AS attendance_rate,
-           count(*) FILTER (WHERE a.department IN ('marketing', 'it')) AS attendance_rate_n,
+           100.0 * avg(CASE WHEN a.attended THEN 1 ELSE 0 END) FILTER (WHERE a.department IN ({{SIDES}})) AS attendance_rate,
+           count(*) FILTER (WHERE a.department IN ({{SIDES}})) AS attendance_rate_n,
            100.0 * avg(CASE WHEN a.attended THEN 1 ELSE 0 END) FILTER (WHERE a.department = 'marketing') AS attendance_rate_marketing,
            100.0 * avg(CASE WHEN a.attended THEN 1 ELSE 0 END) FILTER (WHERE a.department = 'it') AS attendance_rate_it
     FROM meetings m JOIN attendance a ON a.meeting_id = m.meeting_id

@@ -40,7 +40,7 @@ UNION ALL
 SELECT month, business_unit, 'marketing+it', 'nps:' || item_id,
        100.0 * (avg(CASE WHEN score >= 9 THEN 1 ELSE 0 END) - avg(CASE WHEN score <= 6 THEN 1 ELSE 0 END)), count(*)
 FROM scored_answers
-WHERE scale = 'nps11' AND department IN ('marketing', 'it')
+WHERE scale = 'nps11' AND department IN ({{SIDES}})
 GROUP BY month, business_unit, item_id;
 
 -- Which groups are hidden, decided once for the respondents of a month, business unit and department, and applied
@@ -76,7 +76,7 @@ WITH threshold AS (
 ),
 pooled AS (
     SELECT month, business_unit, 'marketing+it' AS department, bool_or(hidden) AS hidden
-    FROM survey_hidden_groups WHERE department IN ('marketing', 'it')
+    FROM survey_hidden_groups WHERE department IN ({{SIDES}})
     GROUP BY month, business_unit
 ),
 units AS (
@@ -156,6 +156,6 @@ LEFT JOIN counted c ON c.month = m.month AND c.business_unit IS NOT DISTINCT FRO
 -- agreed_on set) / all decision areas x 100; null when the register is empty. The register is the company's.
 CREATE OR REPLACE VIEW decision_rights_clarity AS
 SELECT CASE WHEN count(*) > 0 THEN 100.0 * count(*) FILTER (
-           WHERE accountable IN ('marketing', 'it', 'joint') AND agreed_on IS NOT NULL) / count(*) END
+           WHERE accountable IN ({{DECIDERS}}) AND agreed_on IS NOT NULL) / count(*) END
        AS decision_rights_clarity
 FROM decision_rights;
