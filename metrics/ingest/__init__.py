@@ -1,6 +1,16 @@
-"""Imports and exports: native templates, validation, all-or-nothing writes, the import log and undo.
+"""Imports and exports: reading survey exports of seven platforms, native templates, validation, all-or-nothing
+writes, the import log and undo.
 
-The layer in five modules, each building on those before it:
+Reading a file, in stages, each building only on those before it:
+
+- decode: bytes to text (BOMs, UTF-8, charset-normalizer; binary and mixed-encoding files refused)
+- grid: text to cells (DuckDB's CSV reader and the delimiter; .xlsx through openpyxl, within bounds)
+- values: what a cell means (dates and their day-month order; answers on the catalogue's scales)
+- layouts: the platform's layout and what each column is, in one shape (ParsedExport); read_table for templates
+- mapping: a survey export to the native survey layout (columns to items, labels to scores, personal data out)
+- native_survey: the fast path, a clean native survey file read by DuckDB alone
+
+Then the layer proper, each module building on those before it:
 
 - kinds: the declarations (each kind's columns, key, text and date columns; vocabularies; refusal and report)
 - validation: reading a native file and checking it cell by cell (pandera), and converting it to stored types
@@ -8,7 +18,8 @@ The layer in five modules, each building on those before it:
 - log: the import log and undo
 - exports: the sample data set, and exports in the native layout
 
-This package's namespace is the layer's interface: callers use `from metrics import ingest` and `ingest.NAME`."""
+This package's namespace is the layer's interface: callers use `from metrics import ingest` and `ingest.NAME`;
+the reading stages are used as modules (`metrics.ingest.layouts.read_export`, ...)."""
 
 from __future__ import annotations
 

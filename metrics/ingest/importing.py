@@ -15,10 +15,14 @@ from typing import MutableMapping
 import duckdb
 import pandas as pd
 
-from metrics import answers, dates, layouts, native_survey, personal, store
+from metrics import answers, personal, store
 from metrics.printable import printable
-from metrics import mapping as mapping_module
 
+# The reading stages as modules, not through the package (`from metrics.ingest import layouts` would make this
+# module import the package that imports it).
+import metrics.ingest.layouts as layouts
+import metrics.ingest.mapping as mapping_module
+import metrics.ingest.native_survey as native_survey
 from metrics.ingest.kinds import ImportRefused, ImportReport, KINDS, Kind, Problem
 from metrics.ingest.validation import _typed, unneutralise, validate
 
@@ -80,7 +84,7 @@ def prepare_import(
 ) -> PreparedImport:
     """Read and validate a file without writing anything; every problem is listed with row, column and value.
 
-    A clean native survey file is read by DuckDB alone (metrics.native_survey); `general` forces the general
+    A clean native survey file is read by DuckDB alone (metrics.ingest.native_survey); `general` forces the general
     reader, which every other file takes. `path`, when given, is where `data` was read from. `allow_any_date`:
     the analyst confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise."""
     if kind not in KINDS:
@@ -325,7 +329,7 @@ def upload_too_big(con: duckdb.DuckDBPyConnection, size: int) -> Problem | None:
 
 
 def _import_native(con, path: Path, file_name: str, user: str, allow_any_date: bool = False) -> ImportReport | None:
-    """A clean native survey file in one pass (metrics.native_survey.insert), or None to take the long way.
+    """A clean native survey file in one pass (metrics.ingest.native_survey.insert), or None to take the long way.
 
     Python reads only the file's head (its header) and streams the rest through the hash: DuckDB reads the file,
     and a NUL or other binary byte past the head stops the insert like any other flaw."""

@@ -10,7 +10,7 @@ from typing import Iterable
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics import answers, dates, layouts, personal
+from metrics import answers, dates, personal
 
 from metrics.ingest.kinds import BOOL_WORDS, DEPARTMENTS, FORMULA_START, KINDS, MONTH, Problem, REVIEW_KINDS, ROLES
 
@@ -169,7 +169,7 @@ def _schema(kind: str, items: pd.DataFrame | None = None, allow_any_date: bool =
                               checks=[_matches(MONTH, "must be a month YYYY-MM"), *window("month", "%Y-%m")]),
         }
         # Answer columns are not in this schema: mapping.build_survey_frame has already read every answer
-        # against its item's scale (layouts.likert_value) and reported each bad one with its row.
+        # against its item's scale (values.likert_value) and reported each bad one with its row.
         unique = ["response_id"]
     elif kind == "headcount":
         columns = {"business_unit": bu(), "department": _required_text(_choice(DEPARTMENTS)),
