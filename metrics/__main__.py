@@ -26,12 +26,12 @@ _connections = []  # opened by this command; main() closes them
 
 
 class _SurveyLayouts:
-    """--format's choices: "auto" and the survey reader's own list (metrics.layouts.LAYOUTS). The reader is
+    """--format's choices: "auto" and the survey reader's own list (metrics.ingest.layouts.LAYOUTS). The reader is
     imported only when argparse checks a --format or prints the import command's help, so that commands like
     scorecard start without it (about 0.06 s)."""
 
     def _names(self) -> tuple[str, ...]:
-        from metrics.layouts import LAYOUTS
+        from metrics.ingest.layouts import LAYOUTS
 
         return ("auto", *LAYOUTS)
 

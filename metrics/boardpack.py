@@ -505,7 +505,7 @@ def write_pdf(slides: list[Slide], month: str, path: str | Path, as_of: date) ->
     """The same slides as a 16:9 PDF, one page a slide."""
     from reportlab.lib import colors
     from reportlab.lib.units import inch
-    from reportlab.lib.utils import ImageReader
+    from reportlab.lib.utils import ImageReader, simpleSplit
     from reportlab.pdfgen import canvas
     from reportlab.platypus import Table, TableStyle
 
@@ -517,15 +517,9 @@ def write_pdf(slides: list[Slide], month: str, path: str | Path, as_of: date) ->
     def line(x, y, value, size, font="Helvetica", colour="#222222", max_width=12.3 * inch):
         pdf.setFont(font, size)
         pdf.setFillColor(colors.HexColor(colour))
-        words, current, lines = value.split(), "", []
-        for word in words:
-            candidate = f"{current} {word}".strip()
-            if pdf.stringWidth(candidate, font, size) > max_width and current:
-                lines.append(current)
-                current = word
-            else:
-                current = candidate
-        lines.append(current)
+        # reportlab's greedy word wrap, as the tables' cells use (_lines). A line break in the value is a space,
+        # as every run of whitespace is (simpleSplit alone would break the line there).
+        lines = simpleSplit(" ".join(value.split()), font, size, max_width) or [""]
         for k, text_line in enumerate(lines):
             pdf.drawString(x, y - k * size * 1.25, text_line)
 

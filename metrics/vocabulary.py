@@ -4,7 +4,7 @@ and date patterns.
 
 It imports nothing of the project, so that every layer reads the same lists: the store (the CHECK constraints of
 sql/schema.sql name them as {{NAME}}), the import layer (each kind's fields, metrics.ingest.kinds), the clean survey
-file's fast path (metrics.native_survey), the analysis and the pages. tests/test_declarations.py fails when one of
+file's fast path (metrics.ingest.native_survey), the analysis and the pages. tests/test_declarations.py fails when one of
 these lists is typed again anywhere else."""
 
 from __future__ import annotations

@@ -112,11 +112,11 @@ def test_a_real_glint_export_uploaded_mapped_once_and_seen_in_the_scorecard(fixt
 def test_an_upload_is_read_once_not_on_every_rerun(fixture_db, monkeypatch):
     """Every click reruns the page; the file is read (layouts' reader, which the native fast path runs on the
     file's head too) when it or a choice about it changes, and not again for a rerun that changes neither."""
-    from metrics import layouts
+    from metrics.ingest import layouts
 
     reads = []
-    real = layouts._read_grid
-    monkeypatch.setattr(layouts, "_read_grid", lambda data, *rest: reads.append(len(data)) or real(data, *rest))
+    real = layouts.read_grid
+    monkeypatch.setattr(layouts, "read_grid", lambda data, *rest: reads.append(len(data)) or real(data, *rest))
     at = data_page()
     at.file_uploader(key="data_upload").set_value(("more.csv", GOOD, "text/csv")).run()
     first = len(reads)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandera.pandas as pa
 import pytest
 
-from metrics import layouts, meetings, native_survey, review, review_edits, roles, store, vocabulary
+from metrics import meetings, review, review_edits, roles, store, vocabulary
+from metrics.ingest import native_survey, values
 from metrics.charts import meetings as meeting_charts
 from metrics.ingest import DEPARTMENT_LABELS, KINDS, validation
 from metrics.ingest.kinds import FIELD_TYPES
@@ -141,7 +142,7 @@ def test_the_fast_path_checks_what_the_survey_s_fields_declare():
     assert f"NOT regexp_full_match(wave, {vocabulary.sql_literal(vocabulary.MONTH)})" in flaws
     assert fields["wave"].type == "month"
     # the scales the fast path holds answers to are the catalogue's, as the general reader reads them
-    assert native_survey.SCALES == {scale: layouts.SCALES[scale][:2] for scale in layouts.SCALES}
+    assert native_survey.SCALES == {scale: values.SCALES[scale][:2] for scale in values.SCALES}
     assert KINDS["items"].by_name["scale"].choices == tuple(native_survey.SCALES)
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from metrics import layouts, linkage
+from metrics import linkage
+from metrics.ingest import layouts
 from tests import conftest
 from tests.conftest import without_chromium
 

@@ -30,7 +30,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import answers, ingest, layouts, native_survey, store
+from metrics import answers, ingest, store
+from metrics.ingest import grid, layouts, native_survey
 from tests.conftest import fixture_store, survey_csv
 
 # ----------------------------------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ CORPUS = [
         lambda: table("attendance", {"person_id": "Müller"}, encoding="cp1252")
         + table("attendance", {"person_id": "Müller-2"}).split(b"\n", 1)[1],
         "mixes two text encodings: line 3 is UTF-8 but line 2 is not"),
-    bad("old_excel_xls", "encoding/binary", "survey", "responses.xls", layouts.OLE_MAGIC + b"\x00" * 512,
+    bad("old_excel_xls", "encoding/binary", "survey", "responses.xls", grid.OLE_MAGIC + b"\x00" * 512,
         "is an Excel 97-2003 workbook (.xls)", "save it as .xlsx or as CSV UTF-8"),
     # --- .xlsx files that are not (readable) workbooks
     bad("xlsx_that_is_csv", "not-an-xlsx", "items", "items.xlsx", lambda: table("items", {}),
@@ -836,7 +837,7 @@ def test_a_file_over_the_upload_cap_is_refused_before_it_is_read(seeded, tmp_pat
     expected = ("the file is 2.0 MB, over the upload limit of 1 MB: split the export by month and import each "
                 "part, or ask an admin to raise the limit (the setting max_upload_mb).")
     # Nothing is read: neither the layouts' reader nor the native survey's one-pass reader is reached.
-    monkeypatch.setattr(layouts, "_read_grid", lambda *a: pytest.fail("the file was read"))
+    monkeypatch.setattr(layouts, "read_grid", lambda *a: pytest.fail("the file was read"))
     monkeypatch.setattr(native_survey, "applies", lambda *a: pytest.fail("the file was read"))
     with pytest.raises(ingest.ImportRefused) as cli:
         ingest.import_file(seeded, kind, path, user="tests")
@@ -1105,7 +1106,7 @@ def test_a_part_packed_a_thousand_to_one_is_refused_even_under_the_limit():
     with pytest.raises(layouts.LayoutError) as refused:
         layouts.read_export(data, "packed.xlsx")
     ratio = re.search(r"unpacks to ([\d,]+) times its packed size \(50 MB\), as a zip bomb does", str(refused.value))
-    assert ratio and int(ratio.group(1).replace(",", "")) > layouts.XLSX_MAX_RATIO
+    assert ratio and int(ratio.group(1).replace(",", "")) > grid.XLSX_MAX_RATIO
     assert str(refused.value).startswith("packed.xlsx: is not a workbook a survey tool writes: its part "
                                          "'xl/worksheets/sheet1.xml'")
 

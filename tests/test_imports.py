@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from metrics import ingest, layouts, store
+from metrics import ingest, store
+from metrics.ingest import layouts
 from metrics.scorecard import scorecard
 from tests.conftest import real_export
 

@@ -1,4 +1,4 @@
-"""Layout readers for survey exports (metrics.layouts): the real exports, one small file per documented layout,
+"""Layout readers for survey exports (metrics.ingest.layouts): the real exports, one small file per documented layout,
 encodings and delimiters, dates, answer labels, and refusals.
 
 What each test file is built from (public sources looked up for this work):
@@ -51,8 +51,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import layouts
-from metrics.layouts import AmbiguousDates, LayoutError, likert_value, parse_timestamps, read_export
+from metrics.ingest import grid, layouts
+from metrics.ingest.layouts import LayoutError, read_export
+from metrics.ingest.values import AmbiguousDates, likert_value, parse_timestamps
 from tests.conftest import real_export
 from tests.test_hostile_files import mutated
 
@@ -361,7 +362,7 @@ def as_csv(rows, delimiter: str) -> str:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("delimiter", layouts.DELIMITERS)
+@pytest.mark.parametrize("delimiter", grid.DELIMITERS)
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_same_content_in_any_encoding_and_delimiter_reads_the_same(encoding, delimiter):
     reference = read_export(as_csv(CONTENT, ",").encode("utf-8"), "reference.csv")
@@ -525,7 +526,7 @@ def test_bad_answers_say_why(text, scale, reason):
     (b"Timestamp,Q1\n15/03/2024,4\n", "survey.xlsx", "survey.xlsx: is not an Excel workbook (it looks like a CSV "
                                                       "text file: rename it to .csv)"),
     (b"PK\x03\x04 not really a zip", "broken.xlsx", "broken.xlsx: is not a readable Excel workbook"),
-    (layouts.OLE_MAGIC + b"\x00" * 100, "old.xls", "old.xls: is an Excel 97-2003 workbook (.xls)"),
+    (grid.OLE_MAGIC + b"\x00" * 100, "old.xls", "old.xls: is an Excel 97-2003 workbook (.xls)"),
     (b"Timestamp,Q1,Q2\n15/03/2024,4,5\n16/03/2024,3\n", "ragged.csv",
      "ragged.csv: line 3 has 2 columns where the header has 3 (comma-separated)"),
     (b'Timestamp,Q1,Q2\n15/03/2024,"4,5\n', "quote.csv", "quote.csv: line 2 opens a quote"),

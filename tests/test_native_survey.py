@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import ingest, native_survey, store
+from metrics import ingest, store
+from metrics.ingest import native_survey
 from tests.conftest import FIXTURES, survey_csv
 
 SAMPLE_SURVEY = store.SAMPLE_DIR / "survey_responses.csv"

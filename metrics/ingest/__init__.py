@@ -1,6 +1,16 @@
-"""Imports and exports: native templates, validation, all-or-nothing writes, the import log and undo.
+"""Imports and exports: reading survey exports of seven platforms, native templates, validation, all-or-nothing
+writes, the import log and undo.
 
-The layer in seven modules, each building on those before it:
+Reading a file, in stages, each building only on those before it:
+
+- decode: bytes to text (BOMs, UTF-8, charset-normalizer; binary and mixed-encoding files refused)
+- grid: text to cells (DuckDB's CSV reader and the delimiter; .xlsx through openpyxl, within bounds)
+- values: what a cell means (dates and their day-month order; answers on the catalogue's scales)
+- layouts: the platform's layout and what each column is, in one shape (ParsedExport); read_table for templates
+- mapping: a survey export to the native survey layout (columns to items, labels to scores, personal data out)
+- native_survey: the fast path, a clean native survey file read by DuckDB alone
+
+Then the layer proper, in seven modules, each building on those before it:
 
 - kinds: the declarations (each kind's fields, from which its columns, checks and types follow; refusal and report)
 - validation: reading a native file and checking it cell by cell (pandera), and converting it to stored types
@@ -12,7 +22,8 @@ The layer in seven modules, each building on those before it:
 - exports: the sample data set, and exports in the native layout
 
 This package's namespace is the layer's interface: callers use `from metrics import ingest` and `ingest.NAME`;
-a test that reaches a module's own parts names the module (`ingest.importing`)."""
+a test that reaches a module's own parts names the module (`ingest.importing`); the reading stages are used
+as modules (`metrics.ingest.layouts.read_export`, ...)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 
 from metrics import answers, personal, store
-from metrics import mapping as mapping_module
 
+import metrics.ingest.mapping as mapping_module
 from metrics.ingest.importing import PreparedImport, _stored_items, import_file
 from metrics.ingest.kinds import FORMULA_START, ImportReport, KINDS, Problem, SAMPLE_FILES
 from metrics.ingest.log import list_imports

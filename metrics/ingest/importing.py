@@ -15,10 +15,14 @@ from typing import MutableMapping
 import duckdb
 import pandas as pd
 
-from metrics import answers, layouts, native_survey, personal, store
+from metrics import answers, personal, store
 from metrics.printable import printable
-from metrics import mapping as mapping_module
 
+# The reading stages as modules, not through the package (`from metrics.ingest import layouts` would make this
+# module import the package that imports it).
+import metrics.ingest.layouts as layouts
+import metrics.ingest.mapping as mapping_module
+import metrics.ingest.native_survey as native_survey
 from metrics.ingest.kinds import ImportRefused, ImportReport, KINDS, Problem
 from metrics.ingest.limits import upload_limit_bytes, upload_too_big
 from metrics.ingest.validation import _typed, unneutralise, validate
@@ -80,7 +84,7 @@ def prepare_import(
     This is the one route of every file, the command line's and the Data page's: prepare, then commit_import.
     `data` is the file's bytes; None reads it from `path` (the command line), where a clean native survey file
     is not read here at all but planned to be streamed by DuckDB as it is committed (`streamed`). A clean native
-    survey given as bytes is staged by DuckDB alone (metrics.native_survey); `general` forces the general reader,
+    survey given as bytes is staged by DuckDB alone (metrics.ingest.native_survey); `general` forces the general reader,
     which every other file takes. `path`, when given, is where the file is. `allow_any_date`: the analyst
     confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise."""
     if kind not in KINDS:
@@ -308,7 +312,7 @@ def import_file(
 
 def _plan_streamed(con, path: Path, file_name: str, options: dict) -> PreparedImport | None:
     """A native survey file on disk whose header is the template's: planned to be read by DuckDB in one pass as it
-    is committed (metrics.native_survey.insert); None for the file to be read here.
+    is committed (metrics.ingest.native_survey.insert); None for the file to be read here.
 
     Python reads only the file's head (its header) and streams the rest through the hash: DuckDB reads the file,
     and a NUL or other binary byte past the head stops the insert like any other flaw."""

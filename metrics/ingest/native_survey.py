@@ -158,7 +158,7 @@ def masked_counts(cur) -> dict[str, int]:
     return {kind: int(n) for kind, n in zip(counts, found) if n}
 
 
-# Character classes for RE2: what the general reader trims from a cell's ends (layouts.TRIM), and the control
+# Character classes for RE2: what the general reader trims from a cell's ends (grid.TRIM), and the control
 # characters it refuses in a field and in a comment.
 EDGES = r"\t\n\r \x{a0}\x{feff}"
 CONTROLS = r"\x00-\x1f\x7f-\x9f"

@@ -1,4 +1,5 @@
-"""From a survey export to the native survey layout: columns to catalogue items, labels to scores, personal data out."""
+"""From a survey export to the native survey layout, the reader's last stage: columns to catalogue items, labels to
+scores, personal data out."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from datetime import datetime, timezone
 import duckdb
 import pandas as pd
 
-from metrics import layouts
-from metrics.layouts import ParsedExport
+from metrics.ingest.layouts import ParsedExport
+from metrics.ingest.values import AmbiguousDates, likert_value, parse_timestamps
 
 # Fields a column can feed besides catalogue items.
 FIELDS = ("business_unit", "department", "role", "wave", "comment")
@@ -183,8 +184,8 @@ def _timestamps(result: SurveyFrame, parsed: ParsedExport, date_order: str | Non
         return
     raw = parsed.frame[parsed.submitted_column]
     try:
-        stamps = layouts.parse_timestamps(raw, date_order or parsed.date_order)
-    except layouts.AmbiguousDates as ambiguous:
+        stamps = parse_timestamps(raw, date_order or parsed.date_order)
+    except AmbiguousDates as ambiguous:
         result.blocking.append(str(ambiguous).split(": ", 1)[-1] + " (in the page: choose the date order)")
         result.frame["submitted_at"] = raw
         return
@@ -231,7 +232,7 @@ def _answers(result: SurveyFrame, source: pd.DataFrame, targets: dict[str, str],
         scored, errors = {}, {}
         for cell in source[column].dropna().unique():
             try:
-                value = layouts.likert_value(cell, scales[target])
+                value = likert_value(cell, scales[target])
                 scored[cell] = None if value is None else str(value)
             except ValueError as error:
                 errors[cell] = str(error)
