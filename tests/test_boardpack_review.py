@@ -14,8 +14,9 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu
 from pypdf import PdfReader
 
-from metrics import boardpack, boardpack_notes, ingest, review, review_edits, store
-from metrics.markdown_blocks import ELLIPSIS, Block, Run, parse, plain_text
+from metrics import boardpack, ingest, review, review_edits, store
+from metrics.boardpack import notes as boardpack_notes
+from metrics.boardpack.markdown import ELLIPSIS, Block, Run, parse, plain_text
 from tests.conftest import load_fixture
 
 MONTH, LABEL = "2026-01", "January 2026"
@@ -428,7 +429,7 @@ def test_a_month_without_a_review_still_has_both_slides(con, tmp_path):
     assert december.takeaway == "Both the CMO and the CIO wrote a note for December 2025."
     slides = boardpack.build_slides(con, MONTH)
     nothing = {"commentary": {"marketing": None, "it": "   "}, "actions": []}
-    notes, actions = boardpack._notes_slide(nothing, LABEL), boardpack._actions_slide(nothing, set(), LABEL)
+    notes, actions = boardpack.slides._notes_slide(nothing, LABEL), boardpack.slides._actions_slide(nothing, set(), LABEL)
     assert notes.takeaway == f"Neither the CMO nor the CIO has written a note for {LABEL}."
     assert actions.takeaway == f"No action is on the review for {LABEL}." and actions.table is None
     slides = [*slides[:-3], notes, actions, slides[-1]]

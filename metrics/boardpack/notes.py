@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from metrics import personal
-from metrics.markdown_blocks import Block, Run, cut, cut_points, parse
+from metrics.boardpack.markdown import Block, Run, cut, cut_points, parse
 from metrics.printable import printable
 
 SIZES = (14.0, 13.0, 12.0, 11.5, 11.0, 10.5)   # points, tried largest first; the last is the floor

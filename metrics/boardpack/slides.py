@@ -1,14 +1,10 @@
-"""The board pack: the month's story as 16:9 slides, written as PowerPoint (python-pptx) and PDF (reportlab)
-from the same slides and the same chart images (kaleido, one browser for the whole pack)."""
+"""The board pack's slides: the month's story as 16:9 slides (title, takeaway, a chart, a table or the leaders'
+notes), built from the same reads as the pages, and where things go on a slide in both formats."""
 
 from __future__ import annotations
 
-import io
-import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Callable
 
 import duckdb
@@ -16,16 +12,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from metrics import alignment, catalog, linkage, meetings, personal, projects, review, scorecard, settings
-from metrics import boardpack_notes as notes_layout
-from metrics.charts import DEPARTMENT_COLOURS, STATUS_TINTS
+from metrics.charts import STATUS_TINTS
 from metrics.charts import alignment as alignment_charts
-from metrics.charts import images
 from metrics.charts import meetings as meeting_charts
 from metrics.charts import perception_gap_chart, trend_chart
 from metrics.charts import projects as project_charts
 from metrics.charts import results as results_charts
 from metrics.charts.review import CAUTION
-from metrics.markdown_blocks import Block
+import metrics.boardpack.notes as notes_layout
+from metrics.boardpack.markdown import Block
 from metrics.printable import printable
 from metrics.scorecard import COMPANY, month_label
 from metrics.vocabulary import ACTION_STATUSES, SIDES
@@ -358,279 +353,21 @@ def _definitions_slide(threshold: int) -> Slide:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Rendering
+# Where things go on every slide, in both formats
 
 
-def render_images(slides: list[Slide], progress: Progress | None = None) -> None:
-    """PNG of every slide's chart, with one Chromium for the whole pack. Raises images.ImagesUnavailable, before
-    drawing anything, on a machine whose browser is missing or will not start."""
-    charts = [s for s in slides if s.figure is not None]
-
-    def sized(slide: Slide) -> Callable[[], go.Figure]:
-        return lambda: go.Figure(slide.figure()).update_layout(width=IMAGE_W, height=IMAGE_H)
-
-    def drawing(number: int, total: int) -> None:
-        if progress:
-            progress(0.1 + 0.7 * number / total, f"Drawing chart {number + 1} of {total}: {charts[number].title}")
-
-    drawn = images.draw_pngs([sized(s) for s in charts], IMAGE_W, IMAGE_H, IMAGE_SCALE, drawing)
-    for slide, image in zip(charts, drawn):
-        slide.image = image
-
-
-def _image_box() -> tuple[float, float, float, float]:
+def image_box() -> tuple[float, float, float, float]:
     """Where a chart goes on a slide (inches: left, top, width, height): as large as fits, centred."""
     height = IMAGE_BOTTOM - IMAGE_TOP
     width = min(12.3, height * IMAGE_W / IMAGE_H)
     return (SLIDE_W - width) / 2, IMAGE_TOP, width, width * IMAGE_H / IMAGE_W
 
 
-def _footer(label: str, as_of: date, number: int, total: int) -> str:
+def footer(label: str, as_of: date, number: int, total: int) -> str:
     return f"{label} · data as of {as_of:%d %b %Y} · {SOURCE} · {number}/{total}"
 
 
-def write_pptx(slides: list[Slide], month: str, path: str | Path, as_of: date) -> None:
-    from pptx import Presentation
-    from pptx.dml.color import RGBColor
-    from pptx.util import Inches, Pt
-
-    deck = Presentation()
-    deck.slide_width, deck.slide_height = Inches(SLIDE_W), Inches(SLIDE_H)
-    blank = deck.slide_layouts[6]
-    label = month_label(month)
-
-    def text(slide, x, y, w, h, value, size, bold=False, colour="222222"):
-        box = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
-        frame = box.text_frame
-        frame.word_wrap = True
-        run = frame.paragraphs[0].add_run()
-        run.text = value
-        run.font.size, run.font.bold = Pt(size), bold
-        run.font.color.rgb = RGBColor.from_string(colour)
-        return box
-
-    for number, content in enumerate(slides, start=1):
-        slide = deck.slides.add_slide(blank)
-        if number == 1:
-            text(slide, 0.8, 2.2, 11.7, 1.2, content.title, 40, bold=True)
-            text(slide, 0.8, 3.4, 11.7, 0.6, content.subtitle, 24, colour="555555")
-            text(slide, 0.8, 4.4, 11.7, 1.0, content.takeaway, 20)
-        else:
-            text(slide, 0.5, 0.3, 12.3, 0.7, content.title, 28, bold=True)
-            text(slide, 0.5, 0.95, 12.3, 0.75, content.takeaway, 16, colour="0072B2")
-            if content.image is not None:
-                x, y, w, h = _image_box()
-                slide.shapes.add_picture(io.BytesIO(content.image), Inches(x), Inches(y), Inches(w), Inches(h))
-            elif content.table is not None:
-                _pptx_table(slide, content, Inches, Pt, RGBColor)
-            elif content.notes is not None:
-                _pptx_notes(slide, content, text)
-            if content.subtitle:
-                text(slide, 0.5, 6.55, 12.3, 0.4, content.subtitle, 11, colour="555555")
-        text(slide, 0.5, 6.95, 12.3, 0.4, _footer(label, as_of, number, len(slides)), 10, colour="777777")
-        slide.notes_slide.notes_text_frame.text = content.takeaway
-    deck.save(str(path))
-
-
-def _pptx_notes(slide, content: Slide, text) -> None:
-    from pptx.dml.color import RGBColor
-    from pptx.enum.shapes import MSO_SHAPE
-    from pptx.util import Inches
-
-    room = (IMAGE_BOTTOM - NOTE_TOP) * 72
-    fitted = notes_layout.fit([note.blocks for note in content.notes], NOTE_WIDTH * 72, room)
-    for note, column, body in zip(content.notes, NOTE_COLUMNS, fitted):
-        left = column + 0.1   # where the deck's other text starts: its text boxes' inset
-        text(slide, column, NOTE_HEADING, NOTE_WIDTH + 0.2, 0.45, note.heading, 18, bold=True)
-        rule = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(left), Inches(NOTE_TOP - 0.14),
-                                      Inches(NOTE_WIDTH), Inches(0.05))
-        rule.fill.solid()
-        rule.fill.fore_color.rgb = RGBColor.from_string(DEPARTMENT_COLOURS[note.side].lstrip("#"))
-        rule.line.fill.background()
-        rule.shadow.inherit = False
-        notes_layout.draw_pptx(slide, body, left, NOTE_TOP, NOTE_WIDTH * 72, room)
-
-
-def _pptx_table(slide, content: Slide, Inches, Pt, RGBColor) -> None:
-    frame = content.table
-    rows, cols = len(frame) + 1, len(frame.columns)
-    height = min(4.8, IMAGE_BOTTOM + 0.1 - content.table_top, 0.4 * rows)
-    if content.row_heights:
-        height = sum(content.row_heights)
-    shape = slide.shapes.add_table(rows, cols, Inches(0.5), Inches(content.table_top), Inches(12.3),
-                                   Inches(height))
-    table = shape.table
-    for row, row_height in zip(table.rows, content.row_heights or []):
-        row.height = Inches(row_height)
-    wide = "Definition" in frame.columns
-    size = content.font_size
-    # Cells clipped to one line for their column widths were measured in Helvetica: drawn in Arial, which has its
-    # widths, they stay on one line in PowerPoint too (the theme's font may be wider where it is substituted).
-    font = notes_layout.PPTX_FONT if content.column_widths else None
-    for j, heading in enumerate(frame.columns):
-        table.columns[j].width = Inches(content.column_widths[j] if content.column_widths else
-                                        6.3 if wide and heading == "Definition" else (12.3 - 6.3) / (cols - 1)
-                                        if wide else 12.3 / cols)
-        _cell(table.cell(0, j), _shown(heading), Pt(size or (12 if not wide else 11)), True, "FFFFFF", "333333",
-              RGBColor, font)
-    for i, row in enumerate(frame.itertuples(index=False), start=1):
-        for j, value in enumerate(row):
-            fill = (content.tints[i - 1][j] if content.tints else "#FFFFFF").lstrip("#")
-            _cell(table.cell(i, j), _shown(value), Pt(size or (12 if not wide else 9)),
-                  j == 0 and content.first_column_bold, fill, "222222", RGBColor, font)
-
-
-def _shown(value) -> str:
+def shown(value) -> str:
     """A table cell's text as drawn: its line breaks kept (the actions table makes its own), every other control
     character made visible."""
     return "\n".join(printable(part) for part in str(value).split("\n"))
-
-
-def _cell(cell, value, size, bold, fill, colour, RGBColor, font: str | None = None) -> None:
-    from pptx.enum.text import MSO_ANCHOR
-
-    cell.text = value   # a line break in the value is a paragraph of its own
-    cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-    for paragraph in cell.text_frame.paragraphs:
-        for run in paragraph.runs:
-            run.font.size, run.font.bold = size, bold
-            run.font.color.rgb = RGBColor.from_string(colour)
-            if font:
-                run.font.name = font
-    cell.fill.solid()
-    cell.fill.fore_color.rgb = RGBColor.from_string(fill)
-
-
-def write_pdf(slides: list[Slide], month: str, path: str | Path, as_of: date) -> None:
-    """The same slides as a 16:9 PDF, one page a slide."""
-    from reportlab.lib import colors
-    from reportlab.lib.units import inch
-    from reportlab.lib.utils import ImageReader, simpleSplit
-    from reportlab.pdfgen import canvas
-    from reportlab.platypus import Table, TableStyle
-
-    width, height = SLIDE_W * inch, SLIDE_H * inch
-    pdf = canvas.Canvas(str(path), pagesize=(width, height))
-    pdf.setTitle(f"Collaboration Health board pack, {month_label(month)}")
-    label = month_label(month)
-
-    def line(x, y, value, size, font="Helvetica", colour="#222222", max_width=12.3 * inch):
-        pdf.setFont(font, size)
-        pdf.setFillColor(colors.HexColor(colour))
-        # reportlab's greedy word wrap, as the tables' cells use (_lines). A line break in the value is a space,
-        # as every run of whitespace is (simpleSplit alone would break the line there).
-        lines = simpleSplit(" ".join(value.split()), font, size, max_width) or [""]
-        for k, text_line in enumerate(lines):
-            pdf.drawString(x, y - k * size * 1.25, text_line)
-
-    for number, content in enumerate(slides, start=1):
-        if number == 1:
-            line(0.8 * inch, height - 2.9 * inch, content.title, 40, "Helvetica-Bold")
-            line(0.8 * inch, height - 3.8 * inch, content.subtitle, 24, colour="#555555")
-            line(0.8 * inch, height - 4.8 * inch, content.takeaway, 20)
-        else:
-            line(0.5 * inch, height - 0.75 * inch, content.title, 28, "Helvetica-Bold")
-            line(0.5 * inch, height - 1.25 * inch, content.takeaway, 16, colour="#0072B2")
-            if content.image is not None:
-                x, y, w, h = _image_box()
-                pdf.drawImage(ImageReader(io.BytesIO(content.image)), x * inch, height - (y + h) * inch,
-                              width=w * inch, height=h * inch)
-            elif content.table is not None:
-                _pdf_table(pdf, content, width, height, inch, colors, Table, TableStyle)
-            elif content.notes is not None:
-                _pdf_notes(pdf, content, height, line)
-            if content.subtitle:
-                line(0.5 * inch, 0.85 * inch, content.subtitle, 11, colour="#555555")
-        line(0.5 * inch, 0.4 * inch, _footer(label, as_of, number, len(slides)), 10, colour="#777777")
-        pdf.showPage()
-    pdf.save()
-
-
-def _pdf_notes(pdf, content: Slide, height, line) -> None:
-    from reportlab.lib import colors
-
-    room = (IMAGE_BOTTOM - NOTE_TOP) * 72
-    fitted = notes_layout.fit([note.blocks for note in content.notes], NOTE_WIDTH * 72, room)
-    for note, left, body in zip(content.notes, NOTE_COLUMNS, fitted):
-        line(left * 72, height - (NOTE_HEADING + 0.3) * 72, note.heading, 18, "Helvetica-Bold")
-        pdf.setFillColor(colors.HexColor(DEPARTMENT_COLOURS[note.side]))
-        pdf.rect(left * 72, height - (NOTE_TOP - 0.09) * 72, NOTE_WIDTH * 72, 0.05 * 72, stroke=0, fill=1)
-        notes_layout.draw_pdf(pdf, body, left * 72, height - NOTE_TOP * 72, NOTE_WIDTH * 72, room)
-
-
-def _pdf_table(pdf, content: Slide, width, height, inch, colors, Table, TableStyle) -> None:
-    from xml.sax.saxutils import escape
-
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import Paragraph
-
-    frame = content.table
-    wide = "Definition" in frame.columns
-    size = content.font_size or (8.5 if wide else 12)
-    style = getSampleStyleSheet()["BodyText"]
-    style.fontSize, style.leading = (8.5, 10) if wide else (size, size * 1.2)
-    # Paragraph cells read markup: the text is escaped, so a "<" or "&" in it is shown, not obeyed.
-    data = [list(map(_shown, frame.columns))] + [
-        [Paragraph(escape(_shown(v)), style) if wide else _shown(v) for v in row]
-        for row in frame.itertuples(index=False)]
-    cols = len(frame.columns)
-    widths = ([w * inch for w in content.column_widths] if content.column_widths
-              else [2.2 * inch, 7.6 * inch, 1.3 * inch, 1.2 * inch] if wide else [12.3 * inch / cols] * cols)
-    padding = 3 if wide else 7 if content.font_size is None else 4
-    table = Table(data, colWidths=widths)
-    commands = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#333333")),
-                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-                ("FONTSIZE", (0, 0), (-1, -1), size), ("GRID", (0, 0), (-1, -1), 0.5, colors.white),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), padding), ("BOTTOMPADDING", (0, 0), (-1, -1), padding)]
-    if content.first_column_bold:
-        commands.append(("FONTNAME", (0, 1), (0, -1), "Helvetica-Bold"))
-    for i, tints in enumerate(content.tints or [], start=1):
-        for j, tint in enumerate(tints):
-            commands.append(("BACKGROUND", (j, i), (j, i), colors.HexColor(tint)))
-    table.setStyle(TableStyle(commands))
-    _, table_h = table.wrap(12.3 * inch, 5 * inch)
-    table.drawOn(pdf, 0.5 * inch, height - content.table_top * inch - table_h)
-
-
-def build_pack(con: duckdb.DuckDBPyConnection, month: str, *, pptx_path: str | Path | None = None,
-               pdf_path: str | Path | None = None, company: str | None = None,
-               progress: Progress | None = None) -> dict:
-    """Build the month's pack into the given files; returns the slides' titles and takeaways and the seconds taken."""
-    started = time.perf_counter()
-    images.require_browser()  # before a second is spent on figures that could not be drawn
-    if progress:
-        progress(0.02, "Computing the month's figures")
-    slides = build_slides(con, month, company)
-    render_images(slides, progress)
-    as_of = date.today()
-    if pptx_path:
-        if progress:
-            progress(0.85, "Writing PowerPoint")
-        write_pptx(slides, month, pptx_path, as_of)
-    if pdf_path:
-        if progress:
-            progress(0.93, "Writing PDF")
-        write_pdf(slides, month, pdf_path, as_of)
-    if progress:
-        progress(1.0, "Done")
-    return {"slides": [(s.title, s.takeaway) for s in slides], "seconds": time.perf_counter() - started}
-
-
-def pack_files(con: duckdb.DuckDBPyConnection, month: str, *, company: str | None = None,
-               progress: Progress | None = None) -> dict:
-    """The month's pack as bytes to download (the Board pack page): build_pack's result with "pptx" and "pdf"
-    bytes and their file "names". The files are written in a temporary folder that is removed before this
-    returns, whether the build worked or failed, so a server that builds packs all year keeps none of them."""
-    names = (f"collaboration-health-{month}.pptx", f"collaboration-health-{month}.pdf")
-    with tempfile.TemporaryDirectory(prefix="boardpack-") as folder:
-        pptx, pdf = (Path(folder) / name for name in names)
-        result = build_pack(con, month, pptx_path=pptx, pdf_path=pdf, company=company, progress=progress)
-        return {**result, "month": month, "pptx": pptx.read_bytes(), "pdf": pdf.read_bytes(), "names": names}
-
-
-def slide_outline(con: duckdb.DuckDBPyConnection, month: str) -> pd.DataFrame:
-    """The pack's slides (number, title, takeaway) without drawing anything: the Board pack page's preview."""
-    slides = build_slides(con, month)
-    return pd.DataFrame([(i, s.title, s.takeaway) for i, s in enumerate(slides, start=1)],
-                        columns=["slide", "title", "takeaway"])
