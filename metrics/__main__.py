@@ -255,7 +255,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_settings(args) -> int:
-    from metrics import settings
+    from metrics.store import settings
 
     con = _connect(args)
     if args.pairs:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics import settings, store
+from metrics import store
+from metrics.store import settings
 
 
 def comment_threshold(con: duckdb.DuckDBPyConnection) -> int:

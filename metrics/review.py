@@ -15,7 +15,8 @@ from typing import Any, Iterable
 import duckdb
 import pandas as pd
 
-from metrics import settings, store, vocabulary
+from metrics import store, vocabulary
+from metrics.store import settings
 from metrics.vocabulary import DECIDERS, DEFAULT_EFFECT_WINDOW, SIDES
 from metrics.scorecard import shift_month
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from metrics import alignment, catalog, comments, settings
+from metrics import alignment, catalog, comments
+from metrics.store import settings
 from metrics.charts import alignment as charts
 from metrics.charts import perception_gap_chart
 from metrics.scorecard import COMPANY

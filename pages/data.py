@@ -3,7 +3,8 @@ exports; templates; the settings (admins)."""
 
 import streamlit as st
 
-from metrics import dates, ingest, roles, settings, vocabulary
+from metrics import dates, ingest, roles, vocabulary
+from metrics.store import settings
 from ui import auth, shared
 
 # The page checks the role itself: the menu hides it from viewers, but its URL can still be typed in.

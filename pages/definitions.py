@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from metrics import catalog, glossary, roles, settings
+from metrics import catalog, glossary, roles
+from metrics.store import settings
 from ui import auth, shared
 
 auth.require(roles.PAGES, "Definitions")

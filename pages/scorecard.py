@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from metrics import alignment, catalog, charts, settings
+from metrics import alignment, catalog, charts
+from metrics.store import settings
 from metrics import scorecard
 from metrics.scorecard import COMPANY, biggest_moves
 from ui import shared

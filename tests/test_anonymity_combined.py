@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from metrics import alignment, answers, comments, ingest, scorecard, store
+from metrics import alignment, comments, ingest, scorecard, store
+from metrics.store import answers
 from tests.attacker import attack, counts, sums, truth, _catalogue
 from tests.conftest import FIXTURES, chart_spec, fixture_store, load_fixture
 
@@ -383,7 +384,7 @@ def _unit(card: dict, name: str) -> dict:
 
 
 def test_raising_the_threshold_does_not_show_a_company_figure_that_was_hidden(tmp_path):
-    from metrics import settings
+    from metrics.store import settings
 
     lines = (_people("A1", "UA", "it", (4, 2, 5, 9), 2) + _people("A2", "UA", "it", (4, 2, 2, 9))
              + _people("A3", "UA", "it", (4, 2, None, 9), 3)                       # 3 of 6 answered the item

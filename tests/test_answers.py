@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from metrics import answers, ingest, opening, store
+from metrics import ingest, opening, store
+from metrics.store import answers
 from tests.conftest import fixture_store
 
 DIFFERENCES = """

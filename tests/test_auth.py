@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import roles, settings, sign_in, store
+from metrics import roles, sign_in, store
+from metrics.store import settings
 from tests.conftest import use_roles
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -232,7 +232,7 @@ def test_the_response_rate_s_text_says_its_flag_and_the_flag_is_its_target():
 
 
 def test_the_settings_help_says_their_own_bounds():
-    from metrics import settings
+    from metrics.store import settings
 
     anonymity, upload = settings.BY_KEY["anonymity_threshold"], settings.BY_KEY["max_upload_mb"]
     assert f"Never below {anonymity.minimum}," in anonymity.help

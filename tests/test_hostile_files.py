@@ -30,7 +30,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import answers, ingest, store
+from metrics import ingest, store
+from metrics.store import answers
 from metrics.ingest import grid, layouts, native_survey
 from tests.conftest import fixture_store, survey_csv
 

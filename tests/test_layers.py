@@ -76,8 +76,49 @@ def test_no_import_circle_in_metrics_or_pages():
 
 def test_the_store_does_not_reach_up_to_the_import_layer():
     graph = import_graph()
-    assert not {m for m in graph["metrics.store"] if m.startswith(("metrics.ingest", "metrics.settings", "metrics.opening"))}
+    assert not {m for m in graph["metrics.store"] if m.startswith(("metrics.ingest", "metrics.store.settings", "metrics.opening"))}
     # and importing it loads nothing above it
     code = "import sys, metrics.store; print(sorted(m for m in sys.modules if m.startswith('metrics.')))"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert "metrics.ingest" not in loaded.stdout and "metrics.settings" not in loaded.stdout
+    assert "metrics.ingest" not in loaded.stdout and "metrics.store.settings" not in loaded.stdout
+
+
+# The layers, lowest first (README.md's Layout): a module may import its own layer and those below, never one
+# above. Data flows one way: files -> ingest -> store -> analysis -> charts -> pack, pages and command line.
+LAYERS = (
+    ("base", ("metrics", "metrics.vocabulary", "metrics.dates", "metrics.personal", "metrics.printable",
+              "metrics.sample")),
+    ("store", ("metrics.store",)),
+    ("ingest", ("metrics.ingest",)),
+    ("analysis", ("metrics.catalog", "metrics.stats", "metrics.scorecard", "metrics.alignment", "metrics.comments",
+                  "metrics.linkage", "metrics.meetings", "metrics.projects", "metrics.review", "metrics.review_edits",
+                  "metrics.glossary", "metrics.roles", "metrics.sign_in", "metrics.sign_outs", "metrics.opening")),
+    ("charts", ("metrics.charts",)),
+    ("boardpack", ("metrics.boardpack",)),
+    ("interfaces", ("metrics.__main__", "ui", "pages")),
+)
+
+
+def layer_of(module: str) -> int:
+    """The layer of a module: the one naming it or the package it is in (the longest name that fits)."""
+    fits = [(len(name), rank) for rank, (_, names) in enumerate(LAYERS) for name in names
+            if module == name or module.startswith(name + ".")]
+    assert fits, f"{module} is in no layer: add it to LAYERS"
+    return max(fits)[1]
+
+
+def upward(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{m} ({LAYERS[layer_of(m)][0]}) imports {d} ({LAYERS[layer_of(d)][0]})"
+                  for m, found in graph.items() for d in found if layer_of(d) > layer_of(m))
+
+
+def test_the_layer_checker_finds_an_import_from_above():
+    assert upward({"metrics.store": {"metrics.ingest.kinds"}, "metrics.ingest.kinds": set()}) == [
+        "metrics.store (store) imports metrics.ingest.kinds (ingest)"]
+    assert upward({"pages.data": {"metrics.store"}, "metrics.store": set()}) == []
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    graph = import_graph(("metrics", "pages", "ui"))
+    assert {"metrics.store.answers", "metrics.ingest.grid", "metrics.boardpack.slides", "pages.data"} <= set(graph)
+    assert upward(graph) == []

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from metrics import review, scorecard, settings, store
+from metrics import review, scorecard, store
+from metrics.store import settings
 from tests.conftest import fixture_store
 
 

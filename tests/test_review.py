@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from metrics import ingest, review, settings, store
+from metrics import ingest, review, store
+from metrics.store import settings
 from tests.conftest import FIXTURES, survey_csv
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,8 @@ from google.protobuf.json_format import MessageToDict
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
 
-from metrics import boardpack, catalog, settings, store
+from metrics import boardpack, catalog, store
+from metrics.store import settings
 from metrics.scorecard import scorecard
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,7 +11,8 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics import alignment, catalog, linkage, meetings, personal, projects, review, scorecard, settings
+from metrics import alignment, catalog, linkage, meetings, personal, projects, review, scorecard
+from metrics.store import settings
 from metrics.charts import STATUS_TINTS
 from metrics.charts import alignment as alignment_charts
 from metrics.charts import meetings as meeting_charts

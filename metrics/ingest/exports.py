@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from metrics import answers, personal, store
+from metrics import personal, store
+from metrics.store import answers
 
 import metrics.ingest.mapping as mapping_module
 from metrics.ingest.importing import PreparedImport, _stored_items, import_file
@@ -121,7 +122,7 @@ DEPARTMENT_LABELS = {"marketing": "marketing", "it": "IT", "other": "other"}
 
 def held_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     """A sentence for each group whose survey changes are held back (see answers.hold_back), for the Data page."""
-    from metrics import settings  # late import: settings reads the store
+    from metrics.store import settings  # late import: settings reads the store
 
     k = settings.anonymity_threshold(con)
     notes = []

@@ -15,7 +15,8 @@ from typing import MutableMapping
 import duckdb
 import pandas as pd
 
-from metrics import answers, personal, store
+from metrics import personal, store
+from metrics.store import answers
 from metrics.printable import printable
 
 # The reading stages as modules, not through the package (`from metrics.ingest import layouts` would make this

@@ -8,6 +8,9 @@ of submission times shows). Mapping columns to catalogue items is the next stage
 storage belong to the rest of metrics.ingest. read_table reads the native templates' one-header-row tables.
 
 Every refusal is a LayoutError whose message names the file and says what to do.
+
+One thing at some length (about 540 lines): most of it is the seven platforms' declarations (header signatures,
+metadata columns, header readers), which belong together with the one detection that reads them.
 """
 
 from __future__ import annotations

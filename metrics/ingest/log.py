@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 import duckdb
 import pandas as pd
 
-from metrics import answers, store
+from metrics import store
+from metrics.store import answers
 
 from metrics.ingest.kinds import KINDS
 

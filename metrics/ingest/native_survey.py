@@ -20,7 +20,8 @@ from datetime import datetime, time, timedelta
 
 import duckdb
 
-from metrics import answers, dates, personal
+from metrics import dates, personal
+from metrics.store import answers
 from metrics.vocabulary import COMMENT_MAX, DEPARTMENTS, MONTH, NAME_MAX, RESPONDENT_ROLES, SCALES, sql_literal
 
 # The survey kind's columns (metrics.ingest.kinds, KINDS["survey"]: tests/test_declarations.py holds them equal),

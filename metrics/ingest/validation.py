@@ -9,7 +9,8 @@ from typing import Iterable
 import pandas as pd
 import pandera.pandas as pa
 
-from metrics import answers, dates, personal
+from metrics import dates, personal
+from metrics.store import answers
 
 from metrics.ingest.kinds import FORMULA_START, KINDS, Field, Problem
 from metrics.vocabulary import BOOL_WORDS, DATE_FORMAT, MONTH, MONTH_FORMAT, SNAKE

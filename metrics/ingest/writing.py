@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from metrics import answers
+from metrics.store import answers
 
 from metrics.ingest.kinds import ImportRefused, ImportReport, KINDS, Kind
 

@@ -13,10 +13,11 @@ from typing import Any, Iterator
 import duckdb
 import pandas as pd
 
-from metrics import answers, vocabulary
+from metrics import vocabulary
+from metrics.store import answers
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SQL_DIR = Path(__file__).resolve().parent / "sql"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 DEFAULT_DB = Path("data") / "collab.duckdb"
 

@@ -9,6 +9,9 @@ pilot delivered late, the second unit's staff exchange, the fifth unit's slide.
 
 Nothing downstream reads this module's choices. The effect of every action, the staff exchange's among them, is
 measured by metrics.review.action_effect from the survey answers, like any action an analyst imports.
+
+One thing at some length (about 670 lines): most of it is data, the notes' sentences by side and theme, the
+register's areas and the actions' titles, read by the few functions that draw the record.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from metrics.sample_world import DECLINING_UNIT, IMPROVING_UNIT, LIKERT_ITEMS, World
+from metrics.sample.world import DECLINING_UNIT, IMPROVING_UNIT, LIKERT_ITEMS, World
 from metrics.vocabulary import SIDES
 
 REVIEW_COLUMNS = {

@@ -97,7 +97,7 @@ def save(con: duckdb.DuckDBPyConnection, values: dict[str, int]) -> dict[str, tu
     if changed:
         with store.transaction(con) as cur:
             if "anonymity_threshold" in changed:   # what is hidden now stays hidden at the new threshold
-                from metrics import answers
+                from metrics.store import answers
 
                 answers.remember_hidden(cur)
             for key, (_, new) in changed.items():

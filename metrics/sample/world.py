@@ -1,6 +1,6 @@
 """What the sample generator and the monthly-review record it writes share: the survey catalogue's items, the
 invented company (World) and the two units that carry a story. A module of its own so that metrics.sample and
-metrics.sample_review both build on it and neither imports the other's internals in a circle."""
+metrics.sample.review both build on it and neither imports the other's internals in a circle."""
 
 from __future__ import annotations
 

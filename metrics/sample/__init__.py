@@ -9,9 +9,12 @@ starts, the fifth declines steadily. Nothing downstream reads these parameters; 
 dashboard has to find the effects in the files.
 
 The monthly review's record (the leaders' notes, the decision-rights register, decisions
-and actions) is written by metrics.sample_review from a random stream of its own.
+and actions) is written by metrics.sample.review from a random stream of its own.
 
 The same seed, scale and shape give byte-identical files.
+
+One thing at some length (about 620 lines): the invented company's draws, table by table, from one seeded
+random stream each (STREAMS), in an order that must not change, or the committed sample_data/ would.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metrics.sample_review import observed_index, review_tables
+from metrics.sample.review import observed_index, review_tables
 from metrics.vocabulary import DEPARTMENTS, LEAD_FUNCTIONS, MEETING_TYPES, PROJECT_OUTCOMES, RESPONDENT_ROLES
-from metrics.sample_world import (DECLINING_UNIT, DIMENSIONS, IMPROVING_UNIT, ITEMS, LIKERT_ITEMS, Item,  # noqa: F401
+from metrics.sample.world import (DECLINING_UNIT, DIMENSIONS, IMPROVING_UNIT, ITEMS, LIKERT_ITEMS, Item,  # noqa: F401
                                   World)
 
 DEFAULT_SEED = 7
@@ -37,7 +40,7 @@ FILE_NAMES = {
     "attendance": "attendance.csv",
     "projects": "joint_projects.csv",
     "kpis": "kpis.csv",
-    # The monthly review's record (metrics.sample_review): imported after the survey, whose dimensions an
+    # The monthly review's record (metrics.sample.review): imported after the survey, whose dimensions an
     # action's target is checked against.
     "commentary": "commentary.csv",
     "decision_rights": "decision_rights.csv",
@@ -144,7 +147,7 @@ def write_sample(
 ) -> dict[str, Path]:
     """Write the sample data set into `out_dir`; return {kind: path} for the eleven files: the seven
     tables of the survey, meetings, projects and KPIs, then the monthly review's four
-    (metrics.sample_review), drawn from their own random stream.
+    (metrics.sample.review), drawn from their own random stream.
 
     `scale` multiplies the number of survey respondents (and headcount with it, so that
     response rates stay believable); everything else is the same at any scale.
