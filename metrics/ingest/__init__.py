@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from metrics.ingest import exports, importing, kinds, limits, log, validation, writing  # noqa: F401
 from metrics.ingest.exports import (  # noqa: F401
+    DEPARTMENT_LABELS,
     EXPORT_FORMATS,
     KIND_LABELS,
     LAYOUT_LABELS,
