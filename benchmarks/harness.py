@@ -141,7 +141,7 @@ def _last_line(text: str) -> str:
 
 def generator_fingerprint() -> str:
     """The generator's source and shape: a cached data set is reused only while these are unchanged."""
-    source = (ROOT / "metrics" / "sample.py").read_bytes()
+    source = b"".join(path.read_bytes() for path in sorted((ROOT / "metrics" / "sample").glob("*.py")))
     return hashlib.sha256(source + f"{SEED}/{UNITS}/{MONTHS}/{LAST_MONTH}".encode()).hexdigest()[:16]
 
 
