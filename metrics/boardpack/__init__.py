@@ -23,8 +23,8 @@ import plotly.graph_objects as go
 from metrics.boardpack.pdf import write_pdf
 from metrics.boardpack.powerpoint import write_pptx
 from metrics.boardpack.slides import (  # noqa: F401
-    ACTION_FONT, ACTION_ROWS, ACTION_WIDTHS, IMAGE_BOTTOM, IMAGE_H, IMAGE_SCALE, IMAGE_TOP, IMAGE_W, NOTE_COLUMNS,
-    NOTE_TOP, NOTE_WIDTH, SLIDE_H, SLIDE_W, STATUS_TINTS, Note, Progress, Slide, build_slides,
+    ACTION_FONT, ACTION_WIDTHS, IMAGE_BOTTOM, IMAGE_H, IMAGE_SCALE, IMAGE_W, NOTE_COLUMNS, NOTE_TOP, NOTE_WIDTH,
+    SLIDE_H, SLIDE_W, STATUS_TINTS, Progress, Slide, build_slides,
 )
 from metrics.charts import images
 

@@ -39,7 +39,9 @@ def current_user() -> str:
 
 @dataclass
 class PreparedImport:
-    """A file read, mapped and validated, not yet written: what the Data page shows before the analyst confirms."""
+    """A file read, mapped and validated, not yet written: what the Data page shows before the analyst confirms.
+    A streamed plan (`streamed`, the command line's clean native survey) is read and checked only as it is
+    committed: until then its report counts no rows."""
 
     kind: str
     file_name: str
@@ -80,7 +82,8 @@ def prepare_import(
     general: bool = False,
     allow_any_date: bool = False,
 ) -> PreparedImport:
-    """Read and validate a file without writing anything; every problem is listed with row, column and value.
+    """Read and validate a file without writing anything; every problem is listed with row, column and value
+    (a streamed plan's file is checked as it is committed, and prepared the ordinary way if it is not clean).
 
     This is the one route of every file, the command line's and the Data page's: prepare, then commit_import.
     `data` is the file's bytes; None reads it from `path` (the command line), where a clean native survey file
@@ -333,13 +336,14 @@ def _plan_streamed(con, path: Path, file_name: str, options: dict) -> PreparedIm
 def _commit_streamed(con, prepared: PreparedImport, user: str) -> ImportReport | None:
     """The streamed plan's commit, in one transaction; None (nothing written) when a row needs the general reader."""
     report, path = prepared.report, prepared.streamed
-    scales = dict(con.cursor().execute("SELECT item_id, scale FROM survey_items").fetchall())
     # The rows' order in the table means nothing (every read orders or aggregates), so DuckDB may write them as
     # its threads read them: a quarter off the insert at 1M. A database-wide setting, put back below.
     ordered = con.cursor().execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
     try:
         with store.transaction(con) as cur:
             cur.execute("SET preserve_insertion_order = false")
+            # the catalogue as it is now, in this transaction: an import may have changed it since the plan
+            scales = dict(cur.execute("SELECT item_id, scale FROM survey_items").fetchall())
             import_id, first = cur.execute("SELECT nextval('import_id_seq'), NOT EXISTS (SELECT 1 FROM survey_responses)"
                                            ).fetchall()[0]
             rows, months = native_survey.insert(cur, str(path), prepared.columns, scales, import_id,
@@ -352,9 +356,7 @@ def _commit_streamed(con, prepared: PreparedImport, user: str) -> ImportReport |
             answers.store_figures(cur, None if first else months)
             log_import(cur, import_id, report, prepared.digest, user)
     except native_survey.NotClean:
-        report.rows_read = report.rows_valid = report.rows_imported = 0
-        report.import_id = None
-        return None
+        return None   # rolled back before the log entry: the report is still the plan's, which commit_import drops
     finally:
         con.cursor().execute(f"SET preserve_insertion_order = {bool(ordered)}")
     return report

@@ -22,12 +22,12 @@ import duckdb
 
 from metrics import dates, personal
 from metrics.store import answers
+from metrics.ingest.kinds import KINDS
 from metrics.vocabulary import COMMENT_MAX, DEPARTMENTS, MONTH, NAME_MAX, RESPONDENT_ROLES, SCALES, sql_literal
 
-# The survey kind's columns (metrics.ingest.kinds, KINDS["survey"]: tests/test_declarations.py holds them equal),
-# which the SQL below is written for; the values they may take are metrics.vocabulary's.
-REQUIRED = ("response_id", "submitted_at", "business_unit", "department", "role")
-OPTIONAL = ("comment", "wave")
+# The survey kind's columns, which the SQL below is written for; the values they may take are metrics.vocabulary's.
+REQUIRED = KINDS["survey"].columns
+OPTIONAL = KINDS["survey"].optional
 
 
 def header(data: bytes) -> list[str] | None:

@@ -211,7 +211,7 @@ def _schema(kind: str, items: pd.DataFrame | None = None, allow_any_date: bool =
         columns[field.name] = pa.Column(object, checks=checks, nullable=not field.required,
                                         required=field.header == "required")
     # Answer columns are not in the survey's schema: mapping.build_survey_frame has already read every answer
-    # against its item's scale (layouts.likert_value) and reported each bad one with its row.
+    # against its item's scale (metrics.ingest.values.likert_value) and reported each bad one with its row.
     checks = [pa.Check(_due_not_before_start, error="the due date is before the start month: the due date must be "
                                                     "in the start month or later")] if kind == "actions" else []
     return pa.DataFrameSchema(columns, unique=list(spec.key), report_duplicates="all", strict=False, checks=checks)
