@@ -64,6 +64,36 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    """Hold the store and serve it until SIGTERM or Ctrl-C. The token goes to STORE.server (mode 0600), never to
+    the screen or a log."""
+    import signal
+    import threading
+
+    from metrics.store import served
+
+    path = store.resolve_db_path(args.db)
+    if served.is_address(path) or path == ":memory:":
+        print("serve takes a database file: --db PATH", file=sys.stderr)
+        return 2
+    con = _connect(args)
+    if store.is_remote(con):
+        print(f"{path} is served already, at {con.address}.", file=sys.stderr)
+        return 3
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    address = served.serve(con, path, args.host, args.port)
+    try:
+        print(f"Serving {path} at {address}. Clients: --db {address} with COLLAB_DB_TOKEN_FILE="
+              f"{served.sidecar(path)} (or COLLAB_DB_TOKEN); on this machine --db {path} finds it. Ctrl-C stops.",
+              flush=True)
+        stop.wait()
+    finally:
+        served.forget(path)
+    return 0
+
+
 def cmd_sample(args) -> int:
     from metrics.sample import write_sample
 
@@ -299,11 +329,18 @@ def parser() -> argparse.ArgumentParser:
     sub = main.add_subparsers(dest="command", required=True)
 
     def with_db(p):
-        p.add_argument("--db", help="database file (default: $COLLAB_DB, else data/collab.duckdb)")
+        p.add_argument("--db", help="database file, or a store server's address quack:HOST:PORT (default: $COLLAB_DB, "
+                                    "else data/collab.duckdb)")
         return p
 
     p = with_db(sub.add_parser("init", help="create the database (loaded with the sample data) if there is none"))
     p.set_defaults(func=cmd_init)
+
+    p = with_db(sub.add_parser("serve", help="serve the store to other processes and machines (DuckDB's quack "
+                                             "protocol) until stopped"))
+    p.add_argument("--host", default="localhost", help="the address to listen on (default: the loopback address)")
+    p.add_argument("--port", type=int, default=None, help="the port (default: a free one)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("sample", help="write the deterministic sample data set")
     p.add_argument("--seed", type=int, default=7)
@@ -380,8 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except store.StoreBusy as busy:
-        print(str(busy), file=sys.stderr)
+    except (store.StoreBusy, store.StoreGone) as busy:
+        print(" ".join(str(busy).split()), file=sys.stderr)
         return 3
     except Exception as error:
         # A value in the store that no check foresaw (a date of 9999-12-31 an import was told to accept, a value

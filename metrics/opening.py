@@ -16,12 +16,14 @@ from metrics import store
 _lock = threading.Lock()   # two threads opening one new file load the sample once
 
 
-def open_store(db: str | os.PathLike | None = None, *, with_sample: bool = True) -> duckdb.DuckDBPyConnection:
-    """store.connect(db); a database file that did not exist yet is loaded with sample_data/ (with_sample)."""
+def open_store(db: str | os.PathLike | None = None, *, with_sample: bool = True, serve: bool = False
+               ) -> duckdb.DuckDBPyConnection:
+    """store.connect(db, serve=serve); a database file that did not exist yet is loaded with sample_data/
+    (with_sample)."""
     with _lock:
         path = store.resolve_db_path(db)
         new = store.is_new_file(path)
-        con = store.connect(path)
+        con = store.connect(path, serve=serve)
         if new and with_sample:
             from metrics import ingest   # the import machinery, for a new file only
 

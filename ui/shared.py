@@ -21,11 +21,17 @@ _log = logging.getLogger(__name__)
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _connection(path: str):
-    return opening.open_store(path)
+    # the dashboard serves the file it holds, so commands and other dashboards reach the store (README)
+    return opening.open_store(path, serve=True)
 
 
 def connection():
-    return _connection(store.resolve_db_path())
+    con = _connection(store.resolve_db_path())
+    if store.is_remote(con) and not con.alive():
+        # the process serving the store has gone: open it again (this process may hold and serve it now)
+        _connection.clear()
+        con = _connection(store.resolve_db_path())
+    return con
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,7 +60,10 @@ def warm_up() -> None:
 
 def data_version() -> tuple:
     """The store's state for the caches: its data and its settings (a changed threshold changes figures and texts)."""
-    return store.cache_key(connection())
+    try:
+        return store.cache_key(connection())
+    except store.StoreGone:
+        return store.cache_key(connection())   # marked gone by the first try: connection() opens the store again
 
 
 def current_user() -> str:

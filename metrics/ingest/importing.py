@@ -226,7 +226,7 @@ def _prepare_native(con, data: bytes, file_name: str, digest: str, items: pd.Dat
                     path: str | Path | None, allow_any_date: bool = False) -> PreparedImport | None:
     """The fast path: a clean native survey staged by DuckDB, or None for the general reader to take it."""
     scales = dict(zip(items["item_id"], items["scale"]))
-    if native_survey.applies(data, scales) is None:
+    if native_survey.applies(data, scales) is None or store.is_remote(con):  # the server reads no file of ours
         return None
     preview = _preview(con, data, file_name, allow_any_date)
     if preview is None:
@@ -320,6 +320,8 @@ def _plan_streamed(con, path: Path, file_name: str, options: dict) -> PreparedIm
 
     Python reads only the file's head (its header) and streams the rest through the hash: DuckDB reads the file,
     and a NUL or other binary byte past the head stops the insert like any other flaw."""
+    if store.is_remote(con):
+        return None   # DuckDB reads the file where the store is: a served store takes it through the general reader
     with path.open("rb") as handle:
         head = handle.read(65536)
     scales = dict(con.cursor().execute("SELECT item_id, scale FROM survey_items").fetchall())

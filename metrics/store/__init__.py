@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
+import time
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -14,7 +16,8 @@ import duckdb
 import pandas as pd
 
 from metrics import vocabulary
-from metrics.store import answers
+from metrics.store import answers, served
+from metrics.store.served import StoreGone  # noqa: F401  (the commands catch it as store.StoreGone)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
@@ -49,7 +52,21 @@ def query(name: str) -> str:
 
 
 def _is_file_db(path: str) -> bool:
-    return path != ":memory:" and not path.startswith("md:")
+    return path != ":memory:" and not path.startswith("md:") and not served.is_address(path)
+
+
+def is_remote(con) -> bool:
+    """Whether `con` reaches the store through its server (files on this machine are not the server's to read)."""
+    return isinstance(con, served.RemoteStore)
+
+
+def wait_seconds() -> float:
+    """How long an opener waits for a store held by a process that does not serve it (a command, or one starting):
+    COLLAB_DB_WAIT, else 20 seconds."""
+    try:
+        return max(0.0, float(os.environ.get("COLLAB_DB_WAIT", "20")))
+    except ValueError:
+        return 20.0
 
 
 def is_new_file(path: str) -> bool:
@@ -57,20 +74,42 @@ def is_new_file(path: str) -> bool:
     return _is_file_db(path) and not Path(path).exists()
 
 
-def connect(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+def connect(db: str | os.PathLike | None = None, *, serve: bool = False):
     """Open the store, creating the schema. The store knows nothing of sample data: ingest.open_store, above it,
-    loads a new file with it."""
+    loads a new file with it.
+
+    One store, many processes (README): a database file is held by one process at a time. `db` may be a server's
+    address (quack:HOST:PORT, its token from COLLAB_DB_TOKEN or COLLAB_DB_TOKEN_FILE); a file held by a process
+    that serves it (`serve`: the dashboard, `python -m metrics serve`) is reached through the address that process
+    wrote beside it; a file held by one that does not (a command) is waited for, then StoreBusy."""
     path = resolve_db_path(db)
+    if served.is_address(path):
+        return served.RemoteStore(path, served.token_for(path))
     if _is_file_db(path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(path)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise StoreBusy(f"The database {path} is in use by another process; try again in a moment.") from exc
-        raise
+    deadline = time.monotonic() + wait_seconds()
+    while True:
+        try:
+            con = duckdb.connect(path)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            held = exc
+        note = served.served_at(path)
+        if note is not None:
+            try:
+                return served.RemoteStore(*note)
+            except StoreGone:
+                pass   # its server has just gone (or is starting): the file may be free now
+        if time.monotonic() >= deadline:
+            raise StoreBusy(f"The database {path} is in use by another process; try again in a moment.") from held
+        time.sleep(0.2)
     with _init_lock:
         create_schema(con)
+    if serve and _is_file_db(path):
+        served.serve(con, path)
+        atexit.register(served.forget, path)
     return con
 
 
@@ -83,6 +122,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (2, "survey answers from a long table (survey_answers) to a column per item"),
     (3, "stored survey figures: the old long table survey_group_stats goes (a view takes its name)"),
     (4, "the import log keeps a skipped row's row, column and reason, not its value"),
+    (5, "the migrations table without a default (a default of current_timestamp stops a quack client attaching)"),
 )
 
 
@@ -96,20 +136,23 @@ def _apply(con: duckdb.DuckDBPyConnection, step: int) -> None:
         answers.drop_long_stats(cur)
     elif step == 4:
         forget_skipped_values(cur)
+    elif step == 5:
+        cur.execute("ALTER TABLE migrations ALTER COLUMN applied_at DROP DEFAULT")
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply the steps of MIGRATIONS the store has not recorded, in order; returns the steps applied."""
     cur = con.cursor()
     cur.execute("CREATE TABLE IF NOT EXISTS migrations (step INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-                "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+                "applied_at TIMESTAMP NOT NULL)")
     done = {step for (step,) in cur.execute("SELECT step FROM migrations").fetchall()}
     applied = []
     for step, name in MIGRATIONS:
         if step in done:
             continue
         _apply(con, step)
-        cur.execute("INSERT INTO migrations (step, name) VALUES ($step, $name)", {"step": step, "name": name})
+        cur.execute("INSERT INTO migrations (step, name, applied_at) VALUES ($step, $name, current_timestamp)",
+                    {"step": step, "name": name})
         applied.append(step)
     return applied
 
@@ -159,13 +202,33 @@ def transaction(con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnectio
     everything back."""
     with _write_lock:
         cur = cursor if cursor is not None else con.cursor()
-        cur.execute("BEGIN TRANSACTION")
+        _begin_writing(cur)
         try:
             yield cur
         except BaseException:
             cur.execute("ROLLBACK")
             raise
         cur.execute("COMMIT")
+
+
+def _begin_writing(cur) -> None:
+    """BEGIN, then claim the store's one writer row: writers in other processes (through the server) take turns as
+    the threads of one process do (_write_lock). DuckDB refuses a second transaction's update of a row another has
+    updated and not committed, so the second writer rolls back its empty transaction and tries again until the
+    first has committed (it then sees the first's rows), or is told to wait after COLLAB_DB_WAIT seconds."""
+    deadline = time.monotonic() + wait_seconds()
+    while True:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute("UPDATE settings SET value = value WHERE key = 'store_id'")
+            return
+        except duckdb.Error as exc:
+            cur.execute("ROLLBACK")
+            if "conflict" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreBusy("Another process is writing to the store; try again in a moment.") from exc
+        time.sleep(0.1)
 
 
 def check_params(params: dict[str, Any]) -> dict[str, Any]:
