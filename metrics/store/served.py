@@ -84,6 +84,9 @@ def serve(con: duckdb.DuckDBPyConnection, path: str | None, host: str = "localho
     loopback = host in ("localhost", "127.0.0.1", "::1", "[::1]")
     (_uri, _url, token), = con.cursor().execute(
         "CALL quack_serve($uri, allow_other_hostname := $other)", {"uri": address, "other": not loopback}).fetchall()
+    for (left,) in con.cursor().execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                                        "AND table_name LIKE 'collab_upload_%'").fetchall():
+        con.cursor().execute(f"DROP TABLE {_quoted(left)}")   # a frame being sent when its client was killed
     if path is not None:
         note = sidecar(path)
         temporary = note.with_name(note.name + f".{os.getpid()}")
@@ -170,11 +173,15 @@ def bound(sql: str, params: dict | list | tuple | None) -> str:
         return sql
     name = f"collab_{uuid.uuid4().hex[:12]}"
     if isinstance(params, dict):
-        values = ", ".join(f"{key} := {literal(value)}" for key, value in params.items()
+        values = ", ".join(f"\"{key}\" := {literal(value)}" for key, value in params.items()
                            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key))
     else:
         values = ", ".join(literal(value) for value in params)
     return f"PREPARE {name} AS {sql};\nEXECUTE {name}({values})"
+
+
+def _quoted(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def _is_read(sql: str) -> bool:
@@ -309,7 +316,13 @@ class RemoteCursor:
         local = f"{upload}_frame"
         try:
             self._client.register(local, frame)
-            self._client.execute(f"CREATE TABLE {alias}.main.{upload} AS SELECT * FROM {local}")
+            columns = self._client.execute(f"DESCRIBE SELECT * FROM {local}").fetchall()
+            # the table is made in the session (inside its transaction, if one is open), then filled through the
+            # attached catalog, which joins the same session once its cache has seen the new table
+            self.execute(f"CREATE TABLE main.{upload} ("
+                         + ", ".join(f"{_quoted(name)} {kind}" for name, kind, *_ in columns) + ")")
+            self._client.execute("CALL quack_clear_cache()")
+            self._client.execute(f"INSERT INTO {alias}.main.{upload} SELECT * FROM {local}")
             self._client.unregister(local)
         except duckdb.Error as error:
             raise self._failed(error) from None
