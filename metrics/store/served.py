@@ -10,8 +10,8 @@ as it is attached. A cursor here reads through the first and takes a session of 
 that is not a plain read (BEGIN, a temp table, SET, a write) or its first registered DataFrame, so that cursors keep
 the isolation they have in an embedded store.
 
-Values never reach the server as text pasted into SQL: a statement with parameters is sent as PREPARE … EXECUTE,
-and each value as a literal built from its type (a string as the hex of its UTF-8 bytes, decoded on the server),
+Values never reach the server as text pasted into SQL: each parameter of a statement is sent as a literal built
+from its value's type (a string as the hex of its UTF-8 bytes, decoded on the server),
 so nothing a user typed can end a string or a statement."""
 
 from __future__ import annotations
@@ -167,17 +167,32 @@ def literal(value: Any) -> str:
     raise TypeError(f"a parameter of type {type(value).__name__} cannot be sent to the store's server")
 
 
+# A parameter in the code's own SQL text: $name, $1 or ?; strings, quoted names and comments are passed over whole.
+_TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|\$([A-Za-z_][A-Za-z0-9_]*|\d+)|\?""",
+                     re.DOTALL)
+
+
 def bound(sql: str, params: dict | list | tuple | None) -> str:
-    """The statement with its parameters, as one script the server prepares and executes."""
+    """The statement with each parameter replaced by its value's literal (every kind of statement takes them so,
+    CREATE TABLE … AS among them, which PREPARE does not). Only the code's own SQL is searched for parameters; a
+    value never is, and its literal cannot end a string or a statement."""
     if not params:
         return sql
-    name = f"collab_{uuid.uuid4().hex[:12]}"
-    if isinstance(params, dict):
-        values = ", ".join(f"\"{key}\" := {literal(value)}" for key, value in params.items()
-                           if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key))
-    else:
-        values = ", ".join(literal(value) for value in params)
-    return f"PREPARE {name} AS {sql};\nEXECUTE {name}({values})"
+    positional = iter(params) if not isinstance(params, dict) else None
+
+    def value(match: re.Match) -> str:
+        text, name = match.group(0), match.group(1)
+        if text[0] in "'\"-/":
+            return text
+        if isinstance(params, dict):
+            if name is None or name not in params:
+                raise KeyError(f"no value for the parameter {text} in {sql[:80]!r}")
+            return f"({literal(params[name])})"
+        if name is not None and name.isdigit():
+            return f"({literal(params[int(name) - 1])})"
+        return f"({literal(next(positional))})"
+
+    return _TOKENS.sub(value, sql)
 
 
 def _quoted(name: str) -> str:

@@ -1,0 +1,247 @@
+"""One store, many processes: a process holds and serves the store (`python -m metrics serve`, as the dashboard
+does), and every command works against the same store meanwhile; a second serving process finds the first; faults
+leave a file whole or absent. Each outcome of the issue is counted against a copy of the store read embedded."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from metrics import store
+from metrics.store import served
+from tests.conftest import load_fixture
+from tests.test_reliability import big_survey
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, db, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "metrics", *args, "--db", str(db)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def same(a, b) -> bool:
+    """Equal, numbers to 1e-9 (a sum may add up in another order on another thread), through nested JSON."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, (int, float)):
+        return b == pytest.approx(a, rel=1e-9, abs=1e-9)
+    return a == b
+
+
+def start_server(db: Path, *extra: str) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "metrics", "serve", "--db", str(db), *extra], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    line = process.stdout.readline()
+    assert line.startswith("Serving "), process.stderr.read()
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def count(db_or_con, sql: str):
+    con = store.connect(db_or_con) if isinstance(db_or_con, (str, Path)) else db_or_con
+    try:
+        return con.cursor().execute(sql).fetchall()[0][0]
+    finally:
+        if isinstance(db_or_con, (str, Path)):
+            con.close()
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    path = tmp_path / "store.duckdb"
+    con = store.connect(path)
+    load_fixture(con, tmp_path)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def serving(db, tmp_path):
+    """The store held and served by another process, and an embedded copy taken before, to compare with."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    server = start_server(db)
+    yield db, copy, server
+    stop(server)
+
+
+def test_every_command_works_while_another_process_serves_the_store(serving, tmp_path):
+    db, copy, server = serving
+    note = served.sidecar(db)
+    assert stat.S_IMODE(note.stat().st_mode) == 0o600             # the token: its owner's only
+    token = json.loads(note.read_text())["token"]
+    assert token not in " ".join(server.args)                      # never on a command line
+
+    for args in (("scorecard", "--month", "2026-01", "--json"), ("review", "--month", "2026-01", "--json"),
+                 ("linkage", "--kpi", "margin_growth_pct", "--json")):
+        through, alone = run(*args, db=db), run(*args, db=copy)
+        assert through.returncode == 0, through.stderr
+        assert alone.returncode == 0, alone.stderr
+        assert token not in through.stdout + through.stderr
+        assert same(json.loads(through.stdout), json.loads(alone.stdout)), args
+        assert json.loads(alone.stdout)    # something to compare: not an empty answer twice
+
+    imports = run("imports", "--json", db=db)
+    assert imports.returncode == 0 and json.loads(imports.stdout) == json.loads(run("imports", "--json", db=copy).stdout)
+
+    out = tmp_path / "survey.csv"
+    exported = run("export", "survey", "--out", str(out), db=db)
+    assert exported.returncode == 0, exported.stderr
+    assert out.read_text() == (run("export", "survey", "--out", str(tmp_path / "b.csv"), db=copy) and
+                               (tmp_path / "b.csv").read_text())
+
+    pack = tmp_path / "pack.pptx"
+    made = run("boardpack", "--month", "2026-01", "--out", str(pack), db=db)
+    assert made.returncode == 0, made.stderr
+    assert pack.stat().st_size > 10_000 and "slides for 2026-01" in made.stdout
+
+    # import and undo through the server: the rows land whole, are seen by a fresh reader, and go again
+    before = count(db, "SELECT count(*) FROM survey_responses")
+    small = big_survey(tmp_path / "month.csv", 120, "M", general=True)
+    landed = run("import", "survey", str(small), db=db)
+    assert landed.returncode == 0, landed.stderr
+    assert count(db, "SELECT count(*) FROM survey_responses WHERE response_id LIKE 'M%'") == 120
+    assert count(db, "SELECT count(*) FROM survey_responses") == before + 120
+    import_id = max(entry["import_id"] for entry in json.loads(run("imports", "--json", db=db).stdout))
+    undone = run("undo", str(import_id), db=db)
+    assert undone.returncode == 0, undone.stderr
+    assert count(db, "SELECT count(*) FROM survey_responses") == before
+    assert server.poll() is None                                    # the server held the store all along
+
+
+def test_a_client_reading_by_address_with_the_token_from_a_file_or_the_environment(serving, tmp_path):
+    db, copy, _ = serving
+    address, token = served.served_at(str(db))
+    assert address.startswith("quack:localhost:")                   # the loopback address unless told otherwise
+    by_file = run("scorecard", "--month", "2026-01", "--json", db=address,
+                  env={"COLLAB_DB_TOKEN_FILE": str(served.sidecar(db))})
+    by_env = run("scorecard", "--month", "2026-01", "--json", db=address, env={"COLLAB_DB_TOKEN": token})
+    alone = run("scorecard", "--month", "2026-01", "--json", db=copy)
+    assert by_file.returncode == by_env.returncode == 0, by_file.stderr + by_env.stderr
+    assert same(json.loads(by_file.stdout), json.loads(alone.stdout))
+    assert same(json.loads(by_env.stdout), json.loads(alone.stdout))
+    wrong = run("scorecard", "--month", "2026-01", "--json", db=address, env={"COLLAB_DB_TOKEN": "0" * 32})
+    assert wrong.returncode != 0 and "Traceback" not in wrong.stderr
+
+
+def test_a_cached_read_follows_an_import_made_by_another_process(serving, tmp_path):
+    """The dashboard's reads are cached under store.cache_key: a command's import changes it, so the next rerun
+    reads again (no restart)."""
+    db, _, _ = serving
+    con = store.connect(db)                                        # a client, as a second dashboard is
+    assert store.is_remote(con)
+    version = store.cache_key(con)
+    landed = run("import", "survey", str(big_survey(tmp_path / "m.csv", 30, "V", general=True)), db=db)
+    assert landed.returncode == 0, landed.stderr
+    assert store.cache_key(con) != version
+    assert count(con, "SELECT count(*) FROM survey_responses WHERE response_id LIKE 'V%'") == 30
+    con.close()
+
+
+def test_a_second_serving_process_reaches_the_first_and_writes_through_it(serving, tmp_path):
+    db, _, _ = serving
+    second = store.connect(db, serve=True)     # as a second dashboard opens it: the file is held, so a client
+    assert store.is_remote(second)
+    from metrics import ingest
+
+    report = ingest.import_file(second, "survey", big_survey(tmp_path / "s.csv", 40, "W", general=True), user="t")
+    assert report.rows_imported == 40
+    second.close()
+    assert count(db, "SELECT count(*) FROM survey_responses WHERE response_id LIKE 'W%'") == 40
+
+
+def test_a_command_whose_server_has_gone_says_so_in_one_line(db):
+    server = start_server(db)
+    address, token = served.served_at(str(db))
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait(timeout=30)
+    gone = run("scorecard", "--month", "2026-01", "--json", db=address, env={"COLLAB_DB_TOKEN": token})
+    assert gone.returncode == 3
+    assert len(gone.stderr.strip().splitlines()) == 1 and "cannot be reached" in gone.stderr
+    # the file itself is free again: a command by path opens it (the stale address file is passed over)
+    again = run("scorecard", "--month", "2026-01", "--json", db=db)
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("victim", ["server", "importer"])
+def test_killing_the_server_or_the_importer_mid_import_leaves_none_or_all_of_the_file(db, tmp_path, victim):
+    rows = 6_000
+    survey = big_survey(tmp_path / "big.csv", rows, "K", general=True)
+    before = count(db, "SELECT count(*) FROM survey_responses")
+    outcomes = []
+    for delay in (1.0, 1.6, 2.2, 3.0):
+        server = start_server(db)
+        importer = subprocess.Popen([sys.executable, "-m", "metrics", "import", "survey", str(survey), "--db", str(db)],
+                                    cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    start_new_session=True)
+        time.sleep(delay)
+        target = server if victim == "server" else importer
+        finished_first = target.poll() is not None or importer.poll() is not None
+        if not finished_first:
+            os.killpg(target.pid, signal.SIGKILL)
+        importer.wait(timeout=120)
+        if victim == "server" and not finished_first:
+            assert importer.returncode != 0 and "Traceback" not in importer.stderr.read()
+        stop(server)
+        landed = count(db, "SELECT count(*) FROM survey_responses WHERE response_id LIKE 'K%'")
+        assert landed in (0, rows), f"{victim} killed after {delay} s: {landed} of {rows} rows landed"
+        total = count(db, "SELECT count(*) FROM survey_responses")
+        assert total == before + landed
+        outcomes.append((delay, "finished" if finished_first else "killed", landed))
+        if landed:
+            assert count(db, "SELECT rows_imported FROM imports WHERE file_name = 'big.csv' AND undone_at IS NULL"
+                         ) == rows
+            assert run("undo", str(count(db, "SELECT max(import_id) FROM imports")), db=db).returncode == 0
+    print(f"SIGKILL of the {victim} through the server: {outcomes}")
+    assert any(kind == "killed" and landed == 0 for _, kind, landed in outcomes)
+    # after the faults, a writer is not kept waiting by a dead client's transaction
+    server = start_server(db)
+    try:
+        done = run("import", "survey", str(survey), db=db, env={"COLLAB_DB_WAIT": "30"})
+        assert done.returncode == 0, done.stderr
+    finally:
+        stop(server)
+    assert count(db, "SELECT count(*) FROM survey_responses WHERE response_id LIKE 'K%'") == rows
+
+
+def test_two_processes_importing_through_the_server_each_land_whole(serving, tmp_path):
+    db, _, _ = serving
+    files = [big_survey(tmp_path / f"p{n}.csv", 3_000, f"P{n}-", general=True) for n in range(2)]
+    processes = [subprocess.Popen([sys.executable, "-m", "metrics", "import", "survey", str(f), "--db", str(db)],
+                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for f in files]
+    outcomes = [(p.wait(timeout=600), p.stderr.read()) for p in processes]
+    for n, (code, err) in enumerate(outcomes):
+        assert code in (0, 3) and "Traceback" not in err, err
+        if code == 3:
+            assert "try again" in err
+        landed = count(db, f"SELECT count(*) FROM survey_responses WHERE response_id LIKE 'P{n}-%'")
+        assert landed == (3_000 if code == 0 else 0)
+    assert [code for code, _ in outcomes] == [0, 0]                # they take turns: both land
+
+
+def test_values_reach_the_server_as_literals_that_cannot_end_a_string(serving):
+    db, _, _ = serving
+    con = store.connect(db)
+    hostile = "x'); DROP TABLE imports; --\n$month ? \"q\" ✓"
+    assert con.cursor().execute("SELECT $v AS v, $n + 1, $f", {"v": hostile, "n": -5, "f": 0.5}).fetchall() == \
+        [(hostile, -4, 0.5)]
+    assert count(con, "SELECT count(*) FROM imports") > 0
+    con.close()
