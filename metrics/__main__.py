@@ -83,7 +83,7 @@ def cmd_serve(args) -> int:
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
-    address = served.serve(con, path, args.host, args.port)
+    address = store.serve_store(con, path, args.host, args.port)
     try:
         print(f"Serving {path} at {address}. Clients: --db {address} with COLLAB_DB_TOKEN_FILE="
               f"{served.sidecar(path)} (or COLLAB_DB_TOKEN); on this machine --db {path} finds it. Ctrl-C stops.",

@@ -251,3 +251,62 @@ def test_values_reach_the_server_as_literals_that_cannot_end_a_string(serving):
         [(hostile, -4, 0.5)]
     assert count(con, "SELECT count(*) FROM imports") > 0
     con.close()
+
+
+# A client that claims the writer row, writes a row of its own inside the transaction, says so, and then either
+# waits (to be killed) or commits after `hold` seconds: a writer stopped mid-transaction, deterministically.
+HOLDER = """
+import sys, time
+from metrics import store
+con = store.connect(sys.argv[1])
+assert store.is_remote(con), "the holder must write through the server"
+with store.transaction(con) as cur:
+    cur.execute("INSERT INTO settings VALUES ('holder_was_here', '1')")
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+print("committed", flush=True)
+"""
+
+
+def start_holder(db, hold: float) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(hold)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert holder.stdout.readline().strip() == "holding", holder.stderr.read()
+    return holder
+
+
+def test_a_writer_killed_mid_transaction_does_not_keep_the_next_writer_waiting(serving, tmp_path):
+    """quack keeps a killed client's session, with its transaction and the writer row, until its server stops: the
+    serving process clears a writer that stopped beating, its transaction rolled back whole, and the next import
+    lands within a bounded time (COLLAB_DB_STALE 8 s, then 2 s of grace)."""
+    db, _, server = serving
+    holder = start_holder(db, 1000)
+    os.killpg(holder.pid, signal.SIGKILL)
+    holder.wait(timeout=30)
+    started = time.monotonic()
+    landed = run("import", "survey", str(big_survey(tmp_path / "after.csv", 40, "A", general=True)), db=db)
+    took = time.monotonic() - started
+    assert landed.returncode == 0, landed.stderr
+    print(f"the import after a writer killed mid-transaction landed in {took:.1f} s")
+    assert took < 20                                               # within the default COLLAB_DB_WAIT
+    assert count(db, "SELECT count(*) FROM survey_responses WHERE response_id LIKE 'A%'") == 40
+    assert count(db, "SELECT count(*) FROM settings WHERE key = 'holder_was_here'") == 0   # none of the dead one's
+    assert server.poll() is None
+    # the server restarted on the same address with the same token: a client by address still reaches it
+    address, token = served.served_at(str(db))
+    by_address = run("imports", "--json", db=address, env={"COLLAB_DB_TOKEN": token})
+    assert by_address.returncode == 0 and len(json.loads(by_address.stdout)) == count(db, "SELECT count(*) FROM imports")
+
+
+def test_a_live_writer_that_holds_long_is_not_cleared(serving, tmp_path):
+    """A writer that keeps beating keeps its transaction however long it takes: a second writer is told to wait
+    (exit 3, nothing of its file stored), and the first commits whole."""
+    db, _, _ = serving
+    holder = start_holder(db, served.stale_seconds() + 6)
+    waiting = run("import", "survey", str(big_survey(tmp_path / "w.csv", 30, "B", general=True)), db=db,
+                  env={"COLLAB_DB_WAIT": "3"})
+    assert waiting.returncode == 3 and "try again" in waiting.stderr, waiting.stderr
+    assert holder.stdout.readline().strip() == "committed", holder.stderr.read()
+    assert holder.wait(timeout=60) == 0
+    assert count(db, "SELECT count(*) FROM settings WHERE key = 'holder_was_here'") == 1
+    assert count(db, "SELECT count(*) FROM survey_responses WHERE response_id LIKE 'B%'") == 0

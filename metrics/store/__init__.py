@@ -108,9 +108,16 @@ def connect(db: str | os.PathLike | None = None, *, serve: bool = False):
     with _init_lock:
         create_schema(con)
     if serve and _is_file_db(path):
-        served.serve(con, path)
-        atexit.register(served.forget, path)
+        serve_store(con, path)
     return con
+
+
+def serve_store(con: duckdb.DuckDBPyConnection, path: str, host: str = "localhost", port: int | None = None) -> str:
+    """Serve the file store this process holds (served.serve, with this process's writers' lock), and remove its
+    address file at exit. Returns the address."""
+    address = served.serve(con, path, host, port, writing=_write_lock)
+    atexit.register(served.forget, path)
+    return address
 
 
 # Schema changes as numbered steps, each applied once and recorded in the store's `migrations` table (as
@@ -208,11 +215,15 @@ def transaction(con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnectio
         cur = cursor if cursor is not None else con.cursor()
         _begin_writing(cur)
         try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        cur.execute("COMMIT")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+        finally:
+            if isinstance(cur, served.RemoteCursor):
+                cur.release_writer_lease()
 
 
 def _begin_writing(cur) -> None:
@@ -226,7 +237,11 @@ def _begin_writing(cur) -> None:
         try:
             cur.execute("UPDATE writer SET claims = claims + 1 WHERE id = 1")   # an update that changes nothing
             # is not a claim: DuckDB lets two such through
+            if isinstance(cur, served.RemoteCursor):
+                cur.hold_writer_lease()   # a client beats while it holds the row, or the server clears it (served.py)
             return
+        except served.SessionLost:
+            pass   # the server cleared a writer that had stopped beating, and this waiter's session with it
         except duckdb.Error as exc:
             cur.execute("ROLLBACK")
             if "conflict" not in str(exc).lower():

@@ -145,10 +145,14 @@ def measures(items: list[Item]) -> list[tuple[str, list[tuple[str, str, str]]]]:
     def figure(name: str, value: str, n: str) -> tuple[str, list[tuple[str, str, str]]]:
         return name, [(f"value:{name}", "DOUBLE", value), (f"n:{name}", "INTEGER", n)]
 
+    # A mean of respondents' means added up as exact decimals: a sum of doubles depends on the order DuckDB's
+    # threads add them in (DuckDB 1.5.5 gave one month's figure a last digit apart when it was stored with the
+    # other months or alone), and the stored figures must not depend on which months were stored together.
     if likert:
-        out.append(figure("index", "(avg(r_index) - 1) / 4 * 100", "count(r_index)"))
+        out.append(figure("index", "(avg(r_index::DECIMAL(18, 15)) - 1) / 4 * 100", "count(r_index)"))
     for d, dimension in enumerate(sorted({i.dimension for _, i in likert})):
-        out.append(figure(f"dimension:{dimension}", f"(avg(r_dim_{d}) - 1) / 4 * 100", f"count(r_dim_{d})"))
+        out.append(figure(f"dimension:{dimension}", f"(avg(r_dim_{d}::DECIMAL(18, 15)) - 1) / 4 * 100",
+                          f"count(r_dim_{d})"))
     for k, i in likert:
         out.append(figure(f"favourable:{i.item_id}", f"100.0 * count_if(s_{k} >= 4) / count(s_{k})", f"count(s_{k})"))
     for k, i in enumerate(items):

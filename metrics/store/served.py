@@ -12,7 +12,30 @@ the isolation they have in an embedded store.
 
 Values never reach the server as text pasted into SQL: each parameter of a statement is sent as a literal built
 from its value's type (a string as the hex of its UTF-8 bytes, decoded on the server),
-so nothing a user typed can end a string or a statement."""
+so nothing a user typed can end a string or a statement.
+
+A writer killed in the middle of its transaction. Quack 1.5.5 keeps a server session until its server stops: it
+has no session timeout, no way to end one session, and it does not notice a client's death. A killed client's
+session keeps its transaction open, and with it the claimed writer row, so every later writer would wait and be
+turned away until the serving process restarted. What was measured: `quack_stop` drops every session of the
+server and rolls back their transactions (nothing of them reaches the file), and `quack_serve` again on the same
+address with the same token takes 2 ms, so clients keep the address and token they have. Hence a lease: a client
+that holds the writer row beats every second (an autocommitted `quack_query`, its own connection on the server)
+into a table of an in-memory database the serving process attaches (`collab_server.leases`, gone with the server),
+and the serving process's watchdog (`_Watchdog`) checks each second whether the writer row is held (a claim tried
+and rolled back) while no lease has beaten for COLLAB_DB_STALE seconds (8 by default) and no writer of its own
+holds it; after that has lasted two seconds it stops and restarts its server. The dead writer's transaction is
+rolled back whole; a live client's next statement in a dropped session is taken again in a new session when it was
+in no transaction, and is told in one line that its write was not stored when it was (SessionLost); reads by
+`quack_query` that meet the restart's two milliseconds are tried again.
+
+Why not the other routes. A server-side session timeout or a call to end one session does not exist in 1.5.5
+(`quack_active_connections()` lists sessions, last query, state and start time, and nothing ends one). Sending a
+writer's whole transaction to the server as one script (BEGIN … COMMIT in one `quack_query`) would need every
+writer rewritten as SQL text: an import reads inside its transaction (the next import id, the rows already
+stored, the conflicts) and decides what to write from what it read, and its rows come from a DataFrame, which
+would have to be staged outside the transaction first. The lease keeps the one write path of the embedded store
+and leaves the decision to the one process that can act on it."""
 
 from __future__ import annotations
 
@@ -24,6 +47,7 @@ import os
 import re
 import socket
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -35,11 +59,29 @@ ADDRESS = re.compile(r"quack:(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(?P<por
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{8,200}")
 TOKEN_ENV = "COLLAB_DB_TOKEN"            # a client's token for a server named by address (never on a command line)
 TOKEN_FILE_ENV = "COLLAB_DB_TOKEN_FILE"  # or the file holding it (the server's `<store>.server` will do)
+STALE_ENV = "COLLAB_DB_STALE"            # seconds a client writer may go without beating before it is cleared
+LEASES = "collab_server.leases"          # the writers' leases: a table of the serving process's in-memory database
+BEAT = 1.0                               # seconds between a writer's beats
+GRACE = 2.0                              # seconds the held-without-a-lease state must last before the server acts
 _loaded = threading.Lock()
 
 
 class StoreGone(RuntimeError):
     """The server the store was reached through has gone (stopped, killed, or not there)."""
+
+
+class SessionLost(StoreGone):
+    """The server dropped this cursor's session in the middle of its transaction (it cleared a writer that had
+    stopped beating): the transaction was rolled back whole."""
+
+
+def stale_seconds() -> float:
+    """How long a client writer may go without beating before the serving process clears it: COLLAB_DB_STALE,
+    else 8 seconds."""
+    try:
+        return max(2.0, float(os.environ.get(STALE_ENV, "8")))
+    except ValueError:
+        return 8.0
 
 
 def is_address(db: str) -> bool:
@@ -73,20 +115,23 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
-def serve(con: duckdb.DuckDBPyConnection, path: str | None, host: str = "localhost", port: int | None = None
-          ) -> str:
+def serve(con: duckdb.DuckDBPyConnection, path: str | None, host: str = "localhost", port: int | None = None,
+          *, writing: threading.RLock | None = None) -> str:
     """Serve the store `con` holds on host:port (the loopback address unless told otherwise; a free port when none
     is given) and, for a file store, write `<path>.server` (address and token, readable by its owner only).
-    Returns the address. The token is generated by the server and never printed."""
+    Returns the address. The token is generated by the server and never printed. A watchdog clears a client
+    writer that stopped beating (see the module's docstring); `writing` is this process's own writers' lock, so
+    that a writer of the serving process is never taken for a dead one."""
     load_extensions(con)
     port = port or free_port("127.0.0.1" if host in ("localhost", "127.0.0.1") else host)
     address = f"quack:{host}:{port}"
     loopback = host in ("localhost", "127.0.0.1", "::1", "[::1]")
+    con.cursor().execute("ATTACH IF NOT EXISTS ':memory:' AS collab_server")
+    con.cursor().execute(f"CREATE TABLE IF NOT EXISTS {LEASES} (holder VARCHAR PRIMARY KEY, beat TIMESTAMPTZ NOT NULL)")
     (_uri, _url, token), = con.cursor().execute(
         "CALL quack_serve($uri, allow_other_hostname := $other)", {"uri": address, "other": not loopback}).fetchall()
-    for (left,) in con.cursor().execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-                                        "AND table_name LIKE 'collab_upload_%'").fetchall():
-        con.cursor().execute(f"DROP TABLE {_quoted(left)}")   # a frame being sent when its client was killed
+    _drop_uploads(con)
+    _Watchdog(con, address, token, not loopback, writing).start()
     if path is not None:
         note = sidecar(path)
         temporary = note.with_name(note.name + f".{os.getpid()}")
@@ -95,6 +140,74 @@ def serve(con: duckdb.DuckDBPyConnection, path: str | None, host: str = "localho
             json.dump({"address": address, "token": token, "pid": os.getpid()}, handle)
         os.replace(temporary, note)   # whole or not at all: a reader never sees half a file
     return address
+
+
+def _drop_uploads(con) -> None:
+    """Frames being sent outside a transaction when their client was killed (inside one, they went with it)."""
+    for (left,) in con.cursor().execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                                        "AND table_name LIKE 'collab_upload_%'").fetchall():
+        con.cursor().execute(f"DROP TABLE IF EXISTS {_quoted(left)}")
+
+
+class _Watchdog(threading.Thread):
+    """The serving process's check, each second, for a client writer that holds the writer row and has stopped
+    beating (killed, stopped, cut off): after GRACE seconds of that, the server is stopped and started again on
+    the same address with the same token, which rolls back every session's transaction (see the docstring)."""
+
+    def __init__(self, con, address: str, token: str, other_hosts: bool, writing) -> None:
+        super().__init__(name=f"collab-store-watchdog-{address}", daemon=True)
+        self._con, self._address, self._token, self._other = con, address, token, other_hosts
+        self._writing = writing
+        self.restarts = 0
+
+    def run(self) -> None:
+        cur = self._con.cursor()
+        since = None
+        while True:
+            time.sleep(1.0)
+            try:
+                if not any(uri == self._address for (uri, *_)
+                           in cur.execute("SELECT * FROM quack_server_list()").fetchall()):
+                    return   # stopped on purpose (the store closed, or quack_stop)
+                if self._dead_writer(cur):
+                    since = since if since is not None else time.monotonic()
+                    if time.monotonic() - since >= GRACE:
+                        self._restart(cur)
+                        since = None
+                else:
+                    since = None
+            except duckdb.Error:
+                return   # the connection was closed: nothing is served any more
+            except Exception:   # never let the check take the serving process down
+                since = None
+
+    def _dead_writer(self, cur) -> bool:
+        if self._writing is not None and not self._writing.acquire(blocking=False):
+            return False   # a writer of this process holds the row: it lives as long as the server does
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute("UPDATE writer SET claims = claims + 1 WHERE id = 1")
+                return False   # nobody holds the writer row
+            except duckdb.Error as exc:
+                if "conflict" not in str(exc).lower():
+                    raise
+            finally:
+                cur.execute("ROLLBACK")
+        finally:
+            if self._writing is not None:
+                self._writing.release()
+        beating = cur.execute(f"SELECT count(*) FROM {LEASES} WHERE epoch(now() - beat) < $stale",
+                              {"stale": stale_seconds()}).fetchall()[0][0]
+        return beating == 0
+
+    def _restart(self, cur) -> None:
+        cur.execute("CALL quack_stop($uri)", {"uri": self._address}).fetchall()
+        cur.execute("CALL quack_serve($uri, token := $token, allow_other_hostname := $other)",
+                    {"uri": self._address, "token": self._token, "other": self._other}).fetchall()
+        cur.execute(f"DELETE FROM {LEASES}")
+        _drop_uploads(self._con)
+        self.restarts += 1
 
 
 def forget(path: str | None) -> None:
@@ -268,6 +381,47 @@ class RemoteStore:
         self.close()
 
 
+class _Lease(threading.Thread):
+    """A client writer's beat while it holds the writer row: its row in the serving process's lease table, its
+    time set by the server's clock, each second, on a connection of its own (so never inside the writer's
+    transaction)."""
+
+    def __init__(self, owner: RemoteStore) -> None:
+        super().__init__(name="collab-store-lease", daemon=True)
+        self._owner = owner
+        self._client = owner.client_cursor()
+        self._holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._done = threading.Event()
+
+    def _beat(self, sql: str) -> None:
+        self._client.execute("FROM quack_query($address, $sql)",
+                             {"address": self._owner.address, "sql": bound(sql, {"holder": self._holder})})
+
+    def start(self) -> None:
+        self._beat(f"INSERT OR REPLACE INTO {LEASES} VALUES ($holder, now())")   # before the first statement
+        super().start()
+
+    def run(self) -> None:
+        while not self._done.wait(BEAT):
+            try:
+                self._beat(f"INSERT OR REPLACE INTO {LEASES} VALUES ($holder, now())")
+            except duckdb.Error:
+                pass   # the next beat may get through; a writer that cannot beat for long is cleared, as it should be
+
+    def end(self) -> None:
+        self._done.set()
+        self.join(timeout=5)
+        try:
+            self._beat(f"DELETE FROM {LEASES} WHERE holder = $holder")
+        except duckdb.Error:
+            pass   # a lease left behind is only ever read by its age
+        self._client.close()
+
+
+_SESSION_LOST = "invalid connection id"
+_ENDS = ("COMMIT", "ROLLBACK", "ABORT", "END")
+
+
 class RemoteCursor:
     """One cursor: reads without a session, and its own server session (an attached alias) once it needs one."""
 
@@ -275,6 +429,18 @@ class RemoteCursor:
         self._owner = owner
         self._client = owner.client_cursor()
         self._alias: str | None = None
+        self._in_transaction = False
+        self._lease: _Lease | None = None
+
+    def hold_writer_lease(self) -> None:
+        """Beat while this cursor's transaction holds the writer row (store.transaction calls it after the claim)."""
+        self._lease = _Lease(self._owner)
+        self._lease.start()
+
+    def release_writer_lease(self) -> None:
+        lease, self._lease = self._lease, None
+        if lease is not None:
+            lease.end()
 
     def _session(self) -> str:
         if self._alias is None:
@@ -288,16 +454,62 @@ class RemoteCursor:
 
     def execute(self, sql: str, params=None) -> "RemoteCursor":
         script = bound(sql, params)
+        words = sql.lstrip().split(None, 1)
+        head = words[0].upper().rstrip(";") if words else ""
+        if head in ("ROLLBACK", "ABORT") and not self._in_transaction:
+            return self   # its session, and the transaction with it, were dropped by the server (SessionLost)
         if self._alias is None and not _is_read(sql):
             self._session()
         try:
-            if self._alias is not None:
-                self._client.execute("FROM quack_query_by_name($alias, $sql)", {"alias": self._alias, "sql": script})
-            else:
-                self._client.execute("FROM quack_query($address, $sql)", {"address": self._owner.address,
-                                                                         "sql": script})
+            self._run(script)
+        except duckdb.Error as error:
+            if _SESSION_LOST in str(error).lower():
+                return self._after_lost_session(head, script)
+            if self._alias is None and isinstance(_gone_or_same(error, self._owner.address), StoreGone):
+                time.sleep(0.3)   # a read that met the server's restart (two milliseconds) is tried once more
+                try:
+                    self._run(script)
+                except duckdb.Error as again:
+                    raise self._failed(again) from None
+                return self
+            if head in _ENDS:
+                self._in_transaction = False
+            raise self._failed(error) from None
+        if head == "BEGIN":
+            self._in_transaction = True
+        elif head in _ENDS:
+            self._in_transaction = False
+        return self
+
+    def _run(self, script: str) -> None:
+        if self._alias is not None:
+            self._client.execute("FROM quack_query_by_name($alias, $sql)", {"alias": self._alias, "sql": script})
+        else:
+            self._client.execute("FROM quack_query($address, $sql)", {"address": self._owner.address, "sql": script})
+
+    def _after_lost_session(self, head: str, script: str) -> "RemoteCursor":
+        """The server dropped this cursor's session (it cleared a writer that had stopped beating, and every session
+        went with it). Outside a transaction the statement is run again in a new session; inside one, the
+        transaction was rolled back on the server, and the writer is told so."""
+        lost, self._alias = self._alias, None
+        was_writing, self._in_transaction = self._in_transaction, False
+        if lost is not None:
+            try:
+                self._client.execute(f"DETACH {lost}")
+            except duckdb.Error:
+                pass
+        if head in ("ROLLBACK", "ABORT"):
+            return self   # rolled back already, by the server
+        if was_writing or head in _ENDS:
+            raise SessionLost("The store's server cleared a writer that had stopped answering, and this write's "
+                              "session with it: nothing of this write was stored; try again.")
+        self._session()
+        try:
+            self._run(script)
         except duckdb.Error as error:
             raise self._failed(error) from None
+        if head == "BEGIN":
+            self._in_transaction = True
         return self
 
     def _failed(self, error: duckdb.Error) -> Exception:
@@ -350,6 +562,7 @@ class RemoteCursor:
         return self
 
     def close(self) -> None:
+        self.release_writer_lease()
         alias, self._alias = self._alias, None
         try:
             if alias is not None:
