@@ -417,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (store.StoreBusy, store.StoreGone) as busy:
+    except (store.StoreBusy, store.StoreGone, store.StoreUnreadable) as busy:
         print(" ".join(str(busy).split()), file=sys.stderr)
         return 3
     except Exception as error:

@@ -310,3 +310,36 @@ def test_a_live_writer_that_holds_long_is_not_cleared(serving, tmp_path):
     assert holder.wait(timeout=60) == 0
     assert count(db, "SELECT count(*) FROM settings WHERE key = 'holder_was_here'") == 1
     assert count(db, "SELECT count(*) FROM survey_responses WHERE response_id LIKE 'B%'") == 0
+
+
+def test_a_store_written_by_duckdb_2_is_refused_in_one_line_that_says_how_to_copy_it(tmp_path):
+    """The releases before this pin wrote their stores with DuckDB 2.0 (storage version 999), which DuckDB 1.5.5
+    cannot read: the command says so in one line with the copy that DuckDB 2.0 makes in the format 1.5.5 reads, and
+    that copy gives the same scorecard. DuckDB 2.0 is not in this venv: COLLAB_TEST_DUCKDB2_PYTHON names a Python
+    that has it (the release before's venv)."""
+    python2 = os.environ.get("COLLAB_TEST_DUCKDB2_PYTHON")
+    if not python2:
+        pytest.skip("no DuckDB 2.0 to write a store with: set COLLAB_TEST_DUCKDB2_PYTHON to a Python that has it")
+    version = subprocess.run([python2, "-c", "import duckdb; print(duckdb.__version__)"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    assert version.startswith("2."), version
+    old = tmp_path / "collab.duckdb"
+    made = subprocess.run([python2, "-m", "metrics", "init", "--db", str(old)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert made.returncode == 0, made.stderr
+    wanted = subprocess.run([python2, "-m", "metrics", "scorecard", "--month", "2026-01", "--json", "--db", str(old)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert wanted.returncode == 0, wanted.stderr
+
+    refused = run("scorecard", "--month", "2026-01", "--json", db=old)
+    assert refused.returncode == 3 and refused.stdout == ""
+    line = refused.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert "storage version 999" in line and "DuckDB 1.5.5" in line
+    statements = line.split("copy it to this format: ")[1].split("; then use ")[0]
+    copy = tmp_path / "collab-v1.5.duckdb"
+    assert f"'{copy}'" in statements
+    subprocess.run([python2, "-c", "import duckdb, sys; duckdb.connect().execute(sys.argv[1])", statements],
+                   check=True, timeout=300)
+    assert same(json.loads(run("scorecard", "--month", "2026-01", "--json", db=copy).stdout), json.loads(wanted.stdout))
+    assert old.exists()                                            # the old store is left as it was

@@ -110,6 +110,9 @@ def error_boundary(data_page, access: auth.Access) -> Iterator[None]:
     st.stop and st.rerun pass through: they are not Exceptions."""
     try:
         yield
+    except (store.StoreBusy, store.StoreGone, store.StoreUnreadable) as error:
+        # the store cannot be reached or read at all: the data is not at fault, and the message says what to do
+        st.error(" ".join(str(error).split()), icon=":material/error:")
     except Exception as error:
         _log.exception("a page failed to draw")
         what = " ".join(str(error).split())[:300].rstrip(".") or type(error).__name__

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -31,6 +32,24 @@ _init_lock = threading.Lock()
 # Writes of this process run one at a time: DuckDB lets two transactions append at once, and the checks an
 # import makes against what is stored (ids already there, conflicts) hold only if nothing lands in between.
 _write_lock = threading.RLock()
+
+
+class StoreUnreadable(RuntimeError):
+    """The database file was written by a newer DuckDB than the one pinned (see the README: why DuckDB 1.5.5)."""
+
+
+def _too_new(path: str, error: duckdb.IOException) -> StoreUnreadable | None:
+    """DuckDB's refusal of a file written by a newer DuckDB (a store of the releases on DuckDB 2.0 has storage
+    version 999) in one line, with the way out: the DuckDB that wrote it copies it to the format this one reads."""
+    found = re.search(r"version number (\d+), but we can only read versions", str(error))
+    if found is None:
+        return None
+    copy = f"{Path(path).with_suffix('')}-v1.5.duckdb"
+    return StoreUnreadable(
+        f"The database {path} was written by a newer DuckDB (storage version {found.group(1)}) than this release "
+        f"reads (DuckDB {duckdb.__version__}). With the DuckDB that wrote it (the release before, on DuckDB 2.0), copy "
+        f"it to this format: ATTACH '{path}' AS old (READ_ONLY); ATTACH '{copy}' AS new (STORAGE_VERSION 'v1.5.0'); "
+        f"COPY FROM DATABASE old TO new; then use {copy} (README: why DuckDB 1.5.5 is pinned).")
 
 
 class StoreBusy(RuntimeError):
@@ -93,6 +112,8 @@ def connect(db: str | os.PathLike | None = None, *, serve: bool = False):
             con = duckdb.connect(path)
             break
         except duckdb.IOException as exc:
+            if (unreadable := _too_new(path, exc)) is not None:
+                raise unreadable from None
             if "lock" not in str(exc).lower():
                 raise
             held = exc
