@@ -11,6 +11,10 @@ import pytest
 
 from metrics import ingest, store
 
+# The AppTests open a store each: served, each would start a quack server (some 130 threads) that lives as long as
+# the test process. The dashboard serves by default; the tests of serving start real processes and say so.
+os.environ.setdefault("COLLAB_DB_SERVE", "0")
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL_EXPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real_exports"
 

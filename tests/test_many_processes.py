@@ -343,3 +343,19 @@ def test_a_store_written_by_duckdb_2_is_refused_in_one_line_that_says_how_to_cop
                    check=True, timeout=300)
     assert same(json.loads(run("scorecard", "--month", "2026-01", "--json", db=copy).stdout), json.loads(wanted.stdout))
     assert old.exists()                                            # the old store is left as it was
+
+
+def test_the_dashboard_serves_the_store_it_holds_and_a_command_reads_through_it(fixture_db, monkeypatch, tmp_path):
+    """The default of `make run`: the dashboard holds the file and serves it, nothing set up (COLLAB_DB_SERVE unset;
+    the tests' conftest sets it to 0 for the other AppTests)."""
+    from streamlit.testing.v1 import AppTest
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(fixture_db, copy)
+    monkeypatch.delenv("COLLAB_DB_SERVE")
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    assert not at.exception
+    assert served.served_at(str(fixture_db)) is not None              # it serves, and says where
+    through = run("scorecard", "--month", "2026-01", "--json", db=fixture_db, env={"COLLAB_DB_SERVE": "0"})
+    assert through.returncode == 0, through.stderr
+    assert same(json.loads(through.stdout), json.loads(run("scorecard", "--month", "2026-01", "--json", db=copy).stdout))

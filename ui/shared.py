@@ -21,8 +21,9 @@ _log = logging.getLogger(__name__)
 
 @st.cache_resource(show_spinner="Opening the database…")
 def _connection(path: str):
-    # the dashboard serves the file it holds, so commands and other dashboards reach the store (README)
-    return opening.open_store(path, serve=True)
+    # the dashboard serves the file it holds, so commands and other dashboards reach the store (README), unless
+    # COLLAB_DB_SERVE=0 says it is the only process (the tests' AppTests: a server is some 130 threads)
+    return opening.open_store(path, serve=store.serving_wanted())
 
 
 def connection():

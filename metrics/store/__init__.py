@@ -79,6 +79,12 @@ def is_remote(con) -> bool:
     return isinstance(con, served.RemoteStore)
 
 
+def serving_wanted() -> bool:
+    """Whether the dashboard serves the file it holds: yes, unless COLLAB_DB_SERVE is 0 (a deployment of one
+    process, or a test process that opens hundreds of stores: each server is some 130 threads of DuckDB's)."""
+    return os.environ.get("COLLAB_DB_SERVE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def wait_seconds() -> float:
     """How long an opener waits for a store held by a process that does not serve it (a command, or one starting):
     COLLAB_DB_WAIT, else 20 seconds."""

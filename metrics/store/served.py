@@ -166,10 +166,11 @@ class _Watchdog(threading.Thread):
         while True:
             time.sleep(1.0)
             try:
-                if not any(uri == self._address for (uri, *_)
-                           in cur.execute("SELECT * FROM quack_server_list()").fetchall()):
+                sessions = [row[4] for row in cur.execute("SELECT * FROM quack_server_list()").fetchall()
+                            if row[0] == self._address]
+                if not sessions:
                     return   # stopped on purpose (the store closed, or quack_stop)
-                if self._dead_writer(cur):
+                if sessions[0] and self._dead_writer(cur):   # no session, no client writer
                     since = since if since is not None else time.monotonic()
                     if time.monotonic() - since >= GRACE:
                         self._restart(cur)
