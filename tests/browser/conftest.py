@@ -66,11 +66,12 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_dashboard(database: Path, log_dir: Path) -> Iterator[str]:
-    """`streamlit run dashboard.py` on COLLAB_DB=database; yields the base URL once /_stcore/health says ok."""
+def running_dashboard(database: Path, log_dir: Path, env: dict | None = None) -> Iterator[str]:
+    """`streamlit run dashboard.py` on COLLAB_DB=database (and `env`); yields the base URL once /_stcore/health
+    says ok."""
     port = _free_port()
     log_path = log_dir / f"streamlit-{port}.log"
-    env = {**os.environ, "COLLAB_DB": str(database), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "COLLAB_DB": str(database), "PYTHONUNBUFFERED": "1", **(env or {})}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
