@@ -249,7 +249,43 @@ def measure_scale(target: int, work: Path, calibration: dict, args, base_env: di
     for page in dashboard_pages():
         worker(f"page:{page}", "page", {"page": page, "timeout": args.timeout})
     worker("boardpack", "boardpack", {"db": str(db), "month": LAST_MONTH, "out_dir": str(work / "packs" / f"n{target}")})
+    measure_served(db, env, args, steps, label, work)
     return {"target": target, "data": data, "steps": steps, "db_bytes": imported.get("db_bytes")}
+
+
+def measure_served(db: Path, env: dict[str, str], args, steps: dict[str, dict], label: str, work: Path) -> None:
+    """The same commands and pages while another process holds the store and serves it (`python -m metrics serve`,
+    as a running dashboard does): each reaches the store through the server, found through `STORE.server`.
+    Steps `served:<step>`; the report sets each beside its embedded figure."""
+    progress(f"{label}: serving the store for the served steps")
+    server = subprocess.Popen([sys.executable, "-m", "metrics", "serve", "--db", str(db)], cwd=ROOT, env=env,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    try:
+        line = server.stdout.readline()
+        if not line.startswith("Serving "):
+            steps["served:server"] = {"status": "failed", "wall": 0.0, "rss_mib": 0.0,
+                                      "error": _last_line(server.stderr.read() if server.poll() is not None else line)}
+            progress(f"{label}: the server did not start: {steps['served:server']['error']}")
+            return
+        for step, argv in (("scorecard_cli", ["scorecard", "--month", LAST_MONTH, "--json", "--db", str(db)]),
+                           ("linkage_cli", ["linkage", "--kpi", KPI, "--json", "--db", str(db)])):
+            progress(f"{label}: {step} through the server (best of {CLI_REPEATS})")
+            steps[f"served:{step}"] = run_cli(argv, CLI_REPEATS, args.timeout, env)
+            _say(label, f"served:{step}", steps[f"served:{step}"])
+        for page in dashboard_pages():
+            progress(f"{label}: page:{page} through the server")
+            steps[f"served:page:{page}"] = run_worker("page", {"page": page, "timeout": args.timeout}, args.timeout,
+                                                      env, work)
+            _say(label, f"served:page:{page}", steps[f"served:page:{page}"])
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                _kill_group(server.pid)
+                server.wait()
 
 
 def _say(label: str, step: str, result: dict) -> None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from benchmarks.settings import (CLI_REPEATS, GOAL_BOARDPACK, GOAL_IMPORT_RATIO, GOAL_MEMORY_MIB, GOAL_PAGE_COLD,
-                                 GOAL_PAGE_WARM, GOAL_SCORECARD, KPI, LAST_MONTH, LOAD_REPEATS, LOAD_ROUNDS, MONTHS,
+                                 GOAL_PAGE_WARM, GOAL_SCORECARD, GOAL_SERVED_RATIO, KPI, LAST_MONTH, LOAD_REPEATS, LOAD_ROUNDS, MONTHS,
                                  OTHER_KINDS, ROOT, SEED, UNITS, dashboard_pages, machine_cores, progress)
 
 
@@ -44,6 +44,30 @@ def _round_ratios(step: dict | None) -> str:
 
 def _page_steps(scale: dict) -> dict[str, dict]:
     return {name.removeprefix("page:"): step for name, step in scale["steps"].items() if name.startswith("page:")}
+
+
+def _served_ratio(scale: dict, step: str, key: str = "seconds") -> float | None:
+    """A step through the store's server ÷ the same step embedded, or None when either did not run."""
+    served, embedded = scale["steps"].get(f"served:{step}"), scale["steps"].get(step)
+    if not served or not embedded or served["status"] != "ok" or embedded["status"] != "ok":
+        return None
+    return served[key] / embedded[key] if embedded.get(key) else None
+
+
+def _served_cell(scale: dict, step: str, key: str = "seconds") -> str:
+    served = scale["steps"].get(f"served:{step}")
+    if served is None or served["status"] != "ok":
+        return _cell(served or scale["steps"].get("served:server"))
+    ratio = _served_ratio(scale, step, key)
+    return _secs(served[key]) + ("" if ratio is None else f" ({ratio:.2f}×{_verdict(ratio, GOAL_SERVED_RATIO)})")
+
+
+def _worst_served_ratio(scale: dict, key: str) -> str:
+    ratios = [(r, page) for page in dashboard_pages() if (r := _served_ratio(scale, f"page:{page}", key)) is not None]
+    if not ratios:
+        return _cell(scale["steps"].get("served:server"))
+    ratio, page = max(ratios)
+    return f"{ratio:.2f}×{_verdict(ratio, GOAL_SERVED_RATIO)} (`{page}`)"
 
 
 def _worst_page(scale: dict, key: str) -> dict | None:
@@ -128,6 +152,14 @@ def render(results: list[dict], floor: dict, info: dict, started: datetime, seco
                                                                             for r in scales]))
     lines.append(row("board pack (`build_pack`, PPTX + PDF)", f"≤ {GOAL_BOARDPACK:g} s",
                      [_cell(r["steps"].get("boardpack"), goal=GOAL_BOARDPACK) for r in scales]))
+    lines.append(row(f"`scorecard` command through the store's server (÷ embedded)", f"≤ {GOAL_SERVED_RATIO:g}×",
+                     [_served_cell(r, "scorecard_cli") for r in scales]))
+    lines.append(row(f"`linkage` command through the store's server (÷ embedded)", f"≤ {GOAL_SERVED_RATIO:g}×",
+                     [_served_cell(r, "linkage_cli") for r in scales]))
+    lines.append(row("page through the server ÷ embedded, cold (the largest)", f"≤ {GOAL_SERVED_RATIO:g}×",
+                     [_worst_served_ratio(r, "cold") for r in scales]))
+    lines.append(row("page through the server ÷ embedded, warm (the largest)", f"≤ {GOAL_SERVED_RATIO:g}×",
+                     [_worst_served_ratio(r, "warm") for r in scales]))
     peak_cells = []
     for r in scales:
         peak, step = _product_peak(r)
@@ -197,6 +229,18 @@ def render(results: list[dict], floor: dict, info: dict, started: datetime, seco
             note = " ⚠ " + "; ".join(step["exceptions"]) if step.get("exceptions") else ""
             cells += [_secs(step["cold"]) + _verdict(step["cold"], GOAL_PAGE_COLD) + note,
                       _secs(step["warm"]) + _verdict(step["warm"], GOAL_PAGE_WARM), _secs(step["first_run"])]
+        doc.append(f"| `{page}` | " + " | ".join(cells) + " |")
+
+    doc += ["", "## Pages through the store's server", "",
+            "The same pages while another process holds the store and serves it (`python -m metrics serve`, as a "
+            "running dashboard does): the page's process reaches the store through the server. Each figure with its "
+            f"ratio to the page embedded (goal ≤ {GOAL_SERVED_RATIO:g}×).", "",
+            "| page | " + " | ".join(f"{h} cold | {h} warm" for h in heads) + " |",
+            "| --- | " + " | ".join("---: | ---:" for _ in heads) + " |"]
+    for page in dashboard_pages():
+        cells = []
+        for r in scales:
+            cells += [_served_cell(r, f"page:{page}", "cold"), _served_cell(r, f"page:{page}", "warm")]
         doc.append(f"| `{page}` | " + " | ".join(cells) + " |")
 
     doc += ["", "## Peak memory by step", "",

@@ -27,6 +27,7 @@ GOAL_PAGE_COLD = 2.0
 GOAL_SCORECARD = 1.0
 GOAL_BOARDPACK = 10.0
 GOAL_MEMORY_MIB = 1536
+GOAL_SERVED_RATIO = 1.5   # a page or command through the store's server ÷ the same embedded (issue 18)
 
 
 def dashboard_pages() -> list[str]:

@@ -359,3 +359,40 @@ def test_the_dashboard_serves_the_store_it_holds_and_a_command_reads_through_it(
     through = run("scorecard", "--month", "2026-01", "--json", db=fixture_db, env={"COLLAB_DB_SERVE": "0"})
     assert through.returncode == 0, through.stderr
     assert same(json.loads(through.stdout), json.loads(run("scorecard", "--month", "2026-01", "--json", db=copy).stdout))
+
+
+def test_an_importer_killed_at_any_moment_leaves_none_or_all_and_the_next_import_lands_without_a_restart(serving,
+                                                                                                         tmp_path):
+    """A real import through the server, killed at several moments of its run (the server keeps running, unlike the
+    kill test above, which starts it again each time): its file is stored whole or not at all, and the next
+    import lands within the default COLLAB_DB_WAIT each time."""
+    db, _, server = serving
+    rows = 6_000
+    survey = big_survey(tmp_path / "big.csv", rows, "Q", general=True)
+    before = count(db, "SELECT count(*) FROM survey_responses")
+    seen = []
+    for n, delay in enumerate((1.5, 2.5, 3.5)):
+        importer = subprocess.Popen([sys.executable, "-m", "metrics", "import", "survey", str(survey), "--db",
+                                     str(db)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                    start_new_session=True)
+        time.sleep(delay)
+        killed = importer.poll() is None
+        if killed:
+            os.killpg(importer.pid, signal.SIGKILL)
+        importer.wait(timeout=120)
+        started = time.monotonic()
+        after = run("import", "survey", str(big_survey(tmp_path / f"next{n}.csv", 20, f"N{n}-", general=True)), db=db)
+        took = time.monotonic() - started
+        assert after.returncode == 0, after.stderr
+        assert took < 20, took
+        landed = count(db, "SELECT count(*) FROM survey_responses WHERE response_id LIKE 'Q%'")
+        assert landed in (0, rows)
+        assert count(db, f"SELECT count(*) FROM survey_responses WHERE response_id LIKE 'N{n}-%'") == 20
+        assert count(db, "SELECT count(*) FROM survey_responses") == before + landed + 20 * (n + 1)
+        seen.append((delay, "killed" if killed else "finished", landed, round(took, 1)))
+        if landed:
+            assert run("undo", str(count(db, "SELECT max(import_id) FROM imports WHERE file_name = 'big.csv'")),
+                       db=db).returncode == 0
+    print(f"importer killed through a running server (delay, fate, rows landed, next import's seconds): {seen}")
+    assert any(fate == "killed" and landed == 0 for _, fate, landed, _ in seen)
+    assert server.poll() is None
