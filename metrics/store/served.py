@@ -177,8 +177,10 @@ class _Watchdog(threading.Thread):
                         since = None
                 else:
                     since = None
-            except duckdb.Error:
-                return   # the connection was closed: nothing is served any more
+            except duckdb.Error as error:
+                if "closed" in str(error).lower():
+                    return   # the store was closed: nothing is served any more
+                since = None   # a check that failed is tried again in a second
             except Exception:   # never let the check take the serving process down
                 since = None
 
