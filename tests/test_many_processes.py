@@ -396,3 +396,24 @@ def test_an_importer_killed_at_any_moment_leaves_none_or_all_and_the_next_import
     print(f"importer killed through a running server (delay, fate, rows landed, next import's seconds): {seen}")
     assert any(fate == "killed" and landed == 0 for _, fate, landed, _ in seen)
     assert server.poll() is None
+
+
+def test_a_page_reads_the_stores_version_once_a_run(fixture_db, monkeypatch):
+    """Through the server each reading of the version is a round trip: a page run reads it once, not at every cached
+    read, and the next run reads it again (an import by another process is seen then)."""
+    from streamlit.testing.v1 import AppTest
+
+    calls = []
+    real = store.cache_key
+    monkeypatch.setattr(store, "cache_key", lambda con: calls.append(1) or real(con))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    filters = {key: at.session_state[key] for key in ("month", "business_unit") if key in at.session_state}
+    at.switch_page("pages/alignment.py")
+    for _ in range(2):
+        for key, value in filters.items():
+            at.session_state[key] = value
+        calls.clear()
+        at.run()
+        assert not at.exception
+        assert len(at.get("plotly_chart")) >= 3                    # the real page, with its cached reads
+        assert len(calls) == 1

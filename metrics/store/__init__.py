@@ -247,6 +247,9 @@ def transaction(con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnectio
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
+            # the claim undone inside the transaction: the row stays claimed until COMMIT, and a transaction that
+            # wrote nothing else leaves the store as it was, row for row (an import of nothing new changes nothing)
+            cur.execute("UPDATE writer SET claims = claims - 1 WHERE id = 1")
             cur.execute("COMMIT")
         finally:
             if isinstance(cur, served.RemoteCursor):
