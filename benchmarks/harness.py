@@ -29,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 from benchmarks.report import write_report
-from benchmarks.settings import (CLI_REPEATS, KPI, LAST_MONTH, LOAD_REPEATS, LOAD_ROUNDS, MONTHS, ROOT, SEED, UNITS,
+from benchmarks.settings import (CLI_REPEATS, KPI, SERVED_ROUNDS, LAST_MONTH, LOAD_REPEATS, LOAD_ROUNDS, MONTHS, ROOT, SEED, UNITS,
                                  dashboard_pages, machine_cores, progress)
 from benchmarks.workers import WORKERS
 
@@ -254,38 +254,67 @@ def measure_scale(target: int, work: Path, calibration: dict, args, base_env: di
 
 
 def measure_served(db: Path, env: dict[str, str], args, steps: dict[str, dict], label: str, work: Path) -> None:
-    """The same commands and pages while another process holds the store and serves it (`python -m metrics serve`,
-    as a running dashboard does): each reaches the store through the server, found through `STORE.server`.
-    Steps `served:<step>`; the report sets each beside its embedded figure."""
-    progress(f"{label}: serving the store for the served steps")
-    server = subprocess.Popen([sys.executable, "-m", "metrics", "serve", "--db", str(db)], cwd=ROOT, env=env,
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              start_new_session=True)
-    try:
-        line = server.stdout.readline()
-        if not line.startswith("Serving "):
-            steps["served:server"] = {"status": "failed", "wall": 0.0, "rss_mib": 0.0,
-                                      "error": _last_line(server.stderr.read() if server.poll() is not None else line)}
-            progress(f"{label}: the server did not start: {steps['served:server']['error']}")
-            return
-        for step, argv in (("scorecard_cli", ["scorecard", "--month", LAST_MONTH, "--json", "--db", str(db)]),
-                           ("linkage_cli", ["linkage", "--kpi", KPI, "--json", "--db", str(db)])):
-            progress(f"{label}: {step} through the server (best of {CLI_REPEATS})")
-            steps[f"served:{step}"] = run_cli(argv, CLI_REPEATS, args.timeout, env)
-            _say(label, f"served:{step}", steps[f"served:{step}"])
+    """The commands and pages while another process holds the store and serves it (`python -m metrics serve`, as a
+    running dashboard does; each reaches the store through the server, found through `STORE.server`), beside the
+    same embedded. On a shared machine one process's speed can differ by half from the next one's, so the two take
+    turns, SERVED_ROUNDS rounds of each, and each side's best is kept: steps `served:<step>`, with the embedded
+    side's best in `embedded_<figure>`."""
+    commands = {"scorecard_cli": ["scorecard", "--month", LAST_MONTH, "--json", "--db", str(db)],
+                "linkage_cli": ["linkage", "--kpi", KPI, "--json", "--db", str(db)]}
+    names = [*commands, *(f"page:{page}" for page in dashboard_pages())]
+    rounds: dict[str, dict[str, list[dict]]] = {"embedded": {n: [] for n in names}, "served": {n: [] for n in names}}
+
+    def measure(side: str) -> None:
+        for name, argv in commands.items():
+            rounds[side][name].append(run_cli(argv, 1, args.timeout, env))
         for page in dashboard_pages():
-            progress(f"{label}: page:{page} through the server")
-            steps[f"served:page:{page}"] = run_worker("page", {"page": page, "timeout": args.timeout}, args.timeout,
-                                                      env, work)
-            _say(label, f"served:page:{page}", steps[f"served:page:{page}"])
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                _kill_group(server.pid)
-                server.wait()
+            rounds[side][f"page:{page}"].append(run_worker("page", {"page": page, "timeout": args.timeout},
+                                                           args.timeout, env, work))
+
+    for number in range(SERVED_ROUNDS):
+        progress(f"{label}: commands and pages embedded, round {number + 1} of {SERVED_ROUNDS}")
+        measure("embedded")
+        progress(f"{label}: commands and pages through the server, round {number + 1} of {SERVED_ROUNDS}")
+        server = subprocess.Popen([sys.executable, "-m", "metrics", "serve", "--db", str(db)], cwd=ROOT, env=env,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  start_new_session=True)
+        try:
+            line = server.stdout.readline()
+            if not line.startswith("Serving "):
+                steps["served:server"] = {"status": "failed", "wall": 0.0, "rss_mib": 0.0, "error": _last_line(
+                    server.stderr.read() if server.poll() is not None else line)}
+                progress(f"{label}: the server did not start: {steps['served:server']['error']}")
+                return
+            measure("served")
+        finally:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGTERM)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    _kill_group(server.pid)
+                    server.wait()
+    for name in names:
+        steps[f"served:{name}"] = _paired(rounds["served"][name], rounds["embedded"][name])
+        _say(label, f"served:{name}", steps[f"served:{name}"])
+
+
+def _paired(served: list[dict], embedded: list[dict]) -> dict:
+    """One served step from its rounds, the best of each side: a command's `seconds`, a page's `cold` and `warm`
+    (the better of its two warm runs); the embedded side's best beside them as `embedded_<figure>`."""
+    failed = [r for r in served + embedded if r["status"] != "ok"]
+    if failed:
+        return failed[0]
+    step = dict(served[-1])
+    step["rss_mib"] = max(r["rss_mib"] for r in served)
+    step["load"] = max(r["load"] for r in served + embedded)
+    figures = {"seconds": lambda r: r["seconds"]} if "seconds" in step else {
+        "cold": lambda r: r["cold"], "warm": lambda r: min(r["warm"], r["warm_again"])}
+    for key, figure in figures.items():
+        step[key] = min(map(figure, served))
+        step[f"embedded_{key}"] = min(map(figure, embedded))
+    step["rounds"] = len(served)
+    return step
 
 
 def _say(label: str, step: str, result: dict) -> None:
