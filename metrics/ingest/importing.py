@@ -322,6 +322,8 @@ def _plan_streamed(con, path: Path, file_name: str, options: dict) -> PreparedIm
     and a NUL or other binary byte past the head stops the insert like any other flaw."""
     if store.is_remote(con):
         return None   # DuckDB reads the file where the store is: a served store takes it through the general reader
+    if not native_survey.utf8_path(path):
+        return None   # DuckDB 1.5.5 cannot take the name as a path: the file is read here
     with path.open("rb") as handle:
         head = handle.read(65536)
     scales = dict(con.cursor().execute("SELECT item_id, scale FROM survey_items").fetchall())

@@ -65,6 +65,16 @@ def _binary(data: bytes) -> bool:
     return b"\x00" in data or controls > 0.01 * len(sample)
 
 
+def utf8_path(path: str | os.PathLike) -> bool:
+    """Whether DuckDB can take the path: DuckDB 1.5.5 cannot take a name that is not UTF-8 (caf\\xe9.csv, kept by
+    Python as a surrogate), so such a file's bytes are read from a temporary copy instead."""
+    try:
+        str(path).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def stage(cur: duckdb.DuckDBPyConnection, data: bytes, path: str | os.PathLike | None,
           scales: dict[str, str], *, allow_any_date: bool = False) -> int | None:
     """Read the file into temp table `incoming` when every row is clean; the number of rows, or None.
@@ -72,7 +82,7 @@ def stage(cur: duckdb.DuckDBPyConnection, data: bytes, path: str | os.PathLike |
     columns = applies(data, scales)
     if columns is None:
         return None
-    if path is None:
+    if path is None or not utf8_path(path):
         with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as handle:
             handle.write(data)
         try:
