@@ -92,12 +92,19 @@ def cmd_import(args) -> int:
     if not path.is_file():
         print(f"{printable(args.file)}: no such file.", file=sys.stderr)
         return 2
+    if args.roster is not None and not Path(args.roster).is_file():
+        print(f"{printable(args.roster)}: no such file (the roster).", file=sys.stderr)
+        return 2
+    try:
+        rules = ingest.calendar.rules_argument(args.rule)
+    except ValueError as error:
+        raise SystemExit(f"--rule: {error}")
     con = _connect(args)
     try:
         report = ingest.import_file(con, args.kind, path, layout=args.format, constants=_pairs(args.set, "--set"),
                                     mapping=_pairs(args.map, "--map"), date_order=args.date_order,
                                     skip_invalid=args.skip_invalid, replace=args.replace, dry_run=args.dry_run,
-                                    allow_any_date=args.allow_any_date)
+                                    allow_any_date=args.allow_any_date, roster=args.roster, rules=rules)
     except ingest.ImportRefused as refused:
         # The file's name, and the columns and cells a problem quotes, come from outside: no control character
         # of theirs reaches the terminal (metrics.printable).
@@ -120,6 +127,8 @@ def cmd_import(args) -> int:
           + (f" (import {report.import_id})" if report.import_id else ""))
     if ingest.masked_summary(report):
         print(f"{name}: {ingest.masked_summary(report)}")
+    for note in report.notes:   # a calendar's: invitations, invitees not in the roster, future occurrences
+        print(f"{name}: {printable(note)}")
     for problem in report.problems:
         print(f"{name}: skipped {printable(problem)}")
     if report.dropped_columns:
@@ -329,6 +338,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-any-date", action="store_true",
                    help="accept dates and months before 2000 or more than a year after today (refused otherwise: "
                         "they are usually typos, such as 9999-12-31)")
+    p.add_argument("--roster", metavar="FILE",
+                   help="meetings from a calendar (.ics): the people roster (CSV or Excel: e-mail, department, role, "
+                        "business unit) that maps attendees; addresses are never stored")
+    p.add_argument("--rule", action="append", metavar="PATTERN=TYPE",
+                   help="meetings from a calendar: a subject rule (a case-insensitive regular expression) giving the "
+                        "meeting type, or 'ignore'; remembered for the next calendar")
     p.set_defaults(func=cmd_import)
 
     p = with_db(sub.add_parser("imports", help="list imports"))

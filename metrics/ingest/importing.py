@@ -21,6 +21,7 @@ from metrics.printable import printable
 
 # The reading stages as modules, not through the package (`from metrics.ingest import layouts` would make this
 # module import the package that imports it).
+import metrics.ingest.calendar as calendar
 import metrics.ingest.layouts as layouts
 import metrics.ingest.mapping as mapping_module
 import metrics.ingest.native_survey as native_survey
@@ -58,6 +59,10 @@ class PreparedImport:
     streamed: Path | None = None       # a native survey file on disk, to be read by DuckDB as it is committed
     columns: list[str] = field(default_factory=list)        # streamed: the file's header
     options: dict = field(default_factory=dict)             # what it was prepared with, to read it again
+    # a calendar (.ics, metrics.ingest.calendar): its invitations, written with the meetings in one transaction
+    attendance: pd.DataFrame | None = None
+    attendance_rows: list[int] = field(default_factory=list)
+    rules: dict[str, str] = field(default_factory=dict)     # the analyst's subject rules, remembered on commit
 
     @property
     def importable(self) -> bool:
@@ -81,6 +86,8 @@ def prepare_import(
     path: str | Path | None = None,
     general: bool = False,
     allow_any_date: bool = False,
+    roster: tuple[str, bytes] | None = None,
+    rules: dict[str, str] | None = None,
 ) -> PreparedImport:
     """Read and validate a file without writing anything; every problem is listed with row, column and value
     (a streamed plan's file is checked as it is committed, and prepared the ordinary way if it is not clean).
@@ -90,12 +97,13 @@ def prepare_import(
     is not read here at all but planned to be streamed by DuckDB as it is committed (`streamed`). A clean native
     survey given as bytes is staged by DuckDB alone (metrics.ingest.native_survey); `general` forces the general reader,
     which every other file takes. `path`, when given, is where the file is. `allow_any_date`: the analyst
-    confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise."""
+    confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise. A calendar
+    (meetings from an .ics file) takes `roster` (its name and bytes) and subject `rules` (PATTERN -> TYPE)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     file_name = printable(file_name)   # as every report, refusal and the import log show it
     options = dict(layout=layout, constants=constants, mapping=mapping, date_order=date_order, path=path,
-                   general=general, allow_any_date=allow_any_date)
+                   general=general, allow_any_date=allow_any_date, roster=roster, rules=rules)
     too_big = upload_too_big(con, len(data) if data is not None else Path(path).stat().st_size)
     if too_big is not None:
         report = ImportReport(file_name, kind, layout or "auto")
@@ -108,6 +116,8 @@ def prepare_import(
             return streamed
         data = Path(path).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
+    if kind == "meetings" and calendar.is_calendar(data):   # by content, whatever the file's name (issue 19)
+        return _prepare_calendar(con, data, file_name, digest, options)
     items = _stored_items(con) if kind in ("survey", "actions") else None
     if native:
         fast = _prepare_native(con, data, file_name, digest, items, path, allow_any_date)
@@ -274,6 +284,8 @@ def commit_import(
     if dry_run:
         report.dry_run = True
         return report
+    if prepared.attendance is not None:   # a calendar: meetings and attendance, one transaction, one log entry
+        return _commit_calendar(con, prepared, user or current_user())
     if prepared.staged is not None:
         frame = None  # staged already, as the temp table `incoming` on that cursor
     else:
@@ -305,13 +317,66 @@ def import_file(
     dry_run: bool = False,
     user: str | None = None,
     allow_any_date: bool = False,
+    roster: str | Path | None = None,
+    rules: dict[str, str] | None = None,
 ) -> ImportReport:
     """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure.
-    `allow_any_date`: the analyst confirms dates outside 2000 to a year from today (--allow-any-date)."""
+    `allow_any_date`: the analyst confirms dates outside 2000 to a year from today (--allow-any-date). `roster`
+    and `rules`: a calendar's people roster (a path) and subject rules (--roster, --rule)."""
     path = Path(path)
+    people = (Path(roster).name, Path(roster).read_bytes()) if roster is not None else None
     prepared = prepare_import(con, kind, None, file_name or path.name, layout=layout, constants=constants,
-                              mapping=mapping, date_order=date_order, path=path, allow_any_date=allow_any_date)
+                              mapping=mapping, date_order=date_order, path=path, allow_any_date=allow_any_date,
+                              roster=people, rules=rules)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Calendars (.ics, issue 19): read by metrics.ingest.calendar; here only what the one route needs of them
+
+
+def _prepare_calendar(con, data: bytes, file_name: str, digest: str, options: dict) -> PreparedImport:
+    """An .ics file of meetings: read with its roster and rules, then each meeting and invitation validated as a
+    native row would be."""
+    limit = upload_limit_bytes(con)
+    roster = options.get("roster")
+    people = calendar.read_roster(roster[1], printable(roster[0]), limit) if roster else None
+    read = calendar.read_calendar(con, data, file_name, roster=people, rules=options.get("rules"),
+                                  constants=options.get("constants"), allow_any_date=options.get("allow_any_date"))
+    report = ImportReport(file_name, "meetings", calendar.LAYOUT, rows_read=len(read.meetings),
+                          dropped_columns=read.dropped)
+    report.notes = read.notes
+    prepared = PreparedImport("meetings", file_name, digest, read.meetings, report, read.row_numbers,
+                              blocking=read.blocking, notes=read.notes, parsed_layout=calendar.LAYOUT,
+                              options=options, attendance=read.attendance, attendance_rows=read.attendance_rows,
+                              rules=read.rules)
+    if prepared.blocking:
+        return prepared
+    if report.rows_read == 0 and not read.problems:
+        prepared.blocking = [Problem(None, None, None, "no meeting in the calendar took place in the data window "
+                                     "(see the notes): nothing to import.")]
+        return prepared
+    bad = {p.row for p in read.problems}
+    fine = [row not in bad for row in read.row_numbers]
+    problems = read.problems + validate(read.meetings[fine], "meetings", None,
+                                        [r for r, ok in zip(read.row_numbers, fine) if ok], options["allow_any_date"])
+    fine_a = [row not in bad for row in read.attendance_rows]
+    problems += validate(read.attendance[fine_a], "attendance", None,
+                         [r for r, ok in zip(read.attendance_rows, fine_a) if ok], options["allow_any_date"])
+    report.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+    report.rows_valid = len(read.meetings) - sum(1 for row in read.row_numbers if row in prepared.bad_rows)
+    return prepared
+
+
+def _commit_calendar(con, prepared: PreparedImport, user: str) -> ImportReport:
+    bad = prepared.bad_rows
+    meetings = _typed("meetings", prepared.frame[[row not in bad for row in prepared.row_numbers]])
+    attendance = _typed("attendance", prepared.attendance[[row not in bad for row in prepared.attendance_rows]])
+    with store.transaction(con) as cur:
+        calendar.write(cur, meetings, attendance, prepared.report, prepared.digest, user)
+        if prepared.rules:
+            calendar.remember_rules(cur, prepared.rules)
+    return prepared.report
 
 
 def _plan_streamed(con, path: Path, file_name: str, options: dict) -> PreparedImport | None:

@@ -83,6 +83,8 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (2, "survey answers from a long table (survey_answers) to a column per item"),
     (3, "stored survey figures: the old long table survey_group_stats goes (a view takes its name)"),
     (4, "the import log keeps a skipped row's row, column and reason, not its value"),
+    # 5: reserved for another change of issue 19
+    (6, "the store's secret key for attendees' person ids (calendar imports, issue 19)"),
 )
 
 
@@ -96,6 +98,8 @@ def _apply(con: duckdb.DuckDBPyConnection, step: int) -> None:
         answers.drop_long_stats(cur)
     elif step == 4:
         forget_skipped_values(cur)
+    elif step == 6:
+        create_person_key(cur)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -150,6 +154,16 @@ def forget_skipped_values(cur) -> None:
             kept.append({"row": entry.get("row"), "column": entry.get("column"), "reason": personal.masked(reason)})
         cur.execute("UPDATE imports SET skipped_rows = $rows WHERE import_id = $id",
                     {"rows": json.dumps(kept), "id": import_id})
+
+
+def create_person_key(cur) -> None:
+    """Step 6: the key that makes a calendar attendee's person_id (metrics.ingest.calendar: HMAC-SHA256 of the
+    address), 32 random bytes from the operating system, made once per store and never shown or exported."""
+    import secrets
+
+    cur.execute("CREATE TABLE IF NOT EXISTS person_key (key VARCHAR NOT NULL)")
+    if not cur.execute("SELECT count(*) FROM person_key").fetchall()[0][0]:
+        cur.execute("INSERT INTO person_key VALUES ($key)", {"key": secrets.token_hex(32)})
 
 
 @contextmanager
