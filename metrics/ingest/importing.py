@@ -317,14 +317,14 @@ def import_file(
     dry_run: bool = False,
     user: str | None = None,
     allow_any_date: bool = False,
-    roster: str | Path | None = None,
+    roster: str | Path | tuple[str, bytes] | None = None,
     rules: dict[str, str] | None = None,
 ) -> ImportReport:
     """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure.
     `allow_any_date`: the analyst confirms dates outside 2000 to a year from today (--allow-any-date). `roster`
-    and `rules`: a calendar's people roster (a path) and subject rules (--roster, --rule)."""
+    and `rules`: a calendar's people roster (a path, or its name and bytes) and subject rules (--roster, --rule)."""
     path = Path(path)
-    people = (Path(roster).name, Path(roster).read_bytes()) if roster is not None else None
+    people = roster if isinstance(roster, tuple) or roster is None else (Path(roster).name, Path(roster).read_bytes())
     prepared = prepare_import(con, kind, None, file_name or path.name, layout=layout, constants=constants,
                               mapping=mapping, date_order=date_order, path=path, allow_any_date=allow_any_date,
                               roster=people, rules=rules)
@@ -358,10 +358,10 @@ def _prepare_calendar(con, data: bytes, file_name: str, digest: str, options: di
         return prepared
     bad = {p.row for p in read.problems}
     fine = [row not in bad for row in read.row_numbers]
-    problems = read.problems + validate(read.meetings[fine], "meetings", None,
+    problems = read.problems + validate(read.meetings.loc[fine], "meetings", None,
                                         [r for r, ok in zip(read.row_numbers, fine) if ok], options["allow_any_date"])
     fine_a = [row not in bad for row in read.attendance_rows]
-    problems += validate(read.attendance[fine_a], "attendance", None,
+    problems += validate(read.attendance.loc[fine_a], "attendance", None,
                          [r for r, ok in zip(read.attendance_rows, fine_a) if ok], options["allow_any_date"])
     report.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
     report.rows_valid = len(read.meetings) - sum(1 for row in read.row_numbers if row in prepared.bad_rows)
@@ -370,8 +370,8 @@ def _prepare_calendar(con, data: bytes, file_name: str, digest: str, options: di
 
 def _commit_calendar(con, prepared: PreparedImport, user: str) -> ImportReport:
     bad = prepared.bad_rows
-    meetings = _typed("meetings", prepared.frame[[row not in bad for row in prepared.row_numbers]])
-    attendance = _typed("attendance", prepared.attendance[[row not in bad for row in prepared.attendance_rows]])
+    meetings = _typed("meetings", prepared.frame.loc[[row not in bad for row in prepared.row_numbers]])
+    attendance = _typed("attendance", prepared.attendance.loc[[row not in bad for row in prepared.attendance_rows]])
     with store.transaction(con) as cur:
         calendar.write(cur, meetings, attendance, prepared.report, prepared.digest, user)
         if prepared.rules:
