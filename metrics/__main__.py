@@ -71,6 +71,10 @@ def cmd_sample(args) -> int:
     width = max(map(len, paths))   # the longest kind (decision_rights) sets the column
     for kind, path in paths.items():
         print(f"{kind:<{width}} {path}")
+    from metrics.sample.calendar import FILE_NAMES as CALENDAR_FILES   # the meetings as an .ics, and its roster
+
+    for what, name in CALENDAR_FILES.items():
+        print(f"{what:<{width}} {Path(args.out) / name}")
     return 0
 
 

@@ -467,3 +467,64 @@ def test_the_command_line_imports_a_calendar_with_roster_and_rules(tmp_path, cap
 def test_the_window_and_rules_are_stated_in_the_readme():
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert re.search(r"accepted.*held meeting.*attended", readme, re.IGNORECASE | re.DOTALL)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The sample's calendar export gives back the sample's meetings and attendance
+
+
+def test_the_sample_calendar_is_the_generators_output_and_has_series_exceptions(tmp_path):
+    from metrics.sample import write_sample
+    from metrics.sample.calendar import FILE_NAMES
+
+    write_sample(tmp_path, seed=7)
+    for name in FILE_NAMES.values():
+        assert (tmp_path / name).read_bytes() == (store.SAMPLE_DIR / name).read_bytes(), name
+    import icalendar
+
+    cal = icalendar.Calendar.from_ical((store.SAMPLE_DIR / FILE_NAMES["calendar"]).read_bytes())
+    events = list(cal.walk("VEVENT"))
+    series = [e for e in events if "RRULE" in e]
+    assert len(series) == 6                                          # a monthly steering series per unit
+    assert all(str(e["RRULE"]["FREQ"][0]) == "MONTHLY" for e in series)
+    assert sum(1 for e in series if "EXDATE" in e) >= 3               # months without a steering meeting
+    moved = [e for e in events if "RECURRENCE-ID" in e
+             and e.decoded("RECURRENCE-ID").date() != e.decoded("DTSTART").date()]
+    cancelled = [e for e in events if "RECURRENCE-ID" in e and e.get("STATUS") == "CANCELLED"]
+    assert len(moved) > 20 and len(cancelled) == 11
+    listed = [e.get("ATTENDEE", []) for e in events]
+    answers = {str(a.params.get("PARTSTAT")) for a_s in listed for a in (a_s if isinstance(a_s, list) else [a_s])}
+    assert answers == {"ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION"}
+
+
+def test_importing_the_sample_calendar_gives_back_the_sample_meetings_and_attendance(con):
+    from metrics.sample.calendar import FILE_NAMES, address
+
+    data = (store.SAMPLE_DIR / FILE_NAMES["calendar"]).read_bytes()
+    roster = (store.SAMPLE_DIR / FILE_NAMES["roster"]).read_bytes()
+    started = time.perf_counter()
+    prepared = ingest.prepare_import(con, "meetings", data, FILE_NAMES["calendar"], roster=(FILE_NAMES["roster"], roster))
+    report = ingest.commit_import(con, prepared, user="tests")
+    assert time.perf_counter() - started < 5
+    assert not report.problems and report.rows_imported == 293
+    meetings = pd.read_csv(store.SAMPLE_DIR / "meetings.csv", dtype=str)
+    attendance = pd.read_csv(store.SAMPLE_DIR / "attendance.csv", dtype=str)
+    key = calendar.person_key(con)
+    # Each sample meeting as (unit, date, type, status, its invitations); person ids through the same keyed hash.
+    def meeting_set(m: pd.DataFrame, a: pd.DataFrame, person) -> list:
+        invited = {mid: tuple(sorted((person(p), d, r, str(t).lower()) for p, d, r, t in
+                                     zip(g["person_id"], g["department"], g["role"], g["attended"])))
+                   for mid, g in a.groupby("meeting_id")}
+        return sorted((u, str(d)[:10], t, s, invited.get(i, ())) for i, u, d, t, s in
+                      zip(m["meeting_id"], m["business_unit"], m["date"], m["meeting_type"], m["status"]))
+    expected = meeting_set(meetings, attendance, lambda p: calendar.person_id(key, address(p)))
+    got = meeting_set(stored(con, "meetings"), stored(con, "attendance"), lambda p: p)
+    assert len(got) == len(expected) == 293
+    assert got == expected
+    # the designed difference: agency guests (not in the roster) and rooms were reported, not stored
+    assert any("invitees are not in the roster" in n for n in report.notes)
+    assert any("rooms or resources" in n for n in report.notes)
+    # cadence as the Meetings page counts it: held steering meetings per unit and month agree
+    held = meetings[(meetings.meeting_type == "joint_steering") & (meetings.status == "held")]
+    assert con.execute("SELECT count(*) FROM meetings WHERE meeting_type = 'joint_steering' AND status = 'held'"
+                       ).fetchall()[0][0] == len(held) == 122

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metrics.sample.calendar import write_calendar
 from metrics.sample.review import observed_index, review_tables
 from metrics.vocabulary import DEPARTMENTS, LEAD_FUNCTIONS, MEETING_TYPES, PROJECT_OUTCOMES, RESPONDENT_ROLES
 from metrics.sample.world import (DECLINING_UNIT, DIMENSIONS, IMPROVING_UNIT, ITEMS, LIKERT_ITEMS, Item,  # noqa: F401
@@ -173,6 +174,9 @@ def write_sample(
     paths["headcount"] = _write_csv(_headcount_table(world, headcount), "headcount", out)
     paths["meetings"] = _write_csv(meetings, "meetings", out)
     paths["attendance"] = _write_csv(attendance, "attendance", out)
+    # the same meetings as a calendar export with its people roster (issue 19), from a stream of their own; not in
+    # the returned paths, which are the native files the store loads (metrics.sample.calendar.FILE_NAMES)
+    write_calendar(out, world, meetings, attendance, seed)
     del attendance
     projects = _projects_table(world, rng["projects"])
     paths["projects"] = _write_csv(projects, "projects", out)
