@@ -216,6 +216,23 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 SURVEY_HEADER = list(GOOD["survey"])
 MIXED = ("Zürich", "Zürich")   # the same name, once in UTF-8 and once in Windows-1252
 
+# Calendars (.ics, issue 19): a good Outlook-style event, and the roster that maps its attendees.
+ROSTER = {"roster": ("roster.csv", b"email,department,role,business unit\nlead@example.com,marketing,lead,Hostile\n"
+                                   b"it@example.com,it,manager,Hostile\n")}
+
+
+def vevent(uid: str = "hostile-1", *lines_: str, start: str = "DTSTART;TZID=Europe/Berlin:20260714T100000",
+           summary: str = "Marketing–IT steering") -> str:
+    return "\r\n".join(["BEGIN:VEVENT", f"UID:{uid}", f"SUMMARY:{summary}", *([start] if start else []),
+                        "ORGANIZER;CN=Lead:mailto:lead@example.com",
+                        "ATTENDEE;CN=Lead;PARTSTAT=ACCEPTED:mailto:lead@example.com",
+                        "ATTENDEE;CN=IT;PARTSTAT=DECLINED:mailto:it@example.com", *lines_, "END:VEVENT", ""])
+
+
+def ics_file(*events: str) -> bytes:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\n"
+            + "".join(events or (vevent(),)) + "END:VCALENDAR\r\n").encode("utf-8")
+
 
 # ----------------------------------------------------------------------------------------------------------
 # The corpus: (kind, file name, the bytes, what the message must say, import options)
@@ -527,6 +544,43 @@ CORPUS = [
                                   "owner": "Marketing operations", "target": "partnership", "start_month": "2025-12",
                                   "due": "2026-03-31", "status": "in_progress", "effect_window": "3"}),
         "A-1: already stored with different values (a conflict)", at_commit=True),
+    # --- calendars (.ics, issue 19): meetings and attendance from one file, refused whole with nothing written
+    bad("calendar_truncated", "ragged/structure", "meetings", "outlook.ics", ics_file()[:150],
+        "not a complete iCalendar file", "Export the calendar again", options=ROSTER),
+    bad("calendar_binary_junk", "encoding/binary", "meetings", "calendar.ics",
+        b"BEGIN:VCALENDAR\r\n" + random.Random(19).randbytes(3000), "binary data", options=ROSTER),
+    bad("calendar_no_events", "empty/header-only", "meetings", "empty.ics",
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nEND:VCALENDAR\r\n", "the calendar has no events",
+        options=ROSTER),
+    bad("calendar_event_without_dtstart", "ragged/structure", "meetings", "calendar.ics",
+        ics_file(vevent("no-start", start="")), "row 1, column 'DTSTART'", "the event has no DTSTART",
+        ROW_ADVICE, options=ROSTER),
+    bad("calendar_rrule_every_second_without_end", "ragged/structure", "meetings", "calendar.ics",
+        ics_file(vevent("every-second", "RRULE:FREQ=SECONDLY")), "row 1, column 'RRULE'",
+        "its RRULE repeats secondly (more often than daily)", ROW_ADVICE, options=ROSTER),
+    bad("calendar_rrule_by_minute", "ragged/structure", "meetings", "calendar.ics",
+        ics_file(vevent("by-minute", "RRULE:FREQ=DAILY;BYHOUR=1,2,3;BYMINUTE=0,1,2,3,4,5")),
+        "its RRULE uses BYHOUR, BYMINUTE", ROW_ADVICE, options=ROSTER),
+    bad("calendar_rrule_unreadable", "ragged/structure", "meetings", "calendar.ics",
+        ics_file(vevent("bogus-rule", "RRULE:FREQ=BOGUS")), "its RRULE cannot be read", ROW_ADVICE,
+        options=ROSTER),
+    bad("calendar_unknown_time_zone", "dates", "meetings", "calendar.ics",
+        ics_file(vevent("mars", start="DTSTART;TZID=Mars/Olympus_Mons:20260714T100000")),
+        "the event's time zone 'Mars/Olympus_Mons' is neither defined in the file", ROW_ADVICE, options=ROSTER),
+    bad("calendar_event_before_2000", "dates", "meetings", "calendar.ics",
+        ics_file(vevent("y2k", start="DTSTART:19991231T100000Z")), "row 1, column 'DTSTART', value '1999-12-31'",
+        "is before 2000-01-01", ROW_ADVICE, options=ROSTER),
+    bad("calendar_without_roster", "ragged/structure", "meetings", "roster-less.ics", ics_file(vevent("no-roster")),
+        "a calendar needs a people roster", "--roster FILE"),
+    bad("calendar_roster_department_unknown", "vocabularies", "meetings", "calendar.ics",
+        ics_file(vevent("bad-roster")), "the roster roster.csv, row 3: the roster's department is not marketing",
+        options={"roster": ("roster.csv", b"email,department,role\nlead@example.com,marketing,lead\n"
+                                          b"it@example.com,finance,staff\n")}),
+    bad("calendar_subject_without_rule", "vocabularies", "meetings", "calendar.ics",
+        ics_file(vevent("all-hands", summary="Company all-hands")), "row 1, column 'SUMMARY'",
+        "no subject rule gives this meeting's type", ROW_ADVICE, options=ROSTER),
+    bad("calendar_rule_with_unknown_type", "vocabularies", "meetings", "calendar.ics", ics_file(vevent("bad-rule")),
+        "the rule's type 'weekly' is not one of", options={**ROSTER, "rules": {"steering": "weekly"}}),
 ]
 
 # A message says what to do: one of these imperatives (or the row advice) is in every refusal.
@@ -957,6 +1011,100 @@ def test_fuzz_prepare_import_of_mutated_templates_and_arbitrary_bytes(fuzz_store
         ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
     except ingest.ImportRefused as refused:
         assert refused.problems
+
+
+CALENDAR_LINES = ics_file(
+    vevent("fuzz-series", "RRULE:FREQ=WEEKLY;COUNT=6", "EXDATE;TZID=Europe/Berlin:20260721T100000"),
+    vevent("fuzz-series", "RECURRENCE-ID;TZID=Europe/Berlin:20260728T100000", "STATUS:CANCELLED",
+           start="DTSTART;TZID=Europe/Berlin:20260729T100000", summary="Canceled: Marketing–IT steering"),
+    vevent("fuzz-single", summary="Brainstorm: loyalty app")).decode().split("\r\n")
+NASTY_ICAL = ["", "BEGIN:VEVENT", "END:VEVENT", "END:VCALENDAR", "BEGIN:VTIMEZONE", "DTSTART:", "DTSTART:99999999",
+              "DTSTART;TZID=Nowhere/Land:20260101T000000", "DTSTART;VALUE=DATE:20260230", "RRULE:FREQ=YEARLY;COUNT=-1",
+              "RRULE:FREQ=DAILY;INTERVAL=0", "RRULE:FREQ=MONTHLY;BYSETPOS=40;BYDAY=MO", "RRULE:FREQ=WEEKLY;UNTIL=1",
+              "EXDATE:nonsense", "RECURRENCE-ID:20260714T100000", "ATTENDEE;PARTSTAT=ACCEPTED:", "ATTENDEE:mailto:",
+              "ORGANIZER:mailto:lead@example.com", "STATUS:CANCELLED", "SUMMARY:", "UID:", " folded continuation",
+              "X-WR-TIMEZONE:Not/AZone", "CALSCALE:JULIAN", "\x00", "\u202e", "é" * 100]
+
+
+@st.composite
+def mutated_calendar(draw) -> bytes:
+    """A good calendar with lines dropped, repeated, replaced by nasty ones or moved, then perhaps cut short or
+    spliced with random bytes."""
+    rows = list(CALENDAR_LINES)
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(rows) - 1))
+        operation = draw(st.sampled_from(["nasty"] * 3 + ["text", "drop", "copy", "move"]))
+        if operation == "nasty":
+            rows[at] = draw(st.sampled_from(NASTY_ICAL))
+        elif operation == "text":
+            rows[at] = draw(st.text(max_size=30))
+        elif operation == "drop" and len(rows) > 1:
+            del rows[at]
+        elif operation == "copy":
+            rows.insert(draw(st.integers(0, len(rows))), rows[at])
+        elif operation == "move":
+            rows.insert(draw(st.integers(0, len(rows) - 1)), rows.pop(at))
+    data = "\r\n".join(rows).encode("utf-8", errors="replace")
+    if draw(st.integers(0, 4)) == 0:
+        data = data[: draw(st.integers(0, len(data)))]
+    if draw(st.integers(0, 5)) == 0:
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(max_size=16)) + data[at:]
+    return data
+
+
+def test_the_calendar_the_fuzzing_starts_from_imports(seeded):
+    """The base the mutations start from is a good calendar: 5 weekly occurrences (one EXDATE) of which one is
+    cancelled, and a brainstorm, with two invitees each; so a mutation that changes nothing imports."""
+    report = ingest.commit_import(seeded, ingest.prepare_import(seeded, "meetings", "\r\n".join(CALENDAR_LINES)
+                                                                .encode(), "fuzz.ics", **ROSTER), user="tests")
+    assert (report.rows_imported, report.layout) == (6, "calendar")
+    assert seeded.execute("SELECT count(*), count(*) FILTER (WHERE status = 'cancelled') FROM meetings "
+                          "WHERE import_id = $id", {"id": report.import_id}).fetchall() == [(6, 1)]
+    assert seeded.execute("SELECT count(*) FROM attendance WHERE import_id = $id",
+                          {"id": report.import_id}).fetchall() == [(12,)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=mutated_calendar())
+def test_fuzz_prepare_import_of_mutated_calendars(fuzz_store, data):
+    """The calendar reader (issue 19): only a PreparedImport, a report or ImportRefused may come out."""
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, "meetings", data, "fuzz.ics", **ROSTER)
+    assert isinstance(prepared, ingest.PreparedImport)
+    for problem in prepared.blocking + prepared.report.problems:
+        assert problem.reason and "Traceback" not in problem.reason
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=mutated_calendar())
+def test_fuzz_mutated_calendars_commit_whole_or_not_at_all(seeded_db, data):
+    """A real commit on a fresh copy: a refused calendar changes nothing; an imported one brought its meetings and
+    their attendance under one import id, and undoing it gives the store back."""
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            before = snapshot(con, without={"saved_mappings": {"saved_at"}})
+            prepared = ingest.prepare_import(con, "meetings", data, "fuzz.ics", **ROSTER)
+            try:
+                report = ingest.commit_import(con, prepared, user="fuzz")
+            except ingest.ImportRefused:
+                assert snapshot(con, without={"saved_mappings": {"saved_at"}}) == before
+                return
+            if report.import_id is not None:
+                stored_ids = con.execute("SELECT DISTINCT import_id FROM attendance WHERE meeting_id LIKE 'CAL-%'"
+                                         ).fetchall()
+                assert stored_ids in ([], [(report.import_id,)])
+                ingest.undo(con, report.import_id)
+                after = snapshot(con, without={"imports": {"undone_at"}, "saved_mappings": {"saved_at"}})
+                assert {t: rows for t, (_, rows) in after.items() if t != "imports"} == {
+                    t: rows for t, (_, rows) in before.items() if t != "imports"}
+        finally:
+            con.close()
 
 
 def test_fuzzing_wrote_nothing_and_ran(fuzz_store, seeded_db, tmp_path):

@@ -172,12 +172,12 @@ def rule_problems(rules: dict[str, str]) -> list[Problem]:
     for pattern, kind in rules.items():
         if kind not in (*MEETING_TYPES, IGNORE):
             problems.append(Problem(None, "rule", pattern, f"the rule's type {kind!r} is not one of: "
-                                    f"{', '.join((*MEETING_TYPES, IGNORE))}"))
+                                    f"{', '.join((*MEETING_TYPES, IGNORE))}; choose one of them"))
         try:
             re.compile(pattern, re.IGNORECASE)
         except re.error as error:
             problems.append(Problem(None, "rule", pattern, f"the rule's pattern is not a regular expression "
-                                    f"({error}); write it as a word or phrase, or escape special characters"))
+                                    f"({error}); check that its brackets are closed, or write it as plain words"))
     return problems
 
 
@@ -226,7 +226,7 @@ def read_roster(data: bytes, file_name: str, max_unpacked: int) -> Roster:
     if missing:
         return Roster({}, [Problem(None, None, None, f"the roster {file_name} has no {' or '.join(missing)} column: "
                                    "it needs one row per person with e-mail, department and role (and business "
-                                   "unit), under a header row")])
+                                   "unit), under a header row: export it again with those columns")])
     people: dict[str, tuple[str, str, str | None]] = {}
     problems = []
     for i, row_number in enumerate(row_numbers):
@@ -238,16 +238,17 @@ def read_roster(data: bytes, file_name: str, max_unpacked: int) -> Roster:
         unit = str(frame[found["business_unit"]].iat[i] or "").strip() if "business_unit" in found else ""
         if department is None:
             problems.append(Problem(row_number, found["department"], None, "the roster's department is not "
-                                    "marketing, IT or other (nor a word for one): correct it in the roster"))
+                                    "marketing, IT or other (nor a word for one): correct it in the roster, or remove "
+                                    "the row"))
         if role is None:
             problems.append(Problem(row_number, found["role"], None, "the roster's role is not lead, manager or "
-                                    "staff (nor a word for one): correct it in the roster"))
+                                    "staff (nor a word for one): correct it in the roster, or remove the row"))
         if department is None or role is None:
             continue
         person = (department, role, unit or None)
         if address in people and people[address] != person:
             problems.append(Problem(row_number, found["email"], None, "the roster lists this person twice, with "
-                                    "different department, role or unit: keep one row"))
+                                    "different department, role or unit: remove one of the rows"))
         people[address] = person
     for problem in problems:   # a roster row's problem names the roster, never the address
         problem.reason = f"the roster {file_name}, row {problem.row}: {problem.reason}"
@@ -278,6 +279,13 @@ def _uid_label(uid: str) -> str:
 
 def _rule_problem(event) -> str | None:
     """Why a VEVENT's RRULE cannot be expanded safely, or None."""
+    try:
+        return _unsafe_rule(event)
+    except Exception as error:   # icalendar's BrokenCalendarProperty for a rule it could not parse
+        return f"its RRULE cannot be read ({str(error).splitlines()[0][:160]}): export the event again or remove it"
+
+
+def _unsafe_rule(event) -> str | None:
     for rule in event.get("RRULE") if isinstance(event.get("RRULE"), list) else [event.get("RRULE")]:
         if rule is None:
             continue
@@ -379,142 +387,44 @@ def read_calendar(con, data: bytes, file_name: str, *, roster: Roster | None, ru
                                     "Export the calendar with its events."))
         return out
 
-    meetings, attendance, rows, attendance_rows = [], [], [], []
+    found_meetings: dict[str, tuple[tuple, int, list[tuple]]] = {}   # meeting_id -> (row, position, invitations)
     counts = Counter()
     unknown_at: list[str] = []
-    seen: dict[str, int] = {}
     started = time.monotonic()
+    context = dict(first_day=first_day, last_day=last_day, today=today, timezones=timezones, positions=positions,
+                   in_force=in_force, people=people, key=key, unit=constants.get("business_unit"))
     for uid, events in by_uid.items():
         if time.monotonic() - started > EXPANSION_SECONDS:
             out.blocking.append(Problem(None, None, None, f"the file's recurring events take more than "
                                         f"{EXPANSION_SECONDS:.0f} s to expand: split the export into smaller ones"))
             return out
-        master = next((e for e in events if "RECURRENCE-ID" not in e), events[0])
-        recurring = any(("RRULE" in e or "RDATE" in e) for e in events) or any("RECURRENCE-ID" in e for e in events)
-        overrides = {_key(e.decoded("RECURRENCE-ID")): e for e in events if "RECURRENCE-ID" in e}
-        mini = icalendar.Calendar()
-        for component in timezones:
-            mini.add_component(component)
-        for event in events:
-            mini.add_component(event)
+        local_counts, local_unknown, problems = Counter(), [], []
         try:
-            found = recurring_ical_events.of(mini).between(first_day, last_day + timedelta(days=1))
-        except Exception as error:   # the library's InvalidCalendar and what dateutil raises for a bad rule
-            out.problems.append(Problem(positions[id(master)], "RRULE", None, f"event {_uid_label(uid)!r}: its "
-                                        f"recurrence cannot be expanded ({str(error).splitlines()[0][:160]})"))
+            series = _read_series(uid, events, context, local_counts, local_unknown, problems)
+        except Exception as error:   # a property icalendar could not read (it raises on first use), and the like
+            where = min(positions[id(e)] for e in events)
+            out.problems.append(Problem(where, None, None, f"event {_uid_label(uid)!r} cannot be read "
+                                        f"({str(error).splitlines()[0][:160] if str(error) else type(error).__name__}): "
+                                        "export it again or remove it"))
             continue
-        if len(meetings) + len(found) > MAX_OCCURRENCES:
+        out.problems += problems
+        counts.update(local_counts)
+        unknown_at += local_unknown
+        for meeting_id, entry in series:
+            if meeting_id in found_meetings:   # the same occurrence twice (a duplicated event): the later one stands
+                counts["duplicate"] += 1
+            found_meetings[meeting_id] = entry
+        if len(found_meetings) > MAX_OCCURRENCES:
             out.blocking.append(Problem(None, None, None, f"the file's events make more than {MAX_OCCURRENCES:,} "
                                         "meetings: split the export into smaller ones (a month or a year each)"))
             return out
-        if not found:
-            # Nothing in the window: a single event outside it is a problem; a series wholly outside is noted.
-            start = _occurrence_day(master.decoded("DTSTART"))
-            if not recurring and start < first_day:
-                out.problems.append(Problem(positions[id(master)], "DTSTART", str(start), f"event "
-                                            f"{_uid_label(uid)!r}: the date {dates.too_early()}"))
-            elif not recurring and start > last_day:
-                out.problems.append(Problem(positions[id(master)], "DTSTART", str(start), f"event "
-                                            f"{_uid_label(uid)!r}: the date {dates.too_late()}"))
-            else:
-                counts["outside"] += 1
-            continue
-        for component in found:
-            start = component.decoded("DTSTART")
-            day = _occurrence_day(start)
-            original = component.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in component else start
-            source = overrides.get(_key(original), master)
-            where = positions[id(source)]
-            if day > today:
-                counts["future"] += 1
-                continue
-            meeting_id = "CAL-" + hashlib.sha256(uid.encode("utf-8")).hexdigest()[:16]
-            if recurring:
-                meeting_id += f"-{_occurrence_day(original):%Y%m%d}"
-            label = f"event {_uid_label(uid)!r} on {day:%Y-%m-%d}"
-            if meeting_id in seen:   # the same occurrence twice (a duplicated event): the later one stands
-                counts["duplicate"] += 1
-                drop = seen[meeting_id]
-                meetings[drop] = None
-            seen[meeting_id] = len(meetings)
-            subject = str(component.get("SUMMARY") or "")
-            cancelled = (str(component.get("STATUS") or "").upper() == "CANCELLED"
-                         or bool(CANCELLED_PREFIX.match(subject)))
-            status = "cancelled" if cancelled else "held"
-            kind = subject_type(subject, in_force)
-            if kind == IGNORE:
-                counts["ignored"] += 1
-                meetings.append(None)
-                rows.append(where)
-                continue
-            if kind is None:
-                out.problems.append(Problem(where, "SUMMARY", subject, f"{label}: no subject rule gives this "
-                                            "meeting's type; add one (--rule 'PATTERN=TYPE', or PATTERN=ignore to "
-                                            "leave such events out)"))
-                kind = ""
-            invitees = []
-            listed = component.get("ATTENDEE", [])
-            listed = listed if isinstance(listed, list) else [listed]
-            addresses = set()
-            for number, attendee in enumerate(listed, start=1):
-                counts["invitations"] += 1
-                params = getattr(attendee, "params", {})
-                if str(params.get("CUTYPE", "INDIVIDUAL")).upper() in NOT_PEOPLE:
-                    counts["rooms"] += 1
-                    continue
-                address = normalise_address(attendee)
-                if address in addresses:
-                    continue
-                addresses.add(address)
-                person = people.get(address)
-                if person is None:
-                    counts["unknown"] += 1
-                    unknown_at.append(f"row {where} ({day:%Y-%m-%d}) attendee {number}")
-                    continue
-                invitees.append((address, person, str(params.get("PARTSTAT", "NEEDS-ACTION")).upper()))
-            organizer = component.get("ORGANIZER")
-            organizer_address = normalise_address(organizer) if organizer is not None else ""
-            if organizer_address and organizer_address not in addresses and organizer_address in people:
-                counts["organizers"] += 1   # an organizer is an invitee who accepted their own meeting
-                invitees.append((organizer_address, people[organizer_address], "ACCEPTED"))
-            unit = constants.get("business_unit")
-            if not unit:
-                units = Counter(p[2] for _, p, _ in invitees if p[2])
-                organizer_unit = people.get(organizer_address, (None, None, None))[2]
-                ranked = units.most_common(2)
-                if organizer_unit:
-                    unit = organizer_unit
-                elif ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-                    unit = ranked[0][0]
-                else:
-                    why = ("its invitees come from several business units in equal numbers" if ranked else
-                           "none of its invitees is in the roster with a business unit")
-                    out.problems.append(Problem(where, "ATTENDEE", None, f"{label}: no business unit: {why}; add "
-                                                "them to the roster, or set the unit for the file (--set "
-                                                "business_unit=NAME)"))
-                    unit = ""
-            meetings.append((meeting_id, unit, f"{day:%Y-%m-%d}", kind, status))
-            rows.append(where)
-            for address, (department, role, _), answer in invitees:
-                attended = status == "held" and answer == "ACCEPTED"
-                counts["mapped"] += 1
-                counts[f"answer {answer}"] += 1
-                attendance.append((meeting_id, person_id(key, address), department, role,
-                                   "true" if attended else "false"))
-                attendance_rows.append(where)
-    kept = [i for i, m in enumerate(meetings) if m is not None]
-    ids = {meetings[i][0] for i in kept}
-    out.meetings = pd.DataFrame([meetings[i] for i in kept], columns=list(KINDS["meetings"].columns), dtype=object)
-    out.row_numbers = [rows[i] for i in kept]
-    keep_attendance = [i for i, a in enumerate(attendance) if a[0] in ids]
-    # a duplicated occurrence's earlier invitations leave with it; the later copy's stand
-    last = {}
-    for i in keep_attendance:
-        last[(attendance[i][0], attendance[i][1])] = i
-    keep_attendance = sorted(last.values())
-    out.attendance = pd.DataFrame([attendance[i] for i in keep_attendance],
-                                  columns=list(KINDS["attendance"].columns), dtype=object)
-    out.attendance_rows = [attendance_rows[i] for i in keep_attendance]
+    entries = list(found_meetings.values())
+    out.meetings = pd.DataFrame([m for m, _, _ in entries], columns=list(KINDS["meetings"].columns), dtype=object)
+    out.row_numbers = [where for _, where, _ in entries]
+    invitations = {(a[0], a[1]): (a, where) for _, where, listed in entries for a in listed}
+    out.attendance = pd.DataFrame([a for a, _ in invitations.values()], columns=list(KINDS["attendance"].columns),
+                                  dtype=object)
+    out.attendance_rows = [where for _, where in invitations.values()]
     out.notes = _notes(counts, unknown_at, len(out.attendance), first_day, today)
     out.dropped = [f"{name} ({why})" for name, why in (
         ("ATTENDEE", "e-mail addresses and names: only a keyed hash of the address is stored"),
@@ -524,6 +434,111 @@ def read_calendar(con, data: bytes, file_name: str, *, roster: Roster | None, ru
     if roster.ignored_columns:
         out.dropped.append(f"roster columns {', '.join(roster.ignored_columns)} (not used)")
     return out
+
+
+def _read_series(uid: str, events: list, c: dict, counts: Counter, unknown_at: list[str],
+                 problems: list[Problem]) -> list[tuple[str, tuple[tuple, int, list[tuple]]]]:
+    """One UID's events (a single event, or a series with its overrides) expanded over the window: each occurrence
+    as (meeting_id, (meeting row, event position, its invitations)). Problems and counts are added to those given."""
+    positions, people = c["positions"], c["people"]
+    master = next((e for e in events if "RECURRENCE-ID" not in e), events[0])
+    recurring = any(("RRULE" in e or "RDATE" in e) for e in events) or any("RECURRENCE-ID" in e for e in events)
+    overrides = {_key(e.decoded("RECURRENCE-ID")): e for e in events if "RECURRENCE-ID" in e}
+    mini = icalendar.Calendar()
+    for component in c["timezones"]:
+        mini.add_component(component)
+    for event in events:
+        mini.add_component(event)
+    try:
+        found = recurring_ical_events.of(mini).between(c["first_day"], c["last_day"] + timedelta(days=1))
+    except Exception as error:   # the library's InvalidCalendar and what dateutil raises for a bad rule
+        problems.append(Problem(positions[id(master)], "RRULE", None, f"event {_uid_label(uid)!r}: its recurrence "
+                                f"cannot be expanded ({str(error).splitlines()[0][:160]}); export it again or "
+                                "remove it"))
+        return []
+    if not found:
+        # Nothing in the window: a single event outside it is a problem; a series wholly outside is noted.
+        start = _occurrence_day(master.decoded("DTSTART"))
+        if not recurring and start < c["first_day"]:
+            problems.append(Problem(positions[id(master)], "DTSTART", str(start), f"event {_uid_label(uid)!r}: the "
+                                    f"date {dates.too_early()}"))
+        elif not recurring and start > c["last_day"]:
+            problems.append(Problem(positions[id(master)], "DTSTART", str(start), f"event {_uid_label(uid)!r}: the "
+                                    f"date {dates.too_late()}"))
+        else:
+            counts["outside"] += 1
+        return []
+    series = []
+    for component in found:
+        start = component.decoded("DTSTART")
+        day = _occurrence_day(start)
+        original = component.decoded("RECURRENCE-ID") if "RECURRENCE-ID" in component else start
+        where = positions[id(overrides.get(_key(original), master))]
+        if day > c["today"]:
+            counts["future"] += 1
+            continue
+        meeting_id = "CAL-" + hashlib.sha256(uid.encode("utf-8")).hexdigest()[:16]
+        if recurring:
+            meeting_id += f"-{_occurrence_day(original):%Y%m%d}"
+        label = f"event {_uid_label(uid)!r} on {day:%Y-%m-%d}"
+        subject = str(component.get("SUMMARY") or "")
+        cancelled = (str(component.get("STATUS") or "").upper() == "CANCELLED" or bool(CANCELLED_PREFIX.match(subject)))
+        status = "cancelled" if cancelled else "held"
+        kind = subject_type(subject, c["in_force"])
+        if kind == IGNORE:
+            counts["ignored"] += 1
+            continue
+        if kind is None:
+            problems.append(Problem(where, "SUMMARY", subject, f"{label}: no subject rule gives this meeting's type; "
+                                    "add one (--rule 'PATTERN=TYPE', or PATTERN=ignore to leave such events out)"))
+            kind = ""
+        invitees = []
+        listed = component.get("ATTENDEE", [])
+        addresses = set()
+        for number, attendee in enumerate(listed if isinstance(listed, list) else [listed], start=1):
+            counts["invitations"] += 1
+            params = getattr(attendee, "params", {})
+            if str(params.get("CUTYPE", "INDIVIDUAL")).upper() in NOT_PEOPLE:
+                counts["rooms"] += 1
+                continue
+            address = normalise_address(attendee)
+            if address in addresses:
+                continue
+            addresses.add(address)
+            person = people.get(address)
+            if person is None:
+                counts["unknown"] += 1
+                unknown_at.append(f"row {where} ({day:%Y-%m-%d}) attendee {number}")
+                continue
+            invitees.append((address, person, str(params.get("PARTSTAT", "NEEDS-ACTION")).upper()))
+        organizer = component.get("ORGANIZER")
+        organizer_address = normalise_address(organizer) if organizer is not None else ""
+        if organizer_address and organizer_address not in addresses and organizer_address in people:
+            counts["organizers"] += 1   # an organizer is an invitee who accepted their own meeting
+            invitees.append((organizer_address, people[organizer_address], "ACCEPTED"))
+        unit = c["unit"]
+        if not unit:
+            units = Counter(p[2] for _, p, _ in invitees if p[2])
+            organizer_unit = people.get(organizer_address, (None, None, None))[2]
+            ranked = units.most_common(2)
+            if organizer_unit:
+                unit = organizer_unit
+            elif ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+                unit = ranked[0][0]
+            else:
+                why = ("its invitees come from several business units in equal numbers" if ranked else
+                       "none of its invitees is in the roster with a business unit")
+                problems.append(Problem(where, "ATTENDEE", None, f"{label}: no business unit: {why}; add them to the "
+                                        "roster, or set the unit for the file (--set business_unit=NAME)"))
+                unit = ""
+        invitations = []
+        for address, (department, role, _), answer in invitees:
+            counts[f"answer {answer}"] += 1
+            attended = status == "held" and answer == "ACCEPTED"
+            invitations.append((meeting_id, person_id(c["key"], address), department, role,
+                                "true" if attended else "false"))
+        series.append((meeting_id, ((meeting_id, unit, f"{day:%Y-%m-%d}", kind, status), where, invitations)))
+    return series
 
 
 def _notes(counts: Counter, unknown_at: list[str], stored: int, first_day: date, today: date) -> list[str]:
