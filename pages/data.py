@@ -21,8 +21,9 @@ upload_tab, history_tab, export_tab, templates_tab, *settings_tab = st.tabs(tabs
 with upload_tab:
     kind = st.selectbox("What is in the file?", list(ingest.KIND_LABELS), format_func=ingest.KIND_LABELS.get,
                         key="data_kind")
-    upload = st.file_uploader("File", type=["csv", "tsv", "txt", "xlsx"], key="data_upload",
-                              help="CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or Excel.")
+    upload = st.file_uploader("File", type=["csv", "tsv", "txt", "xlsx", "ics"], key="data_upload",
+                              help="CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or Excel; for "
+                                   "meetings, also a calendar export (.ics) from Outlook or Google Calendar.")
     if upload is not None:
         con, data = shared.connection(), upload.getvalue()
         uploads = st.session_state.setdefault("data_prepared", {})   # read once, not on every rerun
@@ -46,9 +47,31 @@ with upload_tab:
             constants = {name: value.strip() for name, value in (("business_unit", unit), ("department", department),
                                                                  ("wave", wave), ("role", role)) if value.strip()}
             date_order = order or None
+        calendar_options = {}
+        if kind == "meetings" and ingest.calendar.is_calendar(data):   # a calendar export (issue 19)
+            st.caption("A calendar: attendees are mapped through a people roster (addresses are never stored), and "
+                       "each event's meeting type comes from its subject.")
+            people = st.file_uploader("People roster (CSV or Excel: e-mail, department, role, business unit)",
+                                      type=["csv", "tsv", "txt", "xlsx"], key="data_roster",
+                                      help="From HR: one row per person. It is read for this import and not kept.")
+            with st.expander("Subject rules: which events are which meetings"):
+                st.caption("A pattern is looked for in the subject (a regular expression, case ignored); the first "
+                           "rule that matches gives the type, yours before the defaults. 'ignore' leaves such events "
+                           "out. Your rules are remembered for the next calendar.")
+                edited = st.data_editor(ingest.calendar.rules_table(con), key="data_rules", num_rows="dynamic",
+                                        hide_index=True, width="stretch", disabled=["from"], column_config={
+                                            "pattern": "Subject pattern",
+                                            "meeting_type": st.column_config.SelectboxColumn(
+                                                "Meeting type", options=list(ingest.calendar.RULE_TYPES)),
+                                            "from": "From"})
+            unit = st.text_input("Business unit (for the whole file)", key="data_calendar_unit",
+                                 placeholder="from the roster")
+            constants = {"business_unit": unit.strip()} if unit.strip() else {}
+            calendar_options = {"roster": (people.name, people.getvalue()) if people is not None else None,
+                                "rules": ingest.calendar.chosen_rules(edited) or None}
         any_date = st.checkbox(dates.CHECKBOX, key="data_any_date", help=dates.checkbox_help())
         prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout, constants=constants,
-                                       date_order=date_order, allow_any_date=any_date)
+                                       date_order=date_order, allow_any_date=any_date, **calendar_options)
         rows = ingest.mapping_rows(prepared)
         if len(rows):
             with st.expander(f"Column mapping: {int((rows['target'] != '').sum())} of {len(rows)} question columns "
@@ -157,6 +180,9 @@ with templates_tab:
     for template_kind, label in ingest.KIND_LABELS.items():
         st.download_button(f"{label} template", ingest.template_csv(shared.connection(), template_kind),
                            file_name=f"{template_kind}_template.csv", mime="text/csv", key=f"template_{template_kind}")
+    st.write("Meetings can also come as a calendar export with a people roster; the sample data's, as examples:")
+    for label, name, example, mime in ingest.calendar.example_files():
+        st.download_button(label, example, file_name=name, mime=mime, key=f"example_{name}")
 
 for tab in settings_tab:  # admins only
     with tab, st.form("settings_form"):

@@ -528,3 +528,42 @@ def test_importing_the_sample_calendar_gives_back_the_sample_meetings_and_attend
     held = meetings[(meetings.meeting_type == "joint_steering") & (meetings.status == "held")]
     assert con.execute("SELECT count(*) FROM meetings WHERE meeting_type = 'joint_steering' AND status = 'held'"
                        ).fetchall()[0][0] == len(held) == 122
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The Data page
+
+
+def test_the_data_page_takes_a_calendar_with_its_roster_and_offers_the_examples(fixture_db):
+    from streamlit.testing.v1 import AppTest
+
+    from metrics.sample.calendar import FILE_NAMES
+
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="data_kind").set_value("meetings").run()
+    at.file_uploader(key="data_upload").set_value(("outlook.ics", WEEKLY, "text/calendar")).run()
+    assert not at.exception, at.exception
+    shown = "\n".join(e.value for e in at.error)
+    assert "a calendar needs a people roster" in shown
+    assert at.button(key="data_import").disabled
+    at.file_uploader(key="data_roster").set_value(("roster.csv", ROSTER, "text/csv")).run()
+    assert not at.exception, at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert (tiles["Rows read"], tiles["Rows valid"], tiles["Problems"]) == ("9", "9", "0")
+    notes = "\n".join(i.value for i in at.info)
+    assert "9 invitees are not in the roster" in notes and "who@elsewhere.org" not in notes
+    assert any("ATTENDEE" in c.value for c in at.caption)
+    con = store.connect(fixture_db)
+    before = con.execute("SELECT (SELECT count(*) FROM meetings), (SELECT count(*) FROM attendance)").fetchall()[0]
+    con.close()
+    at.button(key="data_import").click().run()
+    assert "Imported 9 rows from outlook.ics" in at.success[0].value
+    con = store.connect(fixture_db)
+    after = con.execute("SELECT (SELECT count(*) FROM meetings), (SELECT count(*) FROM attendance)").fetchall()[0]
+    con.close()
+    assert (after[0] - before[0], after[1] - before[1]) == (9, 18)
+    # the Templates tab offers the sample's calendar and roster as they are in sample_data/
+    downloads = {b.proto.label for b in at.get("download_button")}
+    assert {"Example calendar export (.ics)", "Example people roster (CSV)"} <= downloads
+    assert set(calendar.EXAMPLES) == set(FILE_NAMES.values())

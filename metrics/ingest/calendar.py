@@ -197,6 +197,37 @@ def rules_table(con, given: dict[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["pattern", "meeting_type", "from"])
 
 
+RULE_TYPES = (*MEETING_TYPES, IGNORE)
+
+
+def chosen_rules(table: pd.DataFrame) -> dict[str, str]:
+    """The rules of the Data page's table (pattern, meeting_type) that are the analyst's: every row but an unchanged
+    default, and no empty one."""
+    defaults = set(DEFAULT_RULES)
+    rules = {}
+    for pattern, kind in zip(table["pattern"], table["meeting_type"]):
+        pattern, kind = str(pattern or "").strip(), str(kind or "").strip()
+        if pattern and kind and (pattern, kind) not in defaults:
+            rules[pattern] = kind
+    return rules
+
+
+# The sample data set's calendar export and its roster (metrics.sample.calendar writes them), offered on the Data
+# page as examples of files as they come.
+EXAMPLES = {"meetings_calendar.ics": ("Example calendar export (.ics)", "text/calendar"),
+            "people_roster.csv": ("Example people roster (CSV)", "text/csv")}
+
+
+def example_files() -> list[tuple[str, str, bytes, str]]:
+    """(label, file name, bytes, MIME type) of each example present in sample_data/."""
+    found = []
+    for name, (label, mime) in EXAMPLES.items():
+        path = store.SAMPLE_DIR / name
+        if path.is_file():
+            found.append((label, name, path.read_bytes(), mime))
+    return found
+
+
 def subject_type(subject: str, rules: list[tuple[re.Pattern, str, str]]) -> str | None:
     text = CANCELLED_PREFIX.sub("", subject or "").strip()
     for pattern, kind, _ in rules:

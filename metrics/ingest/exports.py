@@ -192,6 +192,8 @@ def changed_mapping(rows: pd.DataFrame, chosen: dict[str, str]) -> dict[str, str
 
 def dropped_summary(prepared: PreparedImport) -> dict[str, list[str]]:
     """Columns that will not be stored, by why: personal data, platform bookkeeping, not mapped."""
+    if prepared.report.layout == "calendar":   # a calendar's properties (metrics.ingest.calendar), not columns
+        return {"personal data and text (never stored)": list(prepared.report.dropped_columns)}
     table = prepared.mapping_table
     if table is None:
         return {}
