@@ -48,17 +48,20 @@ END:VTIMEZONE
 def ics(*events: str, prodid: str = "-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN", head: str = OUTLOOK_TZ
         ) -> bytes:
     """A calendar as Outlook writes one: CRLF lines, a VTIMEZONE with Windows' zone name, the events."""
-    text = f"BEGIN:VCALENDAR\nPRODID:{prodid}\nVERSION:2.0\nMETHOD:PUBLISH\n{head}" + "".join(events) + "END:VCALENDAR\n"
+    text = (f"BEGIN:VCALENDAR\nPRODID:{prodid}\nVERSION:2.0\nMETHOD:PUBLISH\n{head}" + "".join(events)
+            + "END:VCALENDAR\n")
     return text.replace("\n", "\r\n").encode("utf-8")
 
 
 def event(uid: str, start: str, summary: str = "Marketing–IT steering", *extra: str,
           tz: str = "W. Europe Standard Time", attendees: tuple[tuple[str, str, str], ...] | None = None) -> str:
-    """A VEVENT starting `start` (YYYYMMDDTHHMMSS in `tz`), organised by Ann, with attendees (address, name, PARTSTAT)."""
+    """A VEVENT starting `start` (YYYYMMDDTHHMMSS in `tz`), organised by Ann, with attendees (address, name,
+    PARTSTAT)."""
     attendees = attendees if attendees is not None else (
         ("ann.lead@example.com", "Ann Lead", "ACCEPTED"), ("bob.it@example.com", "Bob Byte", "DECLINED"),
         ("who@elsewhere.org", "Stranger Danger", "ACCEPTED"))
-    lines = [f"UID:{uid}", f"SUMMARY:{summary}", f"DTSTART;TZID={tz}:{start}", "ORGANIZER;CN=Ann Lead:mailto:ann.lead@example.com",
+    lines = [f"UID:{uid}", f"SUMMARY:{summary}", f"DTSTART;TZID={tz}:{start}",
+             "ORGANIZER;CN=Ann Lead:mailto:ann.lead@example.com",
              "LOCATION:Room 4.02, Harbour Street 12", "DESCRIPTION:Agenda: budgets. Call Ann on +44 20 7946 0958"]
     lines += [f"ATTENDEE;CN={name};ROLE=REQ-PARTICIPANT;PARTSTAT={answer};RSVP=TRUE:mailto:{address}"
               for address, name, answer in attendees]
@@ -131,6 +134,25 @@ def test_an_event_in_new_york_at_half_past_eleven_lands_on_new_yorks_date(con):
     ingest.commit_import(con, prepare(con, data), user="tests")
     # 23:30 in New York is 04:30 UTC on the 6th: the meeting took place on the 5th where it was held
     assert [d.isoformat() for d in stored(con, "meetings")["date"]] == ["2026-03-05"]
+
+
+def test_a_google_export_in_utc_is_read_in_its_calendars_time_zone(con):
+    # Google writes times in UTC and names the calendar's zone in X-WR-TIMEZONE (read by x-wr-timezone): 03:30 UTC
+    # on the 6th is 19:30 on the 5th in Los Angeles.
+    google = "X-WR-TIMEZONE:America/Los_Angeles\nCALSCALE:GREGORIAN\n"
+    data = ics(event("abc123@google.com", "20260306T033000Z", "Steering").replace(";TZID=W. Europe Standard Time", ""),
+               prodid="-//Google Inc//Google Calendar 70.9054//EN", head=google)
+    prepared = prepare(con, data)
+    assert not prepared.report.problems and prepared.frame["date"].tolist() == ["2026-03-05"]
+
+
+def test_an_organizer_not_listed_as_attendee_counts_as_an_invitee_who_accepted(con):
+    data = ics(event("org-1", "20260310T100000", "Steering",
+                     attendees=(("bob.it@example.com", "Bob Byte", "ACCEPTED"),)))
+    prepared = prepare(con, data)
+    assert sorted(zip(prepared.attendance["role"], prepared.attendance["attended"])) == [("lead", "true"),
+                                                                                         ("manager", "true")]
+    assert any("1 of them organizers not listed as attendees" in n for n in prepared.notes)
 
 
 def test_responses_give_attendance_and_a_cancelled_meeting_was_attended_by_no_one(con):
@@ -270,7 +292,8 @@ def test_a_refused_calendar_changes_nothing(con):
 
 
 def test_subject_rules_are_applied_remembered_and_ignore_leaves_events_out(con):
-    data = ics(event("r-1", "20260401T100000", "Quarterly all-hands"), event("r-2", "20260402T100000", "CRM pilot review"))
+    data = ics(event("r-1", "20260401T100000", "Quarterly all-hands"),
+               event("r-2", "20260402T100000", "CRM pilot review"))
     assert len(prepare(con, data).report.problems) == 2
     rules = {"all-hands": "ignore", r"crm\b.*review": "co_department"}
     report = ingest.commit_import(con, prepare(con, data, rules=rules), user="tests")
@@ -330,7 +353,8 @@ def test_the_business_unit_comes_from_set_or_else_the_invitees_and_a_tie_is_a_pr
         prepared.report.problems[0])
     prepared = prepare(con, data, constants={"business_unit": "Group"})
     assert not prepared.report.problems and prepared.frame["business_unit"].tolist() == ["Group"]
-    assert "takes a constant for business_unit only" in str(prepare(con, data, constants={"department": "it"}).blocking[0])
+    refused = prepare(con, data, constants={"department": "it"})
+    assert "takes a constant for business_unit only" in str(refused.blocking[0])
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -450,7 +474,8 @@ def test_the_command_line_imports_a_calendar_with_roster_and_rules(tmp_path, cap
     store.connect(db).close()
     (tmp_path / "outlook.ics").write_bytes(ics(event("c-1", "20260401T100000", "Quarterly business review")))
     (tmp_path / "people.csv").write_bytes(ROSTER)
-    args = ["import", "meetings", str(tmp_path / "outlook.ics"), "--db", str(db), "--roster", str(tmp_path / "people.csv")]
+    args = ["import", "meetings", str(tmp_path / "outlook.ics"), "--db", str(db),
+            "--roster", str(tmp_path / "people.csv")]
     assert cli.main(args) == 1
     assert "no subject rule gives this meeting's type" in capsys.readouterr().err
     assert cli.main([*args, "--rule", "business review=co_department"]) == 0
@@ -503,7 +528,8 @@ def test_importing_the_sample_calendar_gives_back_the_sample_meetings_and_attend
     data = (store.SAMPLE_DIR / FILE_NAMES["calendar"]).read_bytes()
     roster = (store.SAMPLE_DIR / FILE_NAMES["roster"]).read_bytes()
     started = time.perf_counter()
-    prepared = ingest.prepare_import(con, "meetings", data, FILE_NAMES["calendar"], roster=(FILE_NAMES["roster"], roster))
+    prepared = ingest.prepare_import(con, "meetings", data, FILE_NAMES["calendar"],
+                                     roster=(FILE_NAMES["roster"], roster))
     report = ingest.commit_import(con, prepared, user="tests")
     assert time.perf_counter() - started < 5
     assert not report.problems and report.rows_imported == 293

@@ -264,9 +264,10 @@ def read_roster(data: bytes, file_name: str, max_unpacked: int) -> Roster:
         address = normalise_address(frame[found["email"]].iat[i])
         if not address:
             continue
-        department = mapping_module.DEPARTMENT_WORDS.get(str(frame[found["department"]].iat[i] or "").strip().casefold())
-        role = mapping_module.ROLE_WORDS.get(str(frame[found["role"]].iat[i] or "").strip().casefold())
-        unit = str(frame[found["business_unit"]].iat[i] or "").strip() if "business_unit" in found else ""
+        cell = {target: str(frame[column].iat[i] or "").strip() for target, column in found.items()}
+        department = mapping_module.DEPARTMENT_WORDS.get(cell["department"].casefold())
+        role = mapping_module.ROLE_WORDS.get(cell["role"].casefold())
+        unit = cell.get("business_unit", "")
         if department is None:
             problems.append(Problem(row_number, found["department"], None, "the roster's department is not "
                                     "marketing, IT or other (nor a word for one): correct it in the roster, or remove "
@@ -434,8 +435,8 @@ def read_calendar(con, data: bytes, file_name: str, *, roster: Roster | None, ru
             series = _read_series(uid, events, context, local_counts, local_unknown, problems)
         except Exception as error:   # a property icalendar could not read (it raises on first use), and the like
             where = min(positions[id(e)] for e in events)
-            out.problems.append(Problem(where, None, None, f"event {_uid_label(uid)!r} cannot be read "
-                                        f"({str(error).splitlines()[0][:160] if str(error) else type(error).__name__}): "
+            why = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+            out.problems.append(Problem(where, None, None, f"event {_uid_label(uid)!r} cannot be read ({why}): "
                                         "export it again or remove it"))
             continue
         out.problems += problems
@@ -582,7 +583,8 @@ def _notes(counts: Counter, unknown_at: list[str], stored: int, first_day: date,
                  + (f"; {counts['rooms']} rooms or resources (no people)" if counts["rooms"] else "")
                  + ". An invitee who accepted a held meeting counts as attended; any other answer, or none, as not.")
     if counts["unknown"]:
-        shown = ", ".join(unknown_at[:SHOWN]) + (f" and {len(unknown_at) - SHOWN} more" if len(unknown_at) > SHOWN else "")
+        more = f" and {len(unknown_at) - SHOWN} more" if len(unknown_at) > SHOWN else ""
+        shown = ", ".join(unknown_at[:SHOWN]) + more
         notes.append(f"{counts['unknown']} invitees are not in the roster and are not stored (add them to the "
                      f"roster to count them): {shown}.")
     if counts["ignored"]:
