@@ -31,9 +31,11 @@ class _SurveyLayouts:
     scorecard start without it (about 0.06 s)."""
 
     def _names(self) -> tuple[str, ...]:
+        from metrics.ingest import finance, trackers
         from metrics.ingest.layouts import LAYOUTS
 
-        return ("auto", *LAYOUTS)
+        # issue 19: projects take a tracker's export (jira, asana), kpis a finance wide sheet (wide)
+        return ("auto", *LAYOUTS, *trackers.LAYOUTS, *finance.LAYOUTS)
 
     def __contains__(self, name: object) -> bool:
         return name in self._names()
@@ -97,7 +99,7 @@ def cmd_import(args) -> int:
         report = ingest.import_file(con, args.kind, path, layout=args.format, constants=_pairs(args.set, "--set"),
                                     mapping=_pairs(args.map, "--map"), date_order=args.date_order,
                                     skip_invalid=args.skip_invalid, replace=args.replace, dry_run=args.dry_run,
-                                    allow_any_date=args.allow_any_date)
+                                    allow_any_date=args.allow_any_date, percent_as=args.percent_as)
     except ingest.ImportRefused as refused:
         # The file's name, and the columns and cells a problem quotes, come from outside: no control character
         # of theirs reaches the terminal (metrics.printable).
@@ -118,6 +120,8 @@ def cmd_import(args) -> int:
           + (f", {report.rows_replaced} replaced" if report.rows_replaced else "")
           + (f"; skipped {report.rows_skipped} invalid rows" if report.rows_skipped else "")
           + (f" (import {report.import_id})" if report.import_id else ""))
+    for note in report.notes:   # a tracker's or finance sheet's reader: what it read and the rules it used
+        print(f"{name}: {printable(note)}")
     if ingest.masked_summary(report):
         print(f"{name}: {ingest.masked_summary(report)}")
     for problem in report.problems:
@@ -315,11 +319,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=list(KIND_NAMES))
     p.add_argument("file")
     p.add_argument("--format", default="auto", choices=_SurveyLayouts(), metavar="LAYOUT",
-                   help="the survey export's layout: %(choices)s (default: %(default)s)")
+                   help="the file's layout: %(choices)s (default: %(default)s); jira and asana are project "
+                        "trackers' exports, wide a finance sheet of KPIs (months as columns)")
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a column the file lacks")
     p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID",
                    help="map a column to an item id or a field (business_unit, department, role, wave, comment); "
-                        "remembered for the next file of the same layout and questions")
+                        "remembered for the next file of the same layout and questions. Trackers: a column to a "
+                        "field ('Custom field (Budget)=budget') or a value to a status or choice ('Status:In "
+                        "Review=active'); finance: a sheet or KPI name to a KPI ('Margin=margin_growth_pct'); "
+                        "remembered per tool")
+    p.add_argument("--percent-as", choices=["fraction", "percent"],
+                   help="finance sheets: whether a bare 0.052 in a _pct KPI is a fraction (5.2%%) or a percent, "
+                        "when the values do not say")
     p.add_argument("--date-order", choices=["dmy", "mdy", "ymd"],
                    help="how to read dates like 03/04/2026 when the file does not settle it")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid rows and log the others")
