@@ -199,7 +199,7 @@ class _Reader:
         self._lacking()
         dropped = self._dropped()
         rules = rules_table(self.used_rules)
-        said = [f"read as a {tool.label} export: {len(out)} {'issues' if tool is JIRA else 'tasks'}"]
+        said = [f"read as {tool.label}'s export: {len(out)} {'issues' if tool is JIRA else 'tasks'}"]
         if len(rules):
             said.append("rules used: " + "; ".join(f"{r} → {t or '(no rule)'} ({h})"
                                                     for r, t, h in rules.itertuples(index=False)))
