@@ -51,7 +51,7 @@ DASHES = {"-", "–", "—"}
 MISSING = {"n/a", "na", "#n/a"}
 
 _YM = re.compile(r"(\d{4})[-/.](\d{1,2})")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?")
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T]00:00(?::00)?")   # an Excel date cell, as the grid gives it
 _MY = re.compile(r"(\d{1,2})[-/.](\d{4})")
 _NAME_YEAR = re.compile(r"([A-Za-z]{3,9})\.?[\s\-'’/.]*(\d{4}|\d{2})")
 _YEAR_NAME = re.compile(r"(\d{4})[\s\-/]+([A-Za-z]{3,9})")
@@ -133,9 +133,9 @@ def read(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, layout: st
 def _native(sheets: list[tuple[str | None, Grid]]) -> bool:
     """The native template (its header is business_unit, month, kpi, value), or no month header anywhere."""
     first = sheets[0][1].cells
-    if len(first) and {str(c).strip().casefold() for c in first.iloc[0] if c} >= {"business_unit", "month", "kpi",
-                                                                                   "value"}:
-        return True
+    native = {"business_unit", "month", "kpi", "value"}
+    if len(first) and len({str(c).strip().casefold() for c in first.iloc[0] if c} & native) >= 2:
+        return True   # the template's header, perhaps damaged: the native reader says what is wrong with it
     for _, grid in sheets:
         for _, row in grid.cells.head(HEADER_SEARCH).iterrows():
             for cell in row:
@@ -180,7 +180,7 @@ class _Reader:
             self.blocking.append("no month columns: a finance sheet has months as columns, headed like 2026-10, "
                                  "Oct 2026, Oct-26 or an Excel date; for the native template choose native")
         if "kpi" in self.constants and len(with_months) > 1:
-            self.blocking.append(f"--set kpi= names one KPI, but {len(with_months)} sheets have months: name each "
+            self.blocking.append(f"--set kpi= names one KPI, but {len(with_months)} sheets have months: choose each "
                                  "sheet's KPI with --map 'SHEET=kpi_name' instead")
         if self.blocking:
             return Adapted("wide", pd.DataFrame(), [], blocking=self.blocking)
@@ -211,12 +211,12 @@ class _Reader:
                 except FiscalHeader:
                     self.blocking.append(
                         f"{self.where(title)}, row {grid.row_numbers[index]}: {cell!r} is a fiscal period, and which "
-                        "calendar month it is depends on when the fiscal year starts: head the columns with calendar "
+                        "calendar month it is depends on when the fiscal year starts: rename the columns to calendar "
                         "months (2025-07, Jul 2025) and import again")
                     return None
                 if month:
                     if month in months.values():
-                        self.blocking.append(f"{self.where(title)}: the month {month} heads two columns: keep one")
+                        self.blocking.append(f"{self.where(title)}: the month {month} heads two columns: remove one")
                         return None
                     months[column] = month
             if months:
@@ -239,7 +239,7 @@ class _Reader:
                 f"{n} ({title})" if title is not None else n for n in others)
         if unit_column is None and "business_unit" not in self.constants:
             self.blocking.append(f"{self.where(title)}: no column names the business units (headed 'Business unit', "
-                                 "or the first column): add one, or give the sheet's unit with --set business_unit=…")
+                                 "or the first column): add it, or give the sheet's unit with --set business_unit=…")
             return
         sheet_kpi = None
         if kpi_column is None:
@@ -298,7 +298,7 @@ class _Reader:
         if kpi is None:
             self.used_rules[name] = ("", "no rule")
             self.blocking.append(f"{self.where(title) if title is not None else 'the file ' + repr(name)} is not a "
-                                 f"KPI's name ({', '.join(sorted(self.known))}): name its KPI with --map '{name}=KPI' "
+                                 f"KPI's name ({', '.join(sorted(self.known))}): choose its KPI with --map '{name}=KPI' "
                                  "(remembered for the next file), or --set kpi=KPI for a one-KPI file")
         elif not re.fullmatch(SNAKE, kpi):
             self.blocking.append(f"{kpi!r} is not a KPI name: lower-case letters, digits and _ only")
@@ -328,7 +328,7 @@ class _Reader:
                 self.blocking.append(
                     f"{kpi}: every value written without % is between -1 and 1 (e.g. {_text(example[3])} in row "
                     f"{example[5]}): is {_text(example[3])} a fraction ({_text(example[3] * 100)}%) or already a "
-                    "percent? Say which with --percent-as fraction or --percent-as percent (on the Data page: "
+                    "percent? Choose --percent-as fraction or --percent-as percent (on the Data page: "
                     "'Percentages like 0.052 are')")
             elif self.percent_as == "fraction":
                 self.rows = [(u, m, k, v * 100, p, line) if k == kpi and not p else (u, m, k, v, p, line)

@@ -216,17 +216,21 @@ class _Reader:
                 field_name = self._fed_by(self.columns.find(column)[0])
                 choices = CHOICES.get(field_name, ())
                 if target not in choices:
-                    self.blocking.append(f"the rule {rule!r} → {target!r}: the column {column!r} feeds {field_name}, "
-                                         f"whose values are {', '.join(choices) or 'not a list'}")
+                    self.blocking.append(f"the rule {rule!r} → {target!r}: the column {column!r} feeds {field_name}: "
+                                         f"choose one of {', '.join(choices) or '(none: map the column itself)'}")
             elif target and target not in FIELDS:
-                self.blocking.append(f"the rule {rule!r} → {target!r}: {target!r} is not a field of joint projects "
-                                     f"(choose one of {', '.join(FIELDS)}, or nothing to leave the column out)")
+                self.blocking.append(f"the rule {rule!r} → {target!r}: {target!r} is not a field of joint projects: "
+                                     f"choose one of {', '.join(FIELDS)}, or nothing to leave the column out")
             elif not self.columns.find(rule) and not sep:
-                self.blocking.append(f"the rule {rule!r} names a column the file does not have")
+                self.blocking.append(f"the rule {rule!r} names a column the file does not have: check that the "
+                                     "rule's column is spelled as in the file's header")
+            elif target and self._personal(rule):
+                self.blocking.append(f"the rule {rule!r} → {target!r}: {rule!r} holds people's names or addresses, "
+                                     "which are never stored: choose another column")
         for name in self.constants:
             if name not in FIELDS:
-                self.blocking.append(f"--set {name}=…: {name!r} is not a field of joint projects (choose one of "
-                                     f"{', '.join(FIELDS)})")
+                self.blocking.append(f"--set {name}=…: {name!r} is not a field of joint projects: choose one of "
+                                     f"{', '.join(FIELDS)}")
 
     def _fed_by(self, key: str) -> str:
         """The field a column's values feed: status for the status columns, else the field it is mapped to."""
@@ -466,6 +470,12 @@ class _Reader:
                 self.blocking.append(f"no column gives {f.name}: the export needs {how}; map another column with "
                                      f"--map 'COLUMN={f.name}', or give every row one value with --set {f.name}=…")
 
+    def _personal(self, name: str) -> bool:
+        """A column that names people (assignee, reporter, watchers, comments, e-mail addresses): never stored."""
+        lowered = _base(name).casefold()
+        return any(lowered == p.casefold() or lowered.startswith(p.casefold() + " id") for p in self.tool.personal) \
+            or bool(re.search(r"e-?mail|assignee|reporter|creator|watcher|participant|responder", lowered))
+
     def _dropped(self) -> dict[str, list[str]]:
         personal, unused = [], []
         for base, keys in self.columns.keys.items():
@@ -473,9 +483,7 @@ class _Reader:
             shown = f"{name} (×{len(keys)})" if len(keys) > 1 else name
             if any(k in self.columns.used for k in keys):
                 continue
-            lowered = name.casefold()
-            if any(lowered == p.casefold() or lowered.startswith(p.casefold() + " id") for p in self.tool.personal) \
-                    or re.search(r"e-?mail|assignee|reporter|creator|watcher|participant|responder", lowered):
+            if self._personal(name):
                 personal.append(shown)
             else:
                 unused.append(shown)
