@@ -178,8 +178,11 @@ def prepare_import(
                                      "its header.")]
     if prepared.blocking:
         return prepared
-    report.problems = sorted(cell_problems + validate(frame, kind, items, row_numbers, allow_any_date),
-                             key=lambda p: (p.row or 0, p.column or ""))
+    checked = validate(frame, kind, items, row_numbers, allow_any_date)
+    if adapted is not None:   # a cell its reader could not fill was reported by the reader: not again as empty
+        reported = {p.row for p in cell_problems}
+        checked = [p for p in checked if not (p.row in reported and p.value in (None, ""))]
+    report.problems = sorted(cell_problems + checked, key=lambda p: (p.row or 0, p.column or ""))
     if kind == "survey":
         # A problem names the column of the file it came from ('EndDate', not 'submitted_at'): the one to fix.
         sources = _source_columns(parsed, survey, constants or {})

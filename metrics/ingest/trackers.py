@@ -153,7 +153,7 @@ def read(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, layout: st
     if detected != layout:
         missing = ", ".join(sorted(n for n in tool.signature if n not in {_base(c).casefold() for c in frame.columns}))
         return Adapted(layout, pd.DataFrame(), [], blocking=[
-            f"read as a {tool.label} export as asked, but the header lacks {missing}: export the issues again from "
+            f"read as {tool.label}'s export as asked, but the header lacks {missing}: export the issues again from "
             f"{tool.label} as CSV (all fields), or choose another format"])
     return _Reader(con, tool, frame, row_numbers, notes, constants or {}, mapping or {}, date_order).read()
 
