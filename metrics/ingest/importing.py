@@ -172,7 +172,7 @@ def prepare_import(
     if prepared.blocking:
         return prepared
     prepared.blocking = _column_problems(kind, frame, items)
-    if not prepared.blocking and report.rows_read == 0:
+    if not prepared.blocking and report.rows_read == 0 and not cell_problems:   # a reader's rows all refused: say why
         prepared.blocking = [Problem(None, None, None, "the file has a header but no rows below it: nothing to "
                                      "import. Export the data again with its rows, or fill in the template below "
                                      "its header.")]
