@@ -164,7 +164,7 @@ class _Reader:
 
     def read(self, layout: str) -> Adapted:
         if self.percent_as not in (None, *PERCENT_AS):
-            self.blocking.append(f"--percent-as takes {' or '.join(PERCENT_AS)}, not {self.percent_as!r}")
+            self.blocking.append(f"--percent-as takes {' or '.join(PERCENT_AS)}, not {self.percent_as!r}: choose one")
         unknown = set(self.constants) - {"kpi", "business_unit"}
         if unknown:
             self.blocking.append(f"--set {', '.join(sorted(unknown))}: a finance sheet takes only kpi= (one KPI) "

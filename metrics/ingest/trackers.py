@@ -168,6 +168,7 @@ class _Reader:
         self.blocking: list[str] = []
         self.problems: list[tuple[int, str, str | None, str]] = []
         self.used_rules: dict[str, tuple[str, str]] = {}
+        self.fed: set[str] = set()   # fields some column or label of the file feeds, filled or not
         self.out = pd.DataFrame({f: pd.Series([None] * len(frame), dtype=object) for f in FIELDS})
 
     # -- the rules: the analyst's (asked), remembered, then the tool's defaults ------------------------------
@@ -265,6 +266,7 @@ class _Reader:
             key = self.columns.first(name)
             if key is None:
                 continue
+            self.fed.add(field_name)
             parsed = self._date_column(self.columns.values(key), key)
             result = result.where(result.notna(), parsed)
         return result
@@ -306,6 +308,7 @@ class _Reader:
             target = self._field_of(keys[0])
             if target is None or target in ("project_id", "name", "status"):
                 continue
+            self.fed.add(target)
             for key in keys:
                 values = self.columns.values(key)
                 for i, value in values.items():
@@ -357,6 +360,7 @@ class _Reader:
                     else:
                         continue
                     said.setdefault((i, target), set()).add(value)
+                    self.fed.add(target)
         for (i, target), values in said.items():
             if self.out.at[i, target] is not None:
                 continue   # a column mapped to the field says it
@@ -460,7 +464,7 @@ class _Reader:
     def _lacking(self) -> None:
         """A required field no column, label or constant gives: what to do, once for the whole file."""
         for f in KINDS["projects"].fields:
-            if f.required and self.out[f.name].isna().all() and len(self.out):
+            if f.required and f.name not in self.fed and self.out[f.name].isna().all() and len(self.out):
                 how = {"business_unit": "a 'Custom field (Business unit)' column or labels like 'unit:Retail'",
                        "lead_function": "a 'Custom field (Lead function)' column or labels 'marketing', 'it', 'joint'",
                        "stage": "a 'Custom field (Stage)' column or labels 'pilot', 'scale'",
