@@ -24,7 +24,7 @@ from metrics.printable import printable
 import metrics.ingest.layouts as layouts
 import metrics.ingest.mapping as mapping_module
 import metrics.ingest.native_survey as native_survey
-from metrics.ingest import adapted as adapted_module
+import metrics.ingest.adapted as adapted_module
 from metrics.ingest.kinds import ImportRefused, ImportReport, KINDS, Problem
 from metrics.ingest.limits import upload_limit_bytes, upload_too_big
 from metrics.ingest.validation import _typed, unneutralise, validate
