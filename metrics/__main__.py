@@ -69,7 +69,10 @@ def cmd_init(args) -> int:
 def cmd_sample(args) -> int:
     from metrics.sample import write_sample
 
+    from metrics.sample import tool_exports
+
     paths = write_sample(args.out, seed=args.seed, scale=args.scale)
+    paths |= {name: Path(args.out) / file for name, file in tool_exports.FILE_NAMES.items()}   # issue 19's examples
     width = max(map(len, paths))   # the longest kind (decision_rights) sets the column
     for kind, path in paths.items():
         print(f"{kind:<{width}} {path}")

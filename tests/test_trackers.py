@@ -243,3 +243,13 @@ def test_the_command_line_imports_a_jira_export_with_a_rule(tmp_path):
     assert con.execute("SELECT project_id, status, stage FROM joint_projects").fetchall() == [
         ("CX-2", "active", "pilot")]
     con.close()
+
+
+def test_the_committed_tool_examples_are_the_generators_output(tmp_path):
+    from metrics.sample import DEFAULT_SEED, tool_exports, write_sample
+
+    write_sample(tmp_path, seed=DEFAULT_SEED)
+    for name in tool_exports.FILE_NAMES.values():
+        assert (tmp_path / name).read_bytes() == (store.SAMPLE_DIR / name).read_bytes(), name
+    header = (tmp_path / "joint_projects_jira.csv").read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+    assert header.count("Labels") == 2 and header.count("Sprint") == 2 and "Custom field (Budget)" in header

@@ -148,8 +148,8 @@ def write_sample(
 ) -> dict[str, Path]:
     """Write the sample data set into `out_dir`; return {kind: path} for the eleven files: the seven
     tables of the survey, meetings, projects and KPIs, then the monthly review's four
-    (metrics.sample.review), drawn from their own random stream; and two examples of files as tools export
-    them (metrics.sample.tool_exports: 'projects_jira', 'kpis_wide'), which load_sample does not load.
+    (metrics.sample.review), drawn from their own random stream. Beside them it writes two examples of files
+    as tools export them (metrics.sample.tool_exports.FILE_NAMES), which load_sample does not load.
 
     `scale` multiplies the number of survey respondents (and headcount with it, so that
     response rates stay believable); everything else is the same at any scale.
@@ -183,8 +183,7 @@ def write_sample(
     # issue 19: the same projects and KPIs as Jira and finance would export them (examples on the Data page)
     for name, table in (("projects_jira", tool_exports.jira_export(projects)),
                         ("kpis_wide", tool_exports.finance_wide(kpis))):
-        paths[name] = out / tool_exports.FILE_NAMES[name]
-        table.to_csv(paths[name], index=False, encoding="utf-8", lineterminator="\n")
+        table.to_csv(out / tool_exports.FILE_NAMES[name], index=False, encoding="utf-8", lineterminator="\n")
     review = review_tables(world, respondents, observed, meetings, projects,
                            np.random.default_rng([seed, REVIEW_STREAM]))
     for kind, table in review.items():
