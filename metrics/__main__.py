@@ -31,14 +31,19 @@ class _SurveyLayouts:
     scorecard start without it (about 0.06 s)."""
 
     def _names(self) -> tuple[str, ...]:
-        from metrics.ingest import finance, trackers
         from metrics.ingest.layouts import LAYOUTS
 
-        # issue 19: projects take a tracker's export (jira, asana), kpis a finance wide sheet (wide)
-        return ("auto", *LAYOUTS, *trackers.LAYOUTS, *finance.LAYOUTS)
+        return ("auto", *LAYOUTS)
+
+    def _tools(self) -> tuple[str, ...]:
+        """Issue 19: projects take a tracker's export (jira, asana), kpis a finance wide sheet (wide), from the
+        readers' own lists; accepted here, and checked against the kind by the import (prepare_import)."""
+        from metrics.ingest import finance, trackers
+
+        return (*trackers.LAYOUTS, *finance.LAYOUTS)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._names()
+        return name in self._names() or name in self._tools()
 
     def __iter__(self):
         return iter(self._names())
@@ -322,8 +327,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=list(KIND_NAMES))
     p.add_argument("file")
     p.add_argument("--format", default="auto", choices=_SurveyLayouts(), metavar="LAYOUT",
-                   help="the file's layout: %(choices)s (default: %(default)s); jira and asana are project "
-                        "trackers' exports, wide a finance sheet of KPIs (months as columns)")
+                   help="the file's layout: %(choices)s (default: %(default)s); for projects also jira or asana "
+                        "(trackers' CSV exports), for kpis also wide (a finance sheet, months as columns)")
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a column the file lacks")
     p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID",
                    help="map a column to an item id or a field (business_unit, department, role, wave, comment); "
