@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-# How a rule a reader used came about, as its report shows it.
-HOW = ("default", "remembered", "asked")
 
 
 @dataclass

@@ -28,7 +28,6 @@ import pandas as pd
 
 import metrics.ingest.mapping as mapping_module
 from metrics.ingest.adapted import SIGNATURE, Adapted, rules_table
-from metrics.ingest.decode import LayoutError
 from metrics.ingest.grid import ZIP_MAGIC, XLSX_MAX_UNPACKED, Grid, read_grid, read_sheets
 from metrics.vocabulary import SNAKE
 
@@ -193,7 +192,7 @@ class _Reader:
         rules = rules_table(self.used_rules)
         kpis = sorted(set(frame["kpi"]))
         said = [f"read as a wide finance sheet: {len(frame)} values of {len(kpis)} KPI(s) ({', '.join(kpis)})"]
-        remember = {k: v for k, v in self.asked.items()}
+        remember = dict(self.asked)   # the analyst's own names, kept when the file is committed
         return Adapted("wide", frame, [r[5] for r in self.rows], notes=said + self.notes, dropped=self.dropped,
                        blocking=self.blocking, cell_problems=self.problems, rules=rules,
                        remember=(RULES_LAYOUT, remember) if remember else None)
@@ -338,4 +337,3 @@ class _Reader:
                 self.notes.append(f"{kpi}: values without % read as percents (0.052 is 0.052%), as asked")
 
 
-__all__ = ["LAYOUTS", "PERCENT_AS", "read", "month_of", "number_of", "kpi_name", "LayoutError"]

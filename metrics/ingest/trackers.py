@@ -204,7 +204,7 @@ class _Reader:
         if len(rules):
             said.append("rules used: " + "; ".join(f"{r} → {t or '(no rule)'} ({h})"
                                                     for r, t, h in rules.itertuples(index=False)))
-        remember = {k: v for k, v in self.asked.items()}
+        remember = dict(self.asked)   # the analyst's own rules, kept when the file is committed
         return Adapted(tool.layout, out, list(self.rows), notes=said + self.notes, dropped=dropped,
                        blocking=self.blocking, cell_problems=sorted(self.problems, key=lambda p: (p[0], p[1])),
                        rules=rules, remember=(f"{tool.layout}_rules", remember) if remember else None)
@@ -424,7 +424,7 @@ class _Reader:
         names = self.columns.first(self.tool.name)
         by_name: dict[str, list[str]] = {}
         if self.tool is ASANA and names is not None:
-            for name, pid in zip(self.frame_values(names), project_ids):
+            for name, pid in zip(self.columns.values(names), project_ids):
                 by_name.setdefault(name, []).append(pid)
         known = set(project_ids.dropna())
         for key in keys:
@@ -451,9 +451,6 @@ class _Reader:
             if self.columns.values(key).notna().any():
                 self.notes.append(f"the pilot of a scale project is taken from {_base(key)!r}")
         return result
-
-    def frame_values(self, key: str) -> pd.Series:
-        return self.columns.values(key)
 
     def _constants(self) -> None:
         for name, value in self.constants.items():
