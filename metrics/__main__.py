@@ -35,8 +35,15 @@ class _SurveyLayouts:
 
         return ("auto", *LAYOUTS)
 
+    def _tools(self) -> tuple[str, ...]:
+        """Issue 19: projects take a tracker's export (jira, asana), kpis a finance wide sheet (wide), from the
+        readers' own lists; accepted here, and checked against the kind by the import (prepare_import)."""
+        from metrics.ingest import finance, trackers
+
+        return (*trackers.LAYOUTS, *finance.LAYOUTS)
+
     def __contains__(self, name: object) -> bool:
-        return name in self._names()
+        return name in self._names() or name in self._tools()
 
     def __iter__(self):
         return iter(self._names())
@@ -67,7 +74,10 @@ def cmd_init(args) -> int:
 def cmd_sample(args) -> int:
     from metrics.sample import write_sample
 
+    from metrics.sample import tool_exports
+
     paths = write_sample(args.out, seed=args.seed, scale=args.scale)
+    paths |= {name: Path(args.out) / file for name, file in tool_exports.FILE_NAMES.items()}   # issue 19's examples
     width = max(map(len, paths))   # the longest kind (decision_rights) sets the column
     for kind, path in paths.items():
         print(f"{kind:<{width}} {path}")
@@ -108,7 +118,8 @@ def cmd_import(args) -> int:
         report = ingest.import_file(con, args.kind, path, layout=args.format, constants=_pairs(args.set, "--set"),
                                     mapping=_pairs(args.map, "--map"), date_order=args.date_order,
                                     skip_invalid=args.skip_invalid, replace=args.replace, dry_run=args.dry_run,
-                                    allow_any_date=args.allow_any_date, roster=args.roster, rules=rules)
+                                    allow_any_date=args.allow_any_date, roster=args.roster, rules=rules,
+                                    percent_as=args.percent_as)
     except ingest.ImportRefused as refused:
         # The file's name, and the columns and cells a problem quotes, come from outside: no control character
         # of theirs reaches the terminal (metrics.printable).
@@ -131,7 +142,7 @@ def cmd_import(args) -> int:
           + (f" (import {report.import_id})" if report.import_id else ""))
     if ingest.masked_summary(report):
         print(f"{name}: {ingest.masked_summary(report)}")
-    for note in report.notes:   # a calendar's: invitations, invitees not in the roster, future occurrences
+    for note in report.notes:   # a reader's own: what it read and the rules it used, invitations, guests
         print(f"{name}: {printable(note)}")
     for problem in report.problems:
         print(f"{name}: skipped {printable(problem)}")
@@ -328,11 +339,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=list(KIND_NAMES))
     p.add_argument("file")
     p.add_argument("--format", default="auto", choices=_SurveyLayouts(), metavar="LAYOUT",
-                   help="the survey export's layout: %(choices)s (default: %(default)s)")
+                   help="the file's layout: %(choices)s (default: %(default)s); for projects also jira or asana "
+                        "(trackers' CSV exports), for kpis also wide (a finance sheet, months as columns)")
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a column the file lacks")
     p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID",
                    help="map a column to an item id or a field (business_unit, department, role, wave, comment); "
-                        "remembered for the next file of the same layout and questions")
+                        "remembered for the next file of the same layout and questions. Trackers: a column to a "
+                        "field ('Custom field (Budget)=budget') or a value to a status or choice ('Status:In "
+                        "Review=active'); finance: a sheet or KPI name to a KPI ('Margin=margin_growth_pct'); "
+                        "remembered per tool")
+    p.add_argument("--percent-as", choices=["fraction", "percent"],
+                   help="finance sheets: whether a bare 0.052 in a _pct KPI is a fraction (5.2%%) or a percent, "
+                        "when the values do not say")
     p.add_argument("--date-order", choices=["dmy", "mdy", "ymd"],
                    help="how to read dates like 03/04/2026 when the file does not settle it")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid rows and log the others")

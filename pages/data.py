@@ -58,8 +58,9 @@ with upload_tab:
                 st.caption("A pattern is looked for in the subject (a regular expression, case ignored); the first "
                            "rule that matches gives the type, yours before the defaults. 'ignore' leaves such events "
                            "out. Your rules are remembered for the next calendar.")
-                edited = st.data_editor(ingest.calendar.rules_table(con), key="data_rules", num_rows="dynamic",
-                                        hide_index=True, width="stretch", disabled=["from"], column_config={
+                edited = st.data_editor(ingest.calendar.rules_table(con), key="data_calendar_rules",
+                                        num_rows="dynamic", hide_index=True, width="stretch", disabled=["from"],
+                                        column_config={
                                             "pattern": "Subject pattern",
                                             "meeting_type": st.column_config.SelectboxColumn(
                                                 "Meeting type", options=list(ingest.calendar.RULE_TYPES)),
@@ -69,9 +70,38 @@ with upload_tab:
             constants = {"business_unit": unit.strip()} if unit.strip() else {}
             calendar_options = {"roster": (people.name, people.getvalue()) if people is not None else None,
                                 "rules": ingest.calendar.chosen_rules(edited) or None}
+        percent_as = None
+        if kind in ingest.TOOL_LAYOUTS:   # issue 19: a tracker's export or a finance sheet, as the tool writes it
+            left, middle, right = st.columns(3)
+            layout = left.selectbox("Layout", ingest.TOOL_LAYOUTS[kind], format_func=ingest.LAYOUT_LABELS.get,
+                                    key=f"data_layout_{kind}")
+            unit = middle.text_input("Business unit (for rows without one)", key=f"data_unit_{kind}",
+                                     placeholder="taken from the file")
+            constants = {"business_unit": unit.strip()} if unit.strip() else {}
+            if kind == "kpis":
+                named = right.text_input("KPI (for a file of one KPI)", key="data_kpi", placeholder="from the sheet")
+                constants |= {"kpi": named.strip()} if named.strip() else {}
+                percent_as = st.radio("Percentages like 0.052 are", ["", "fraction", "percent"], horizontal=True,
+                                      key="data_percent_as",
+                                      format_func={"": "decided by the values", "fraction": "fractions (5.2%)",
+                                                   "percent": "already percents (0.052%)"}.get) or None
         any_date = st.checkbox(dates.CHECKBOX, key="data_any_date", help=dates.checkbox_help())
+        tool = {"percent_as": percent_as} if percent_as else {}
         prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout, constants=constants,
-                                       date_order=date_order, allow_any_date=any_date, **calendar_options)
+                                       date_order=date_order, allow_any_date=any_date, **tool, **calendar_options)
+        rules = ingest.rules_rows(prepared)
+        if len(rules):   # issue 19: the rules a tracker's or finance reader used, changed here and remembered
+            with st.expander(f"Rules: {len(rules)} used", expanded=bool((rules["target"] == "").any())):
+                st.caption("Each rule maps a column to a field ('Custom field (Budget)' → budget), a value to a "
+                           "status or choice ('Status:In Review' → active), or a sheet to a KPI. Fill in a target "
+                           "where there is none, or change one; your rules are remembered for the next file.")
+                edited = st.data_editor(rules, key="data_rules", hide_index=True, num_rows="dynamic",
+                                        disabled=["how"], width="stretch")
+            changes = ingest.changed_rules(rules, edited)
+            if changes:
+                prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout,
+                                               constants=constants, mapping=changes, date_order=date_order,
+                                               allow_any_date=any_date, **tool)
         rows = ingest.mapping_rows(prepared)
         if len(rows):
             with st.expander(f"Column mapping: {int((rows['target'] != '').sum())} of {len(rows)} question columns "
@@ -96,7 +126,7 @@ with upload_tab:
         valid.metric("Rows valid", report.rows_valid if prepared.importable else 0)
         problems.metric("Problems", len(report.problems) + len(prepared.blocking))
         st.caption(f"Layout: {ingest.LAYOUT_LABELS.get(report.layout, report.layout)}"
-                   + (" (detected)" if kind == "survey" and layout == "auto" else ""))
+                   + (" (detected)" if kind in ("survey", *ingest.TOOL_LAYOUTS) and layout == "auto" else ""))
         for note in prepared.notes:
             st.info(note)
         if ingest.masked_summary(report):
@@ -180,9 +210,12 @@ with templates_tab:
     for template_kind, label in ingest.KIND_LABELS.items():
         st.download_button(f"{label} template", ingest.template_csv(shared.connection(), template_kind),
                            file_name=f"{template_kind}_template.csv", mime="text/csv", key=f"template_{template_kind}")
-    st.write("Meetings can also come as a calendar export with a people roster; the sample data's, as examples:")
+    st.write("Examples of files as the tools export them, made from the sample data: each imports as it is "
+             "(the calendar with its people roster).")
     for label, name, example, mime in ingest.calendar.example_files():
         st.download_button(label, example, file_name=name, mime=mime, key=f"example_{name}")
+    for example_kind, (label, example_name, example) in ingest.example_files().items():
+        st.download_button(label, example, file_name=example_name, mime="text/csv", key=f"example_{example_kind}")
 
 for tab in settings_tab:  # admins only
     with tab, st.form("settings_form"):

@@ -1392,3 +1392,177 @@ def test_mapping_one_of_the_two_columns_to_nothing_imports_the_other(seeded):
     ingest.commit_import(seeded, prepared, user="tests")
     assert seeded.execute("SELECT response_id, partner_strategic FROM survey_responses WHERE response_id IN "
                           "('T1', 'T2') ORDER BY 1").fetchall() == [("T1", 5), ("T2", 4)]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Trackers' exports and finance sheets (issue 19): their readers refuse hostile and broken files of each format
+# the same way, through the same two routes, with the store unchanged; and they are fuzzed like the templates.
+
+TRACKERS = Path(__file__).resolve().parent / "fixtures" / "trackers"
+FINANCE = Path(__file__).resolve().parent / "fixtures" / "finance"
+JIRA_HEADER = ("Summary,Issue key,Issue id,Parent,Status,Created,Due date,Resolved,Labels,Labels,Assignee,"
+               "Custom field (Budget),Custom field (Business Unit)")
+JIRA_ROW = "Hostile pilot,HJ-1,1,,To Do,12/Mar/26 3:45 PM,30/Jun/26,,pilot,joint,Ana Ruiz,1000,Hostile"
+ASANA_HEADER = ("Task ID,Created At,Completed At,Name,Section/Column,Assignee Email,Due Date,Tags,Parent task,Budget,"
+                "Business unit")
+ASANA_ROW = "1,2026-03-01,,Hostile pilot,To do,ana@example.com,2026-06-30,\"pilot,joint\",,1000,Hostile"
+WIDE = {"constants": {"kpi": "margin_growth_pct"}}
+
+
+def jira_file(*rows: str, header: str = JIRA_HEADER) -> bytes:
+    return lines(header, *rows)
+
+
+def wide_book(*rows: list[object], title: str = "margin_growth_pct", more_sheets: int = 0) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.title = title
+    for row in rows:
+        book.active.append(row)
+    for n in range(more_sheets):
+        book.create_sheet(f"Extra {n + 1}")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+TOOL_CORPUS = [
+    bad("jira_status_without_a_rule", "trackers", "projects", "jira.csv",
+        jira_file(JIRA_ROW.replace("To Do", "In Review")),
+        "row 2, column 'Status', value 'In Review': no rule says what Status 'In Review' is", ROW_ADVICE),
+    bad("jira_budget_in_words", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW.replace(",1000,", ",lots,")),
+        "row 2, column 'budget', value 'lots'"),
+    bad("jira_parent_id_not_in_file", "trackers", "projects", "jira.csv",
+        jira_file(JIRA_ROW.replace(",1,,To Do", ",1,99999,To Do")),
+        "row 2, column 'Parent', value '99999': the parent's issue id is not in this file"),
+    bad("jira_due_date_in_words", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW.replace("30/Jun/26", "soon")),
+        "row 2, column 'Due date', value 'soon': not a date"),
+    bad("jira_without_a_budget_column", "trackers", "projects", "jira.csv",
+        jira_file(JIRA_ROW.replace(",1000,Hostile", ",Hostile"), header=JIRA_HEADER.replace(
+            ",Custom field (Budget)", "")), "no column gives budget"),
+    bad("jira_ragged_row", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW + ",extra"),
+        "line 2 has 14 columns where the header has 13"),
+    bad("jira_with_a_nul_byte", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW.replace("pilot,joint",
+                                                                                                "pi\x00lot,joint")),
+        "binary data (a NUL byte on line 2)"),
+    bad("jira_rule_to_a_status_that_is_none", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW),
+        "feeds status: choose one of planned, active, delivered, cancelled",
+        options={"mapping": {"Status:To Do": "someday"}}),
+    bad("jira_rule_storing_people", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW),
+        "'Assignee' holds people's names or addresses, which are never stored",
+        options={"mapping": {"Assignee": "name"}}),
+    bad("jira_read_as_asana", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW),
+        "read as Asana's export as asked, but the header lacks", options={"layout": "asana"}),
+    bad("jira_as_a_fake_workbook", "trackers", "projects", "jira.xlsx", jira_file(JIRA_ROW),
+        "is not an Excel workbook"),
+    bad("jira_labels_that_disagree", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW.replace(
+        "pilot,joint", "pilot;joint,scale")), "the labels give two values of stage"),
+    bad("asana_parent_name_unknown", "trackers", "projects", "asana.csv",
+        lines(ASANA_HEADER, ASANA_ROW.replace(",,1000,", ",No such task,1000,")),
+        "row 2, column 'Parent task', value 'No such task': the parent task: no task of this file has that name"),
+    bad("asana_section_without_a_rule", "trackers", "projects", "asana.csv",
+        lines(ASANA_HEADER, ASANA_ROW.replace("To do", "Parked")),
+        "no rule says what Section/Column 'Parked' is"),
+    bad("asana_dates_either_way", "trackers", "projects", "asana.csv",
+        lines(ASANA_HEADER, ASANA_ROW.replace("2026-06-30", "03/04/2026")),
+        "could be day-first or month-first"),
+    bad("wide_fiscal_periods", "finance", "kpis", "kpis.xlsx", wide_book(["Business unit", "FY26 M01"], ["A", 1]),
+        "'FY26 M01' is a fiscal period"),
+    bad("wide_ambiguous_percent", "finance", "kpis", "kpis.xlsx",
+        wide_book(["Business unit", "Oct-26", "Nov-26"], ["Hostile", 0.052, 0.048]),
+        "every value written without % is between -1 and 1"),
+    bad("wide_dash_for_a_value", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "Hostile,-"),
+        "a dash: write 0 if the value is zero", options=WIDE),
+    bad("wide_words_for_a_value", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "Hostile,about 4"),
+        "row 2, column '2026-10', value 'about 4': not a number", options=WIDE),
+    bad("wide_month_twice", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26,2026-10", "Hostile,4,5"),
+        "the month 2026-10 heads two columns", options=WIDE),
+    bad("wide_sheet_not_a_kpi", "finance", "kpis", "kpis.xlsx", wide_book(["Unit", "Oct-26"], ["Hostile", 4],
+                                                                          title="Stuff"),
+        "sheet 'Stuff' is not a KPI's name"),
+    bad("wide_kpi_for_several_sheets", "finance", "kpis", "kpis.xlsx",
+        lambda: _two_kpi_sheets(),
+        "--set kpi= names one KPI, but 2 sheets have months", options=WIDE),
+    bad("wide_unit_too_long", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "H" * 300 + ",4"),
+        "row 2, column 'business_unit'", options=WIDE),
+    bad("wide_only_a_total", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "Total,4"),
+        "the file has a header but no rows below it", options=WIDE),
+    bad("wide_not_a_workbook", "finance", "kpis", "kpis.xlsx", b"PK\x03\x04 not really a zip",
+        "is not a readable Excel workbook"),
+    bad("wide_too_many_sheets", "finance", "kpis", "kpis.xlsx",
+        lambda: wide_book(["Business unit", "Oct-26"], ["Hostile", 4], more_sheets=grid.XLSX_MAX_SHEETS),
+        "sheets, more than the 200 a data file holds"),
+    bad("wide_percent_as_nonsense", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "Hostile,4%"),
+        "--percent-as takes fraction or percent", options={**WIDE, "percent_as": "half"}),
+]
+
+
+def _two_kpi_sheets() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.title = "margin_growth_pct"
+    book.active.append(["Business unit", "Oct-26"])
+    book.active.append(["Hostile", 4])
+    second = book.create_sheet("customer_nps")
+    second.append(["Business unit", "Oct-26"])
+    second.append(["Hostile", 30])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_tool_corpus_covers_each_new_format():
+    ids = [case.id for case in TOOL_CORPUS]
+    assert len(ids) == len(set(ids)) >= 25
+    assert len({(case.data(), repr(case.options)) for case in TOOL_CORPUS}) == len(TOOL_CORPUS), "a case twice"
+    assert {case.id.split("_")[0] for case in TOOL_CORPUS} == {"jira", "asana", "wide"}
+
+
+@pytest.mark.parametrize("case", TOOL_CORPUS, ids=[case.id for case in TOOL_CORPUS])
+def test_a_bad_tool_export_is_refused_both_ways_and_the_store_is_unchanged(refusing, tmp_path, case):
+    test_a_bad_file_is_refused_both_ways_and_the_store_is_unchanged(refusing, tmp_path, case)
+
+
+TOOL_FILES = {
+    "jira": ("projects", (TRACKERS / "jira_cloud_export.csv").read_text(encoding="utf-8"), {}),
+    "asana": ("projects", (TRACKERS / "asana_export.csv").read_text(encoding="utf-8"), {}),
+    "wide": ("kpis", (FINANCE / "margin_growth_wide.csv").read_text(encoding="utf-8"), WIDE),
+}
+
+
+@pytest.mark.parametrize("layout", list(TOOL_FILES))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_mutated_tool_exports_import_or_are_refused(seeded_db, layout, data):
+    """A mutated Jira, Asana or finance file: a PreparedImport and then a report or ImportRefused, never an error;
+    a real commit on a fresh copy of the store each time."""
+    kind, text, options = TOOL_FILES[layout]
+    raw, name = data.draw(mutated(text))
+    FUZZ_COUNT["examples"] += 1
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            prepared = ingest.prepare_import(con, kind, raw, name, **options)
+            assert isinstance(prepared, ingest.PreparedImport)
+            for problem in prepared.blocking + prepared.report.problems:
+                assert problem.reason and "Traceback" not in problem.reason
+            try:
+                ingest.commit_import(con, prepared, user="fuzz")
+            except ingest.ImportRefused as refused:
+                assert refused.problems
+        finally:
+            con.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cut=st.integers(0, 4000), noise=st.binary(max_size=24), at=st.integers(0, 4000))
+def test_fuzz_broken_finance_workbooks_are_refused_cleanly(fuzz_store, cut, noise, at):
+    """A finance workbook cut short or with bytes spliced in: read or refused with a message, nothing written."""
+    whole = wide_book(["Business unit", "Oct-26", "Nov-26"], ["Hostile", "4.5%", "4.7%"])
+    broken = whole[:at % len(whole)] + noise + whole[at % len(whole):]
+    broken = broken[: max(cut, 1)] if cut < len(broken) else broken
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, "kpis", broken, "kpis.xlsx")
+    assert isinstance(prepared, ingest.PreparedImport)
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems

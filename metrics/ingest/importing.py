@@ -25,6 +25,7 @@ import metrics.ingest.calendar as calendar
 import metrics.ingest.layouts as layouts
 import metrics.ingest.mapping as mapping_module
 import metrics.ingest.native_survey as native_survey
+import metrics.ingest.adapted as adapted_module
 from metrics.ingest.kinds import ImportRefused, ImportReport, KINDS, Problem
 from metrics.ingest.limits import upload_limit_bytes, upload_too_big
 from metrics.ingest.validation import _typed, unneutralise, validate
@@ -62,7 +63,9 @@ class PreparedImport:
     # a calendar (.ics, metrics.ingest.calendar): its invitations, written with the meetings in one transaction
     attendance: pd.DataFrame | None = None
     attendance_rows: list[int] = field(default_factory=list)
-    rules: dict[str, str] = field(default_factory=dict)     # the analyst's subject rules, remembered on commit
+    subject_rules: dict[str, str] = field(default_factory=dict)   # the analyst's subject rules, remembered on commit
+    remember: tuple[str, dict] | None = None                # a tracker's or finance sheet's rules, kept on commit
+    rules: pd.DataFrame | None = None                       # and the rules it was read with (rule, target, how)
 
     @property
     def importable(self) -> bool:
@@ -88,6 +91,7 @@ def prepare_import(
     allow_any_date: bool = False,
     roster: tuple[str, bytes] | None = None,
     rules: dict[str, str] | None = None,
+    percent_as: str | None = None,
 ) -> PreparedImport:
     """Read and validate a file without writing anything; every problem is listed with row, column and value
     (a streamed plan's file is checked as it is committed, and prepared the ordinary way if it is not clean).
@@ -98,12 +102,14 @@ def prepare_import(
     survey given as bytes is staged by DuckDB alone (metrics.ingest.native_survey); `general` forces the general reader,
     which every other file takes. `path`, when given, is where the file is. `allow_any_date`: the analyst
     confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise. A calendar
-    (meetings from an .ics file) takes `roster` (its name and bytes) and subject `rules` (PATTERN -> TYPE)."""
+    (meetings from an .ics file) takes `roster` (its name and bytes) and subject `rules` (PATTERN -> TYPE).
+    `percent_as`: how a finance sheet's bare 0.052 in a _pct KPI is meant (fraction or percent), when its values
+    do not say."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     file_name = printable(file_name)   # as every report, refusal and the import log show it
     options = dict(layout=layout, constants=constants, mapping=mapping, date_order=date_order, path=path,
-                   general=general, allow_any_date=allow_any_date, roster=roster, rules=rules)
+                   general=general, allow_any_date=allow_any_date, roster=roster, rules=rules, percent_as=percent_as)
     too_big = upload_too_big(con, len(data) if data is not None else Path(path).stat().st_size)
     if too_big is not None:
         report = ImportReport(file_name, kind, layout or "auto")
@@ -124,12 +130,16 @@ def prepare_import(
         if fast is not None:
             fast.options = options
             return fast
+    adapted = None
     try:
         if kind == "survey":
             parsed = layouts.read_export(data, file_name, "auto" if layout in (None, "") else layout, date_order,
                                          max_unpacked=upload_limit_bytes(con))
         else:
-            table = layouts.read_table(data, file_name, max_unpacked=upload_limit_bytes(con))
+            # ---- issue 19: a tracker's export or a finance sheet, read by its own reader (None: a native file) ----
+            adapted = _read_adapted(con, kind, data, file_name, layout, constants, mapping, date_order, percent_as)
+            if adapted is None:
+                table = layouts.read_table(data, file_name, max_unpacked=upload_limit_bytes(con))
     except layouts.LayoutError as error:
         report = ImportReport(file_name, kind, layout or "auto")
         prepared = PreparedImport(kind, file_name, digest, pd.DataFrame(), report, [], options=options)
@@ -147,6 +157,16 @@ def prepare_import(
                                   survey=survey, parsed_layout=parsed.layout, options=options)
         prepared.blocking = [Problem(None, None, None, reason) for reason in survey.blocking]
         cell_problems = [Problem(row, column, value, reason) for row, column, value, reason in survey.cell_problems]
+    elif adapted is not None:
+        frame, row_numbers = unneutralise(adapted.frame), adapted.row_numbers
+        report = ImportReport(file_name, kind, adapted.layout, rows_read=len(frame),
+                              dropped_columns=adapted.dropped_columns, notes=adapted.notes)
+        prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers, notes=adapted.notes,
+                                  options=options, remember=adapted.remember, rules=adapted.rules,
+                                  mapping_table=_dropped_table(adapted.dropped))
+        prepared.blocking = [Problem(None, None, None, reason) for reason in adapted.blocking]
+        cell_problems = [Problem(row, column, value, reason) for row, column, value, reason in adapted.cell_problems]
+        # ---- end of issue 19's branch ----
     else:
         frame, row_numbers, _, _, warnings = table
         frame = unneutralise(frame)
@@ -163,20 +183,23 @@ def prepare_import(
     if prepared.blocking:
         return prepared
     prepared.blocking = _column_problems(kind, frame, items)
-    if not prepared.blocking and report.rows_read == 0:
+    if not prepared.blocking and report.rows_read == 0 and not cell_problems:   # a reader's rows all refused: say why
         prepared.blocking = [Problem(None, None, None, "the file has a header but no rows below it: nothing to "
                                      "import. Export the data again with its rows, or fill in the template below "
                                      "its header.")]
     if prepared.blocking:
         return prepared
-    report.problems = sorted(cell_problems + validate(frame, kind, items, row_numbers, allow_any_date),
-                             key=lambda p: (p.row or 0, p.column or ""))
+    checked = validate(frame, kind, items, row_numbers, allow_any_date)
+    if adapted is not None:   # a cell its reader could not fill was reported by the reader: not again as empty
+        reported = {p.row for p in cell_problems}
+        checked = [p for p in checked if not (p.row in reported and p.value in (None, ""))]
+    report.problems = sorted(cell_problems + checked, key=lambda p: (p.row or 0, p.column or ""))
     if kind == "survey":
         # A problem names the column of the file it came from ('EndDate', not 'submitted_at'): the one to fix.
         sources = _source_columns(parsed, survey, constants or {})
         for problem in report.problems:
             problem.column = sources.get(problem.column, problem.column)
-    report.rows_valid = len(frame) - len(prepared.bad_rows)
+    report.rows_valid = sum(1 for row in row_numbers if row not in prepared.bad_rows)   # a wide row gives several
     report.masked = _mask_free_text(kind, frame, [row not in prepared.bad_rows for row in row_numbers])
     return prepared
 
@@ -293,6 +316,11 @@ def commit_import(
         frame = _typed(prepared.kind, prepared.frame[keep])
     with store.transaction(con, prepared.staged) as cur:
         write_rows(cur, prepared.kind, frame, report, prepared.digest, user or current_user(), replace)
+        if prepared.remember is not None:   # a tracker's or finance sheet's rules the analyst gave (issue 19)
+            rules_layout, rules = prepared.remember
+            mapping_module.remember_mapping(cur, rules_layout, adapted_module.SIGNATURE,
+                                            {**mapping_module.saved_mapping(con, rules_layout,
+                                                                            adapted_module.SIGNATURE), **rules})
         survey = prepared.survey
         if survey is not None and survey.chosen_mapping:
             mapping_module.remember_mapping(cur, prepared.parsed_layout, survey.signature,
@@ -319,6 +347,7 @@ def import_file(
     allow_any_date: bool = False,
     roster: str | Path | tuple[str, bytes] | None = None,
     rules: dict[str, str] | None = None,
+    percent_as: str | None = None,
 ) -> ImportReport:
     """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure.
     `allow_any_date`: the analyst confirms dates outside 2000 to a year from today (--allow-any-date). `roster`
@@ -327,7 +356,7 @@ def import_file(
     people = roster if isinstance(roster, tuple) or roster is None else (Path(roster).name, Path(roster).read_bytes())
     prepared = prepare_import(con, kind, None, file_name or path.name, layout=layout, constants=constants,
                               mapping=mapping, date_order=date_order, path=path, allow_any_date=allow_any_date,
-                              roster=people, rules=rules)
+                              roster=people, rules=rules, percent_as=percent_as)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
 
 
@@ -349,7 +378,7 @@ def _prepare_calendar(con, data: bytes, file_name: str, digest: str, options: di
     prepared = PreparedImport("meetings", file_name, digest, read.meetings, report, read.row_numbers,
                               blocking=read.blocking, notes=read.notes, parsed_layout=calendar.LAYOUT,
                               options=options, attendance=read.attendance, attendance_rows=read.attendance_rows,
-                              rules=read.rules)
+                              subject_rules=read.rules)
     if prepared.blocking:
         return prepared
     if report.rows_read == 0 and not read.problems:
@@ -374,8 +403,8 @@ def _commit_calendar(con, prepared: PreparedImport, user: str) -> ImportReport:
     attendance = _typed("attendance", prepared.attendance.loc[[row not in bad for row in prepared.attendance_rows]])
     with store.transaction(con) as cur:
         calendar.write(cur, meetings, attendance, prepared.report, prepared.digest, user)
-        if prepared.rules:
-            calendar.remember_rules(cur, prepared.rules)
+        if prepared.subject_rules:
+            calendar.remember_rules(cur, prepared.subject_rules)
     return prepared.report
 
 
@@ -436,6 +465,36 @@ def _preview(con, data: bytes, file_name: str, allow_any_date: bool = False) -> 
             or preview.report.rows_read == 0):
         return None
     return preview
+
+
+def _read_adapted(con, kind: str, data: bytes, file_name: str, layout: str, constants, mapping, date_order,
+                  percent_as) -> adapted_module.Adapted | None:
+    """Issue 19: a projects file in a tracker's layout, or a kpis file in finance's wide layout, read by its own
+    reader into the kind's native columns; None for the native reader (a native file, or a layout not theirs)."""
+    import metrics.ingest.finance as finance   # here, not at the top: only these two kinds need them
+    import metrics.ingest.trackers as trackers
+
+    layout = layout or "auto"
+    limit = upload_limit_bytes(con)
+    if kind == "projects" and layout in ("auto", *trackers.LAYOUTS):
+        return trackers.read(con, data, file_name, layout, constants=constants, mapping=mapping,
+                             date_order=date_order, max_unpacked=limit)
+    if kind == "kpis" and layout in ("auto", *finance.LAYOUTS):
+        return finance.read(con, data, file_name, layout, constants=constants, mapping=mapping,
+                            percent_as=percent_as, max_unpacked=limit)
+    if layout in (*trackers.LAYOUTS, *finance.LAYOUTS):
+        raise layouts.LayoutError(f"{file_name}: the format {layout!r} is not one for {kind}: "
+                                  f"{', '.join(trackers.LAYOUTS)} are for projects, {', '.join(finance.LAYOUTS)} for "
+                                  "kpis; choose auto or native")
+    return None
+
+
+def _dropped_table(dropped: dict[str, list[str]]) -> pd.DataFrame:
+    """A reader's dropped columns in the mapping table's shape, so the report's summary lists them as a survey's."""
+    kinds = {"personal data (never stored)": "personal data"}
+    rows = [(column, column, kinds.get(why, "platform"), "", why) for why, columns in dropped.items()
+            for column in columns]
+    return pd.DataFrame(rows, columns=["source", "question", "kind", "target", "how"])
 
 
 def _stored_items(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

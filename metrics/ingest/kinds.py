@@ -236,7 +236,7 @@ class ImportReport:
     import_id: int | None = None
     dry_run: bool = False
     masked: dict[str, int] = field(default_factory=dict)   # personal data masked in free text, by kind
-    notes: list[str] = field(default_factory=list)          # what the reader says besides problems (a calendar's)
+    notes: list[str] = field(default_factory=list)          # what a reader did besides problems (issue 19)
 
     @property
     def rows_skipped(self) -> int:

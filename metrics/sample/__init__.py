@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.sample.calendar import write_calendar
+from metrics.sample import tool_exports
 from metrics.sample.review import observed_index, review_tables
 from metrics.vocabulary import DEPARTMENTS, LEAD_FUNCTIONS, MEETING_TYPES, PROJECT_OUTCOMES, RESPONDENT_ROLES
 from metrics.sample.world import (DECLINING_UNIT, DIMENSIONS, IMPROVING_UNIT, ITEMS, LIKERT_ITEMS, Item,  # noqa: F401
@@ -148,7 +149,8 @@ def write_sample(
 ) -> dict[str, Path]:
     """Write the sample data set into `out_dir`; return {kind: path} for the eleven files: the seven
     tables of the survey, meetings, projects and KPIs, then the monthly review's four
-    (metrics.sample.review), drawn from their own random stream.
+    (metrics.sample.review), drawn from their own random stream. Beside them it writes two examples of files
+    as tools export them (metrics.sample.tool_exports.FILE_NAMES), which load_sample does not load.
 
     `scale` multiplies the number of survey respondents (and headcount with it, so that
     response rates stay believable); everything else is the same at any scale.
@@ -180,7 +182,12 @@ def write_sample(
     del attendance
     projects = _projects_table(world, rng["projects"])
     paths["projects"] = _write_csv(projects, "projects", out)
-    paths["kpis"] = _write_csv(_kpis_table(world, rng["kpis"]), "kpis", out)
+    kpis = _kpis_table(world, rng["kpis"])
+    paths["kpis"] = _write_csv(kpis, "kpis", out)
+    # issue 19: the same projects and KPIs as Jira and finance would export them (examples on the Data page)
+    for name, table in (("projects_jira", tool_exports.jira_export(projects)),
+                        ("kpis_wide", tool_exports.finance_wide(kpis))):
+        table.to_csv(out / tool_exports.FILE_NAMES[name], index=False, encoding="utf-8", lineterminator="\n")
     review = review_tables(world, respondents, observed, meetings, projects,
                            np.random.default_rng([seed, REVIEW_STREAM]))
     for kind, table in review.items():
