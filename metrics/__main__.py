@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 from metrics import opening, store, vocabulary
+from metrics.catalog import LINKAGE_INDEXES
 from metrics.printable import printable
 
 # The kinds of data (metrics.ingest.KINDS; a test keeps the two equal). Named here so that commands which do
 # not import anything, like scorecard, start without loading the import machinery (pandera, layouts).
 KIND_NAMES = ("items", "survey", "headcount", "meetings", "attendance", "projects", "kpis", "commentary",
-              "decision_rights", "decisions", "actions")
+              "decision_rights", "decisions", "actions", "collaboration")
 
 # Commands that only read the store and print. When one has run, its output is flushed and its connection closed,
 # so the process ends without the interpreter's teardown: freeing pandas, pyarrow and duckdb module by module
@@ -32,8 +33,9 @@ class _SurveyLayouts:
 
     def _names(self) -> tuple[str, ...]:
         from metrics.ingest.layouts import LAYOUTS
+        from metrics.ingest.viva import LAYOUT as VIVA   # the collaboration kind's Viva Insights exports
 
-        return ("auto", *LAYOUTS)
+        return ("auto", *LAYOUTS, VIVA)
 
     def __contains__(self, name: object) -> bool:
         return name in self._names()
@@ -124,6 +126,8 @@ def cmd_import(args) -> int:
         print(f"{name}: skipped {printable(problem)}")
     if report.dropped_columns:
         print(f"{name}: not stored: {printable(', '.join(report.dropped_columns))}")
+    for note in report.notes:   # a Viva file's organizations and dropped rows
+        print(f"{name}: {printable(note)}")
     if report.kind == "survey" and not report.dry_run:
         for note in ingest.held_notes(con):
             print(f"{name}: {printable(note)}")
@@ -353,7 +357,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("linkage", help="an index against a KPI at lags 0..max-lag"))
     p.add_argument("--kpi", required=True)
-    p.add_argument("--index", default="alignment_index", choices=["alignment_index", "chi"])
+    p.add_argument("--index", default="alignment_index", choices=list(LINKAGE_INDEXES))
     p.add_argument("--max-lag", type=int, default=6, choices=range(0, 13), metavar="0-12")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_linkage)

@@ -24,6 +24,7 @@ from metrics.printable import printable
 import metrics.ingest.layouts as layouts
 import metrics.ingest.mapping as mapping_module
 import metrics.ingest.native_survey as native_survey
+import metrics.ingest.viva as viva
 from metrics.ingest.kinds import ImportRefused, ImportReport, KINDS, Problem
 from metrics.ingest.limits import upload_limit_bytes, upload_too_big
 from metrics.ingest.validation import _typed, unneutralise, validate
@@ -58,6 +59,7 @@ class PreparedImport:
     streamed: Path | None = None       # a native survey file on disk, to be read by DuckDB as it is committed
     columns: list[str] = field(default_factory=list)        # streamed: the file's header
     options: dict = field(default_factory=dict)             # what it was prepared with, to read it again
+    remember: tuple[str, str, dict] | None = None           # (layout, signature, mapping) to keep as it commits
 
     @property
     def importable(self) -> bool:
@@ -140,6 +142,18 @@ def prepare_import(
     else:
         frame, row_numbers, _, _, warnings = table
         frame = unneutralise(frame)
+        # ---- collaboration: a Viva Insights export (issue 19; metrics.ingest.viva reads it) ----
+        if kind == "collaboration" and layout in (None, "", "auto", viva.LAYOUT):
+            read = viva.read(con, frame, row_numbers, mapping, constants, date_order, file_name)
+            if read is not None:
+                return _prepare_viva(read, file_name, digest, warnings, options, allow_any_date)
+            if layout == viva.LAYOUT:
+                report = ImportReport(file_name, kind, viva.LAYOUT)
+                return PreparedImport(kind, file_name, digest, pd.DataFrame(), report, [], options=options, blocking=[
+                    Problem(None, None, None, "not a Viva Insights group-to-group query: its header has no "
+                                              "PrimaryCollaborator_Organization, SecondaryCollaborator_Organization "
+                                              "and Group collaboration time invested")])
+        # ---- end collaboration ----
         missing = [source for source in (mapping or {}) if source not in frame.columns]
         frame = frame.rename(columns=mapping or {})
         for column, value in (constants or {}).items():
@@ -168,6 +182,27 @@ def prepare_import(
             problem.column = sources.get(problem.column, problem.column)
     report.rows_valid = len(frame) - len(prepared.bad_rows)
     report.masked = _mask_free_text(kind, frame, [row not in prepared.bad_rows for row in row_numbers])
+    return prepared
+
+
+def _prepare_viva(read: viva.VivaRead, file_name: str, digest: str, warnings: list[str], options: dict,
+                  allow_any_date: bool) -> PreparedImport:
+    """A Viva export read into the collaboration kind, validated as a native file would be: the file's own problems
+    (row and reason) and the summed rows' checks. Rows read are the file's; its rows not between marketing and IT
+    are listed in the notes, not counted as invalid."""
+    report = ImportReport(file_name, "collaboration", viva.LAYOUT, dropped_columns=read.dropped_columns)
+    prepared = PreparedImport("collaboration", file_name, digest, read.frame, report, read.row_numbers,
+                              notes=warnings + read.notes, mapping_table=read.organizations, parsed_layout=viva.LAYOUT,
+                              options=options, blocking=[Problem(None, None, None, reason) for reason in read.blocking],
+                              remember=(viva.MAPPING_LAYOUT, viva.MAPPING_SIGNATURE, read.remember)
+                              if read.remember else None)
+    report.notes = prepared.notes
+    problems = [Problem(*problem) for problem in read.problems]
+    if not prepared.blocking and not read.frame.empty:
+        problems += validate(read.frame, "collaboration", None, read.row_numbers, allow_any_date)
+    report.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+    report.rows_read = read.file_rows
+    report.rows_valid = report.rows_read - len(prepared.bad_rows)
     return prepared
 
 
@@ -281,6 +316,8 @@ def commit_import(
         frame = _typed(prepared.kind, prepared.frame[keep])
     with store.transaction(con, prepared.staged) as cur:
         write_rows(cur, prepared.kind, frame, report, prepared.digest, user or current_user(), replace)
+        if prepared.remember is not None:   # a Viva file's organizations, mapped once
+            mapping_module.remember_mapping(cur, *prepared.remember)
         survey = prepared.survey
         if survey is not None and survey.chosen_mapping:
             mapping_module.remember_mapping(cur, prepared.parsed_layout, survey.signature,
