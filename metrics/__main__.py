@@ -33,12 +33,11 @@ class _SurveyLayouts:
 
     def _names(self) -> tuple[str, ...]:
         from metrics.ingest.layouts import LAYOUTS
-        from metrics.ingest.viva import LAYOUT as VIVA   # the collaboration kind's Viva Insights exports
 
-        return ("auto", *LAYOUTS, VIVA)
+        return ("auto", *LAYOUTS)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._names()
+        return name in self._names() or name == "viva"   # the collaboration kind's Viva Insights exports (issue 19)
 
     def __iter__(self):
         return iter(self._names())
@@ -67,9 +66,9 @@ def cmd_init(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from metrics.sample import write_sample
+    from metrics.sample import viva_export_path, write_sample
 
-    paths = write_sample(args.out, seed=args.seed, scale=args.scale)
+    paths = {**write_sample(args.out, seed=args.seed, scale=args.scale), "collaboration": viva_export_path(args.out)}
     width = max(map(len, paths))   # the longest kind (decision_rights) sets the column
     for kind, path in paths.items():
         print(f"{kind:<{width}} {path}")
@@ -319,11 +318,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=list(KIND_NAMES))
     p.add_argument("file")
     p.add_argument("--format", default="auto", choices=_SurveyLayouts(), metavar="LAYOUT",
-                   help="the survey export's layout: %(choices)s (default: %(default)s)")
+                   help="the survey export's layout: %(choices)s (default: %(default)s); for collaboration: auto, "
+                        "viva (a Microsoft Viva Insights group-to-group query) or native")
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a column the file lacks")
     p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID",
                    help="map a column to an item id or a field (business_unit, department, role, wave, comment); "
-                        "remembered for the next file of the same layout and questions")
+                        "remembered for the next file of the same layout and questions. For collaboration: "
+                        "'ORGANIZATION=marketing|it|other[@BUSINESS_UNIT]', remembered for every Viva file")
     p.add_argument("--date-order", choices=["dmy", "mdy", "ymd"],
                    help="how to read dates like 03/04/2026 when the file does not settle it")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid rows and log the others")

@@ -60,6 +60,7 @@ class PreparedImport:
     columns: list[str] = field(default_factory=list)        # streamed: the file's header
     options: dict = field(default_factory=dict)             # what it was prepared with, to read it again
     remember: tuple[str, str, dict] | None = None           # (layout, signature, mapping) to keep as it commits
+    organizations: pd.DataFrame | None = None               # a Viva file's organizations and where each goes
 
     @property
     def importable(self) -> bool:
@@ -192,7 +193,7 @@ def _prepare_viva(read: viva.VivaRead, file_name: str, digest: str, warnings: li
     are listed in the notes, not counted as invalid."""
     report = ImportReport(file_name, "collaboration", viva.LAYOUT, dropped_columns=read.dropped_columns)
     prepared = PreparedImport("collaboration", file_name, digest, read.frame, report, read.row_numbers,
-                              notes=warnings + read.notes, mapping_table=read.organizations, parsed_layout=viva.LAYOUT,
+                              notes=warnings + read.notes, organizations=read.organizations, parsed_layout=viva.LAYOUT,
                               options=options, blocking=[Problem(None, None, None, reason) for reason in read.blocking],
                               remember=(viva.MAPPING_LAYOUT, viva.MAPPING_SIGNATURE, read.remember)
                               if read.remember else None)

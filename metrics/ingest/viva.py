@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from metrics import store
 import metrics.ingest.mapping as mapping_module
 import metrics.ingest.values as values
 from metrics.ingest.decode import LayoutError
@@ -306,3 +307,31 @@ def _text(value: float) -> str | None:
     if pd.isna(value):
         return None
     return f"{round(float(value), 6):.6f}".rstrip("0").rstrip(".")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# For the Data page: the organizations' form and the sample company's export
+
+
+UNMAPPED = ""   # the form's choice for an organization left out
+
+
+def organization_choices() -> list[str]:
+    """What the Data page offers for an organization: not mapped, or one of the departments."""
+    return [UNMAPPED, *DEPARTMENTS]
+
+
+def changed_organizations(table: pd.DataFrame, chosen: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """The analyst's changes to the organizations' mapping as --map values ('marketing@Retail'): only those that
+    differ from what the file was read with (the rest are remembered or guessed already)."""
+    current = {row.organization: (row.side, row.business_unit) for row in table.itertuples()}
+    changes = {}
+    for name, (side, unit) in chosen.items():
+        if side and (side, unit.strip()) != current.get(name):
+            changes[name] = side + (f"@{unit.strip()}" if unit.strip() else "")
+    return changes
+
+
+def example_export() -> bytes:
+    """The sample company's Viva Insights group-to-group export (sample_data/), offered on the Data page."""
+    return (store.SAMPLE_DIR / "viva_group_to_group.csv").read_bytes()
