@@ -93,9 +93,9 @@ def detect(columns) -> str | None:
 
 def parse_map(value: str) -> tuple[str, str | None] | None:
     """A --map value: 'marketing', 'it' or 'other', optionally '@UNIT' ('marketing@Retail'); None if it is not one."""
-    side, _, unit = value.partition("@")
+    side, at, unit = value.partition("@")
     side = side.strip().lower()
-    if side not in DEPARTMENTS or (unit and not unit.strip()):
+    if side not in DEPARTMENTS or (at and not unit.strip()):
         return None
     return side, unit.strip() or None
 
