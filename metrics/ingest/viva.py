@@ -50,6 +50,7 @@ PERSONAL = ("personid", "organizer", "zid", "ado_personsk", "hashedemail", "emai
 # What Viva writes for the secondary group that is the primary group itself, and for collaborators it could not
 # place: neither is the other function.
 WITHIN_GROUP = ("within group",)
+UNPLACED = "unclassified collaborators"
 SIDE_WORDS = {"marketing": re.compile(r"\bmarketing\b", re.IGNORECASE),
               "it": re.compile(r"\bIT\b|\bICT\b|^\s*information technology\s*$|^\s*technology\s*$", re.IGNORECASE)}
 NAME_PARTS = re.compile(r"\s+[-–—|:/]\s+")
@@ -211,7 +212,7 @@ def read(con: duckdb.DuckDBPyConnection, source: pd.DataFrame, row_numbers: list
 
     names = sorted(set(frame[columns["primary"]].dropna().astype(str)) | set(frame[columns["secondary"]].dropna()
                                                                              .astype(str)))
-    names = [n for n in names if n.strip().lower() not in WITHIN_GROUP]
+    names = [n for n in names if n.strip().lower() not in (*WITHIN_GROUP, UNPLACED)]
     mapped, problems = organizations(con, names, mapping)
     if problems:
         result.blocking += problems
@@ -234,7 +235,7 @@ def read(con: duckdb.DuckDBPyConnection, source: pd.DataFrame, row_numbers: list
         if secondary.strip().lower() in WITHIN_GROUP:
             dropped.setdefault("within the same group", []).append(int(rows[i]))
             continue
-        if secondary.strip().lower() == "unclassified collaborators":
+        if secondary.strip().lower() == UNPLACED or primary.strip().lower() == UNPLACED:
             dropped.setdefault("with collaborators Viva could not place", []).append(int(rows[i]))
             continue
         a, b = mapped[primary], mapped[secondary]
