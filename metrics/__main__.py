@@ -66,9 +66,9 @@ def cmd_init(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from metrics.sample import viva_export_path, write_sample
+    from metrics.sample import collaboration_paths, write_sample
 
-    paths = {**write_sample(args.out, seed=args.seed, scale=args.scale), "collaboration": viva_export_path(args.out)}
+    paths = {**write_sample(args.out, seed=args.seed, scale=args.scale), **collaboration_paths(args.out)}
     width = max(map(len, paths))   # the longest kind (decision_rights) sets the column
     for kind, path in paths.items():
         print(f"{kind:<{width}} {path}")

@@ -40,23 +40,32 @@ def write(tmp_path: Path, name: str, *lines: str) -> Path:
 # The fixture data set's export (tests/fixtures/viva_group_to_group.csv), worked out by hand
 
 
-def test_the_fixture_export_is_summed_to_months_and_spread_over_people(con):
-    rows = stored(con, "SELECT business_unit, month, from_side, to_side, hours, meetings, emails, people "
-                       "FROM collaboration ORDER BY ALL")
-    assert rows == [
-        # Alpha: two weeks of January. Marketing's 12.5 + 7.5 hours, 4 + 2 meetings, 30 + 10 e-mails over its 10
-        # people; IT's 6 + 4 hours over 5 then 7 people: a mean of 6.
-        ("Alpha", "2026-01", "it", "marketing", 10.0, 5.0, 14.0, 6),
-        ("Alpha", "2026-01", "marketing", "it", 20.0, 6.0, 40.0, 10),
-        ("Beta", "2026-01", "it", "marketing", 8.0, 3.0, 12.0, 4),
-        ("Beta", "2026-01", "marketing", "it", 16.0, 5.0, 20.0, 8),
-        ("Gamma", "2025-12", "it", "marketing", 5.0, 2.0, 5.0, 5),
-        ("Gamma", "2025-12", "marketing", "it", 10.0, 3.0, 15.0, 5),
-        ("Gamma", "2026-01", "it", "marketing", 10.0, 4.0, 9.0, 5),
-        ("Gamma", "2026-01", "marketing", "it", 20.0, 6.0, 25.0, 5),
-    ]
-    log = stored(con, "SELECT layout, rows_read, rows_imported, rows_skipped FROM imports WHERE kind = 'collaboration'")
+FIXTURE_ROWS = [
+    # Alpha: two weeks of January. Marketing's 12.5 + 7.5 hours, 4 + 2 meetings, 30 + 10 e-mails over its 10
+    # people; IT's 6 + 4 hours over 5 then 7 people: a mean of 6.
+    ("Alpha", "2026-01", "it", "marketing", 10.0, 5.0, 14.0, 6),
+    ("Alpha", "2026-01", "marketing", "it", 20.0, 6.0, 40.0, 10),
+    ("Beta", "2026-01", "it", "marketing", 8.0, 3.0, 12.0, 4),
+    ("Beta", "2026-01", "marketing", "it", 16.0, 5.0, 20.0, 8),
+    ("Gamma", "2025-12", "it", "marketing", 5.0, 2.0, 5.0, 5),
+    ("Gamma", "2025-12", "marketing", "it", 10.0, 3.0, 15.0, 5),
+    ("Gamma", "2026-01", "it", "marketing", 10.0, 4.0, 9.0, 5),
+    ("Gamma", "2026-01", "marketing", "it", 20.0, 6.0, 25.0, 5),
+]
+COLUMNS = "business_unit, month, from_side, to_side, hours, meetings, emails, people"
+
+
+def test_the_fixture_export_is_summed_to_months_and_spread_over_people(con, empty_con):
+    # The fixture data set's collaboration (tests/fixtures/collaboration.csv, native) is these rows, worked out by
+    # hand from its Viva export (tests/fixtures/viva_group_to_group.csv), which the reader must turn into the same.
+    assert stored(con, f"SELECT {COLUMNS} FROM collaboration ORDER BY ALL") == FIXTURE_ROWS
+    report = ingest.import_file(empty_con, "collaboration", FIXTURES / "viva_group_to_group.csv", user="tests")
+    assert stored(empty_con, f"SELECT {COLUMNS} FROM collaboration ORDER BY ALL") == FIXTURE_ROWS
+    log = stored(empty_con, "SELECT layout, rows_read, rows_imported, rows_skipped FROM imports")
     assert log == [("viva", 12, 8, 0)]   # 12 rows read; the within-group and Finance rows are not marketing-IT
+    assert any("dropped 1 row, not stored (within the same group): row 6" in note for note in report.notes)
+    assert any("dropped 1 row, not stored (organization 'Finance' not mapped): row 7" in note
+               for note in report.notes)
 
 
 def test_hours_per_person_are_both_sides_hours_over_both_sides_people(con):
@@ -167,10 +176,10 @@ def test_a_refused_viva_file_changes_nothing_and_skip_invalid_logs_the_row(empty
     assert logged == [{"row": 3, "column": "Group collaboration time invested", "reason": "must be a number, 0 or more"}]
 
 
-def test_undo_and_the_same_file_twice(con, tmp_path):
-    path = FIXTURES / "viva_group_to_group.csv"
+def test_undo_and_the_same_rows_twice(con, tmp_path):
+    path = FIXTURES / "viva_group_to_group.csv"   # the Viva export of the rows the native fixture stored
     again = ingest.import_file(con, "collaboration", path, user="tests")
-    assert again.import_id is None and again.rows_unchanged == 8   # the same file twice changes nothing
+    assert again.import_id is None and again.rows_unchanged == 8   # the same rows twice change nothing
     import_id = stored(con, "SELECT import_id FROM imports WHERE kind = 'collaboration'")[0][0]
     assert ingest.undo(con, import_id) == {"collaboration": 8}
     assert stored(con, "SELECT count(*) FROM collaboration") == [(0,)]

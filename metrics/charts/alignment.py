@@ -200,7 +200,7 @@ def say_and_do(frame: pd.DataFrame, month_label: str, threshold: int) -> go.Figu
         marker=dict(symbol="diamond", size=13, color=COMPANY_COLOUR),
         hovertemplate="%{y}: %{x:.1f} h per person, both ways<extra></extra>"), row=1, col=1)
     fig.add_trace(go.Bar(
-        y=units, x=frame["partnership"], orientation="h", name="Partnership score (0-100)", marker_color="#6A6A6A",
+        y=units, x=frame["partnership"], orientation="h", name="Partnership score (0-100)", marker_color="#C8C8C8",
         text=[("hidden" if pd.isna(v) else f"{v:.0f}") for v in frame["partnership"]], textposition="outside",
         hovertemplate="%{y}: partnership %{x:.0f} of 100<extra></extra>"), row=1, col=2)
     for side, column, label in (("marketing", "strategic_partner_rate_marketing", "Marketing sees IT as partner (%)"),

@@ -191,7 +191,7 @@ REVIEW_KINDS = ("commentary", "decision_rights", "decisions", "actions")
 SAMPLE_FILES = {
     "items": "survey_items.csv", "survey": "survey_responses.csv", "headcount": "headcount.csv",
     "meetings": "meetings.csv", "attendance": "attendance.csv", "projects": "joint_projects.csv", "kpis": "kpis.csv",
-    "collaboration": "viva_group_to_group.csv",   # a Viva Insights export as it comes (metrics.ingest.viva)
+    "collaboration": "collaboration.csv",   # beside it, the same as Viva Insights exports it (viva_group_to_group.csv)
     "commentary": "commentary.csv", "decision_rights": "decision_rights.csv", "decisions": "decisions.csv",
     "actions": "actions.csv",
 }

@@ -11,6 +11,7 @@ import pandas as pd
 from metrics.sample.world import World
 
 FILE_NAME = "viva_group_to_group.csv"
+NATIVE_FILE_NAME = "collaboration.csv"   # the same rows in the collaboration kind's template: what the sample loads
 COLUMNS = ("PrimaryCollaborator_Organization", "PrimaryCollaborator_GroupSize", "SecondaryCollaborator_Organization",
            "SecondaryCollaborator_GroupSize", "MetricDate", "Group collaboration time invested",
            "Group email sent count", "Group meeting count")
@@ -47,9 +48,22 @@ def viva_table(world: World, headcount: np.ndarray, rng: np.random.Generator) ->
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def write_viva(world: World, headcount: np.ndarray, seed: int, out) -> str:
-    """Write the export into `out`; returns its path."""
-    path = out / FILE_NAME
-    viva_table(world, headcount, np.random.default_rng([seed, VIVA_STREAM])).to_csv(
-        path, index=False, encoding="utf-8", lineterminator="\n")
-    return path
+def native_table(export: pd.DataFrame) -> pd.DataFrame:
+    """The export in the collaboration template: a row per unit, month and direction already, so nothing is summed."""
+    sides = {"Marketing": "marketing", "IT": "it"}
+    primary = export["PrimaryCollaborator_Organization"].str.split(" - ", n=1, expand=True)
+    secondary = export["SecondaryCollaborator_Organization"].str.split(" - ", n=1, expand=True)
+    return pd.DataFrame({
+        "business_unit": primary[1], "month": export["MetricDate"].str[:7], "from_side": primary[0].map(sides),
+        "to_side": secondary[0].map(sides), "hours": export["Group collaboration time invested"],
+        "meetings": export["Group meeting count"], "emails": export["Group email sent count"],
+        "people": export["PrimaryCollaborator_GroupSize"]})
+
+
+def write_viva(world: World, headcount: np.ndarray, seed: int, out) -> tuple[str, str]:
+    """Write the export into `out`, and the same rows in the native template; returns the two paths."""
+    export = viva_table(world, headcount, np.random.default_rng([seed, VIVA_STREAM]))
+    paths = out / FILE_NAME, out / NATIVE_FILE_NAME
+    for table, path in zip((export, native_table(export)), paths):
+        table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return paths
