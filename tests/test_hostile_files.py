@@ -999,6 +999,43 @@ def test_fuzz_prepare_import_of_mutated_templates_and_arbitrary_bytes(fuzz_store
         assert refused.problems
 
 
+# A Viva Insights group-to-group export (issue 19): two weeks, both directions, a within-group row and an organization
+# nobody mapped, mutated like the templates: the reader sums, maps and drops, and never crashes.
+VIVA_EXPORT = "\n".join([VIVA_HEADER, VIVA_ROW, "IT - Hostile,5,Marketing - Hostile,2026-07-05,6,1,2",
+                         "Marketing - Hostile,10,IT - Hostile,2026-07-12,7.5,2,10",
+                         "Marketing - Hostile,10,Within Group,2026-07-05,40,9,50",
+                         "Legal,3,IT - Hostile,2026-07-05,1,1,1"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_mutated_viva_exports_import_or_are_refused(seeded_db, data):
+    """A real commit of a mutated Viva export on a fresh copy of the store each time."""
+    raw, name = data.draw(mutated(VIVA_EXPORT))
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            _prepare_then_commit(con, "collaboration", raw, name)
+        finally:
+            con.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_prepare_import_of_mutated_viva_exports(fuzz_store, data):
+    """Reading a mutated Viva export writes nothing (test_fuzzing_wrote_nothing_and_ran checks the store after)."""
+    raw, name = data.draw(mutated(VIVA_EXPORT))
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, "collaboration", raw, name)
+    assert isinstance(prepared, ingest.PreparedImport)
+    for problem in prepared.blocking + prepared.report.problems:
+        assert problem.reason and "Traceback" not in problem.reason
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
 def test_fuzzing_wrote_nothing_and_ran(fuzz_store, seeded_db, tmp_path):
     pristine = open_copy(seeded_db, tmp_path)
     assert_unchanged(fuzz_store, snapshot(pristine))
