@@ -260,10 +260,10 @@ def gap_beside_say_and_do(gap: go.Figure, frame: pd.DataFrame, month_label: str)
                                                          if a.xref in (None, "x")])
     units = list(frame["unit"])
     said = ["said: hidden" if pd.isna(p) else f"said: {p:.0f}" for p in frame["partnership"]]
+    labels = [("–" if pd.isna(h) else f"{h:.1f} h · {s}") for h, s in zip(frame["collaboration_hours"], said)]
     fig.add_trace(go.Bar(y=units, x=frame["collaboration_hours"], orientation="h", marker_color=COMPANY_COLOUR,
                          name="Both ways, per person", showlegend=False,
-                         text=[("–" if pd.isna(h) else f"{h:.1f} h · {s}") for h, s in zip(frame["collaboration_hours"],
-                                                                                          said)],
+                         text=labels,
                          textposition="outside", hovertemplate="%{y}: %{x:.1f} h per person<extra></extra>"),
                   row=1, col=2)
     most = frame["collaboration_hours"].max()

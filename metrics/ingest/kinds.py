@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from metrics import personal
 from metrics.printable import printable
 from metrics.vocabulary import (ACTION_STATUSES, COLLABORATION_PEOPLE_MAX, COMMENT_MAX, DECIDERS, DECISION_MAX,
-                                DECISION_STATUSES, DEFAULT_EFFECT_WINDOW, DEPARTMENTS, EFFECT_WINDOW_MAX, EFFECT_WINDOW_MIN,
-                                LEAD_FUNCTIONS, MEETING_STATUSES, MEETING_TYPES, NAME_MAX, NOTE_MAX,
+                                DECISION_STATUSES, DEFAULT_EFFECT_WINDOW, DEPARTMENTS, EFFECT_WINDOW_MAX,
+                                EFFECT_WINDOW_MIN, LEAD_FUNCTIONS, MEETING_STATUSES, MEETING_TYPES, NAME_MAX, NOTE_MAX,
                                 PROJECT_OUTCOMES, PROJECT_STAGES, PROJECT_STATUSES, RESPONDENT_ROLES, SCALES, SIDES)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
