@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 from metrics import opening, store, vocabulary
+from metrics.catalog import LINKAGE_INDEXES
 from metrics.printable import printable
 
 # The kinds of data (metrics.ingest.KINDS; a test keeps the two equal). Named here so that commands which do
 # not import anything, like scorecard, start without loading the import machinery (pandera, layouts).
 KIND_NAMES = ("items", "survey", "headcount", "meetings", "attendance", "projects", "kpis", "commentary",
-              "decision_rights", "decisions", "actions")
+              "decision_rights", "decisions", "actions", "collaboration")
 
 # Commands that only read the store and print. When one has run, its output is flushed and its connection closed,
 # so the process ends without the interpreter's teardown: freeing pandas, pyarrow and duckdb module by module
@@ -43,7 +44,7 @@ class _SurveyLayouts:
         return (*trackers.LAYOUTS, *finance.LAYOUTS)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._names() or name in self._tools()
+        return name in self._names() or name in self._tools() or name == "viva"   # the collaboration kind's Viva Insights exports
 
     def __iter__(self):
         return iter(self._names())
@@ -72,11 +73,11 @@ def cmd_init(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from metrics.sample import write_sample
+    from metrics.sample import collaboration_paths, write_sample
 
     from metrics.sample import tool_exports
 
-    paths = write_sample(args.out, seed=args.seed, scale=args.scale)
+    paths = {**write_sample(args.out, seed=args.seed, scale=args.scale), **collaboration_paths(args.out)}
     paths |= {name: Path(args.out) / file for name, file in tool_exports.FILE_NAMES.items()}   # issue 19's examples
     width = max(map(len, paths))   # the longest kind (decision_rights) sets the column
     for kind, path in paths.items():
@@ -148,6 +149,8 @@ def cmd_import(args) -> int:
         print(f"{name}: skipped {printable(problem)}")
     if report.dropped_columns:
         print(f"{name}: not stored: {printable(', '.join(report.dropped_columns))}")
+    for note in report.notes:   # a Viva file's organizations and dropped rows
+        print(f"{name}: {printable(note)}")
     if report.kind == "survey" and not report.dry_run:
         for note in ingest.held_notes(con):
             print(f"{name}: {printable(note)}")
@@ -340,14 +343,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--format", default="auto", choices=_SurveyLayouts(), metavar="LAYOUT",
                    help="the file's layout: %(choices)s (default: %(default)s); for projects also jira or asana "
-                        "(trackers' CSV exports), for kpis also wide (a finance sheet, months as columns)")
+                        "(trackers' CSV exports), for kpis also wide (a finance sheet, months as columns), for "
+                        "collaboration viva (a Microsoft Viva Insights group-to-group query)")
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a column the file lacks")
     p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID",
                    help="map a column to an item id or a field (business_unit, department, role, wave, comment); "
                         "remembered for the next file of the same layout and questions. Trackers: a column to a "
                         "field ('Custom field (Budget)=budget') or a value to a status or choice ('Status:In "
                         "Review=active'); finance: a sheet or KPI name to a KPI ('Margin=margin_growth_pct'); "
-                        "remembered per tool")
+                        "remembered per tool. Collaboration: 'ORGANIZATION=marketing|it|other[@BUSINESS_UNIT]', "
+                        "remembered for every Viva file")
     p.add_argument("--percent-as", choices=["fraction", "percent"],
                    help="finance sheets: whether a bare 0.052 in a _pct KPI is a fraction (5.2%%) or a percent, "
                         "when the values do not say")
@@ -390,7 +395,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("linkage", help="an index against a KPI at lags 0..max-lag"))
     p.add_argument("--kpi", required=True)
-    p.add_argument("--index", default="alignment_index", choices=["alignment_index", "chi"])
+    p.add_argument("--index", default="alignment_index", choices=list(LINKAGE_INDEXES))
     p.add_argument("--max-lag", type=int, default=6, choices=range(0, 13), metavar="0-12")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_linkage)

@@ -4,6 +4,7 @@ exports; templates; the settings (admins)."""
 import streamlit as st
 
 from metrics import dates, ingest, roles, vocabulary
+import metrics.ingest.viva as viva
 from metrics.store import settings
 from ui import auth, shared
 
@@ -102,6 +103,29 @@ with upload_tab:
                 prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout,
                                                constants=constants, mapping=changes, date_order=date_order,
                                                allow_any_date=any_date, **tool)
+        # ---- collaboration: a Viva Insights file's organizations, mapped once (issue 19) ----
+        if prepared.organizations is not None and len(prepared.organizations):
+            with st.expander(f"Organizations: {int((prepared.organizations['side'] != '').sum())} of "
+                             f"{len(prepared.organizations)} mapped", expanded=True):
+                st.caption("Each organization of the export is marketing, IT or other, with the business unit its "
+                           "name carries. Your changes are remembered for the next Viva Insights file.")
+                chosen = {}
+                for i, org in prepared.organizations.iterrows():
+                    side_column, unit_column, how_column = st.columns([2, 2, 1])
+                    choices = viva.organization_choices()
+                    side = side_column.selectbox(org["organization"][:120], choices, index=choices.index(org["side"]),
+                                                 key=f"data_org_{i}_{org['organization']}",
+                                                 format_func=lambda s: s or "— not stored —")
+                    unit_name = unit_column.text_input("Business unit", org["business_unit"],
+                                                       key=f"data_org_unit_{i}_{org['organization']}")
+                    how_column.caption(org["how"])
+                    chosen[org["organization"]] = (side, unit_name)
+            changes = viva.changed_organizations(prepared.organizations, chosen)
+            if changes:
+                prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout,
+                                               constants=constants, mapping=changes, date_order=date_order,
+                                               allow_any_date=any_date)
+        # ---- end collaboration ----
         rows = ingest.mapping_rows(prepared)
         if len(rows):
             with st.expander(f"Column mapping: {int((rows['target'] != '').sum())} of {len(rows)} question columns "
@@ -216,6 +240,10 @@ with templates_tab:
         st.download_button(label, example, file_name=name, mime=mime, key=f"example_{name}")
     for example_kind, (label, example_name, example) in ingest.example_files().items():
         st.download_button(label, example, file_name=example_name, mime="text/csv", key=f"example_{example_kind}")
+    st.download_button("Example: a Viva Insights group-to-group export (the sample company)", viva.example_export(),
+                       file_name="viva_group_to_group.csv", mime="text/csv", key="example_viva",
+                       help="Import it as measured collaboration: its organizations (\"Marketing - Retail\", "
+                            "\"IT - Retail\") map to marketing and IT by name.")
 
 for tab in settings_tab:  # admins only
     with tab, st.form("settings_form"):

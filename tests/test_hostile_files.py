@@ -162,6 +162,9 @@ GOOD = {
     "actions": {"action_id": "HX1", "business_unit": "Hostile", "title": "Hostile glossary", "owner": "Hostile lead",
                 "target": "communication", "start_month": "2026-07", "due": "2026-09-30", "status": "planned",
                 "effect_window": "3"},
+    # Measured collaboration (issue 19): the native template; its Viva Insights exports have cases of their own.
+    "collaboration": {"business_unit": "Hostile", "month": "2026-07", "from_side": "marketing", "to_side": "it",
+                      "hours": "12.5", "meetings": "4", "emails": "30", "people": "10"},
 }
 
 
@@ -172,7 +175,7 @@ def distinct(kind: str, n: int) -> dict[str, str]:
            "attendance": ("person_id", f"H-P{n}"), "projects": ("project_id", f"HP{n}"),
            "kpis": ("kpi", f"hostile_kpi_{n}"), "commentary": ("month", f"2026-{n + 1:02d}"),
            "decision_rights": ("area_id", f"HA{n}"), "decisions": ("decision_id", f"HD{n}"),
-           "actions": ("action_id", f"HX{n}")}[kind]
+           "actions": ("action_id", f"HX{n}"), "collaboration": ("month", f"2026-{n + 1:02d}")}[kind]
     return {key[0]: key[1]}
 
 
@@ -257,7 +260,42 @@ def bad(id, category, kind, name, data, *says, options=None, at_commit=False) ->
 ROW_ADVICE = "Fix these rows, or import only the valid rows (--skip-invalid)."
 SET = {"constants": {"business_unit": "Delta", "department": "it"}}
 
+VIVA_HEADER = ("PrimaryCollaborator_Organization,PrimaryCollaborator_GroupSize,SecondaryCollaborator_Organization,"
+               "MetricDate,Group collaboration time invested,Group meeting count,Group email sent count")
+VIVA_ROW = "Marketing - Hostile,10,IT - Hostile,2026-07-05,12.5,4,30"
+
 CORPUS = [
+    # --- Viva Insights exports (issue 19): the collaboration kind's reader, metrics.ingest.viva
+    bad("viva_meeting_query", "ragged/structure", "collaboration", "meetings_query.csv",
+        lines("MeetingId,Subject,Cancelled,Recurring,Accept_count,Decline_count,Number_of_attendees,Organization",
+              "AAMk1,Budget review with Jane Doe,FALSE,TRUE,4,0,5,Marketing"),
+        "this is a Viva Insights meeting query", "Export the group-to-group query instead"),
+    bad("viva_without_group_size", "ragged/structure", "collaboration", "g2g.csv",
+        lines("PrimaryCollaborator_Organization,SecondaryCollaborator_Organization,MetricDate,"
+              "Group collaboration time invested", "Marketing - Hostile,IT - Hostile,2026-07-05,12.5"),
+        "without primarycollaborator_groupsize", "Export the query again"),
+    bad("viva_negative_hours", "scores", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, VIVA_ROW, "IT - Hostile,5,Marketing - Hostile,2026-07-05,-3,1,2"),
+        "row 3, column 'Group collaboration time invested', value '-3': must be a number, 0 or more", ROW_ADVICE),
+    bad("viva_bad_metric_date", "dates", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, VIVA_ROW, "IT - Hostile,5,Marketing - Hostile,sometime,3,1,2"),
+        "row 3, column 'MetricDate', value 'sometime': not a date", ROW_ADVICE),
+    bad("viva_half_a_person", "scores", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, "Marketing - Hostile,2.5,IT - Hostile,2026-07-05,12.5,4,30"),
+        "row 2, column 'PrimaryCollaborator_GroupSize', value '2.5': must be a whole number of people", ROW_ADVICE),
+    bad("viva_bad_map", "vocabularies", "collaboration", "g2g.csv", lines(VIVA_HEADER, VIVA_ROW),
+        "an organization maps to marketing, it or other", options={"mapping": {"Marketing - Hostile": "sales"}}),
+    bad("viva_nothing_between_the_sides", "vocabularies", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, "Finance,10,HR,2026-07-05,12.5,4,30"),
+        "no row is between a marketing and an IT organization", "choose each organization's side"),
+    bad("viva_unit_is_an_email", "hostile text", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, "Marketing - ann@example.com,10,IT - ann@example.com,2026-07-05,12.5,4,30"),
+        "column 'business_unit'", ROW_ADVICE),
+    bad("collaboration_side_twice", "duplicates", "collaboration", "collaboration.csv",
+        lambda: table("collaboration", {"month": "2026-07"}, {"month": "2026-07"}),
+        "the same key appears more than once in the file"),
+    bad("collaboration_unknown_side", "vocabularies", "collaboration", "collaboration.csv",
+        lambda: table("collaboration", {"to_side": "sales"}), "row 2, column 'to_side', value 'sales': must be one of"),
     # --- encodings and binary data
     bad("empty", "encoding/binary", "survey", "survey.csv", b"", "the file is empty: export the responses again"),
     bad("whitespace_only", "encoding/binary", "headcount", "headcount.csv", b"  \r\n\t\r\n",
@@ -670,6 +708,7 @@ FREE_TEXT = {
     "commentary": ("text", "written_by"), "decision_rights": ("area_id", "area", "consulted", "informed"),
     "decisions": ("decision_id", "business_unit", "area_id", "text"),
     "actions": ("action_id", "business_unit", "title", "owner"),
+    "collaboration": ("business_unit",),
 }
 PATTERN_REASON = {"item_id": "must be snake_case", "dimension": "must be snake_case", "kpi": "must be snake_case",
                   "month": "must be a month YYYY-MM", "start_month": "must be a month YYYY-MM",
@@ -707,7 +746,8 @@ def test_every_text_field_is_covered():
     # decision_rights 5 (area_id, area, accountable, consulted, informed), decisions 7 (decision_id, month,
     # business_unit, area_id, text, decided_by, status), actions 7 (action_id, business_unit, title, owner, target,
     # start_month, status). Dates and numbers are not text fields: they have their own cases in the corpus.
-    assert len(TEXT_FIELDS) == 31 + 23
+    # And 4 in measured collaboration (issue 19): business_unit, month, from_side, to_side.
+    assert len(TEXT_FIELDS) == 31 + 23 + 4
     assert all(set(fields) <= set(ingest.KINDS[kind].text_columns) for kind, fields in FREE_TEXT.items())
 
 
@@ -1071,6 +1111,44 @@ def test_fuzz_prepare_import_of_mutated_calendars(fuzz_store, data):
     """The calendar reader (issue 19): only a PreparedImport, a report or ImportRefused may come out."""
     FUZZ_COUNT["examples"] += 1
     prepared = ingest.prepare_import(fuzz_store, "meetings", data, "fuzz.ics", **ROSTER)
+    assert isinstance(prepared, ingest.PreparedImport)
+    for problem in prepared.blocking + prepared.report.problems:
+        assert problem.reason and "Traceback" not in problem.reason
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
+
+# A Viva Insights group-to-group export (issue 19): two weeks, both directions, a within-group row and an organization
+# nobody mapped, mutated like the templates: the reader sums, maps and drops, and never crashes.
+VIVA_EXPORT = "\n".join([VIVA_HEADER, VIVA_ROW, "IT - Hostile,5,Marketing - Hostile,2026-07-05,6,1,2",
+                         "Marketing - Hostile,10,IT - Hostile,2026-07-12,7.5,2,10",
+                         "Marketing - Hostile,10,Within Group,2026-07-05,40,9,50",
+                         "Legal,3,IT - Hostile,2026-07-05,1,1,1"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_mutated_viva_exports_import_or_are_refused(seeded_db, data):
+    """A real commit of a mutated Viva export on a fresh copy of the store each time."""
+    raw, name = data.draw(mutated(VIVA_EXPORT))
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            _prepare_then_commit(con, "collaboration", raw, name)
+        finally:
+            con.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_prepare_import_of_mutated_viva_exports(fuzz_store, data):
+    """Reading a mutated Viva export writes nothing (test_fuzzing_wrote_nothing_and_ran checks the store after)."""
+    raw, name = data.draw(mutated(VIVA_EXPORT))
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, "collaboration", raw, name)
     assert isinstance(prepared, ingest.PreparedImport)
     for problem in prepared.blocking + prepared.report.problems:
         assert problem.reason and "Traceback" not in problem.reason

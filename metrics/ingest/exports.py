@@ -107,7 +107,7 @@ KIND_LABELS = {
     "survey": "Pulse-survey responses", "items": "Survey item catalogue", "headcount": "Headcount",
     "meetings": "Meetings", "attendance": "Meeting attendance", "projects": "Joint projects", "kpis": "KPIs",
     "commentary": "Leaders' notes", "decision_rights": "Decision-rights register", "decisions": "Decisions",
-    "actions": "Actions",
+    "actions": "Actions", "collaboration": "Measured collaboration (Viva Insights)",
 }
 
 

@@ -26,6 +26,7 @@ import metrics.ingest.layouts as layouts
 import metrics.ingest.mapping as mapping_module
 import metrics.ingest.native_survey as native_survey
 import metrics.ingest.adapted as adapted_module
+import metrics.ingest.viva as viva
 from metrics.ingest.kinds import ImportRefused, ImportReport, KINDS, Problem
 from metrics.ingest.limits import upload_limit_bytes, upload_too_big
 from metrics.ingest.validation import _typed, unneutralise, validate
@@ -64,8 +65,11 @@ class PreparedImport:
     attendance: pd.DataFrame | None = None
     attendance_rows: list[int] = field(default_factory=list)
     subject_rules: dict[str, str] = field(default_factory=dict)   # the analyst's subject rules, remembered on commit
-    remember: tuple[str, dict] | None = None                # a tracker's or finance sheet's rules, kept on commit
-    rules: pd.DataFrame | None = None                       # and the rules it was read with (rule, target, how)
+    # a tracker's, finance sheet's or Viva file's rules the analyst gave, added to those remembered as it commits:
+    # (layout, signature, mapping)
+    remember: tuple[str, str, dict] | None = None
+    rules: pd.DataFrame | None = None                       # the rules a tracker or finance sheet was read with
+    organizations: pd.DataFrame | None = None               # a Viva file's organizations and where each goes
 
     @property
     def importable(self) -> bool:
@@ -162,7 +166,9 @@ def prepare_import(
         report = ImportReport(file_name, kind, adapted.layout, rows_read=len(frame),
                               dropped_columns=adapted.dropped_columns, notes=adapted.notes)
         prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers, notes=adapted.notes,
-                                  options=options, remember=adapted.remember, rules=adapted.rules,
+                                  options=options, rules=adapted.rules,
+                                  remember=(adapted.remember[0], adapted_module.SIGNATURE, adapted.remember[1])
+                                  if adapted.remember else None,
                                   mapping_table=_dropped_table(adapted.dropped))
         prepared.blocking = [Problem(None, None, None, reason) for reason in adapted.blocking]
         cell_problems = [Problem(row, column, value, reason) for row, column, value, reason in adapted.cell_problems]
@@ -170,6 +176,18 @@ def prepare_import(
     else:
         frame, row_numbers, _, _, warnings = table
         frame = unneutralise(frame)
+        # ---- collaboration: a Viva Insights export (issue 19; metrics.ingest.viva reads it) ----
+        if kind == "collaboration" and layout in (None, "", "auto", viva.LAYOUT):
+            read = viva.read(con, frame, row_numbers, mapping, constants, date_order, file_name)
+            if read is not None:
+                return _prepare_viva(read, file_name, digest, warnings, options, allow_any_date)
+            if layout == viva.LAYOUT:
+                report = ImportReport(file_name, kind, viva.LAYOUT)
+                return PreparedImport(kind, file_name, digest, pd.DataFrame(), report, [], options=options, blocking=[
+                    Problem(None, None, None, "not a Viva Insights group-to-group query: its header has no "
+                                              "PrimaryCollaborator_Organization, SecondaryCollaborator_Organization "
+                                              "and Group collaboration time invested")])
+        # ---- end collaboration ----
         missing = [source for source in (mapping or {}) if source not in frame.columns]
         frame = frame.rename(columns=mapping or {})
         for column, value in (constants or {}).items():
@@ -201,6 +219,27 @@ def prepare_import(
             problem.column = sources.get(problem.column, problem.column)
     report.rows_valid = sum(1 for row in row_numbers if row not in prepared.bad_rows)   # a wide row gives several
     report.masked = _mask_free_text(kind, frame, [row not in prepared.bad_rows for row in row_numbers])
+    return prepared
+
+
+def _prepare_viva(read: viva.VivaRead, file_name: str, digest: str, warnings: list[str], options: dict,
+                  allow_any_date: bool) -> PreparedImport:
+    """A Viva export read into the collaboration kind, validated as a native file would be: the file's own problems
+    (row and reason) and the summed rows' checks. Rows read are the file's; its rows not between marketing and IT
+    are listed in the notes, not counted as invalid."""
+    report = ImportReport(file_name, "collaboration", viva.LAYOUT, dropped_columns=read.dropped_columns)
+    prepared = PreparedImport("collaboration", file_name, digest, read.frame, report, read.row_numbers,
+                              notes=warnings + read.notes, organizations=read.organizations, parsed_layout=viva.LAYOUT,
+                              options=options, blocking=[Problem(None, None, None, reason) for reason in read.blocking],
+                              remember=(viva.MAPPING_LAYOUT, viva.MAPPING_SIGNATURE, read.remember)
+                              if read.remember else None)
+    report.notes = prepared.notes
+    problems = [Problem(*problem) for problem in read.problems]
+    if not prepared.blocking and not read.frame.empty:
+        problems += validate(read.frame, "collaboration", None, read.row_numbers, allow_any_date)
+    report.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+    report.rows_read = read.file_rows
+    report.rows_valid = report.rows_read - len(prepared.bad_rows)
     return prepared
 
 
@@ -316,11 +355,10 @@ def commit_import(
         frame = _typed(prepared.kind, prepared.frame[keep])
     with store.transaction(con, prepared.staged) as cur:
         write_rows(cur, prepared.kind, frame, report, prepared.digest, user or current_user(), replace)
-        if prepared.remember is not None:   # a tracker's or finance sheet's rules the analyst gave (issue 19)
-            rules_layout, rules = prepared.remember
-            mapping_module.remember_mapping(cur, rules_layout, adapted_module.SIGNATURE,
-                                            {**mapping_module.saved_mapping(con, rules_layout,
-                                                                            adapted_module.SIGNATURE), **rules})
+        if prepared.remember is not None:   # a tracker's, finance sheet's or Viva file's rules (issue 19)
+            rules_layout, signature, rules = prepared.remember
+            mapping_module.remember_mapping(cur, rules_layout, signature,
+                                            {**mapping_module.saved_mapping(con, rules_layout, signature), **rules})
         survey = prepared.survey
         if survey is not None and survey.chosen_mapping:
             mapping_module.remember_mapping(cur, prepared.parsed_layout, survey.signature,

@@ -28,6 +28,8 @@ import pandas as pd
 from metrics.sample.calendar import write_calendar
 from metrics.sample import tool_exports
 from metrics.sample.review import observed_index, review_tables
+from metrics.sample.viva import FILE_NAME as VIVA_FILE_NAME, NATIVE_FILE_NAME as VIVA_NATIVE_FILE_NAME  # issue 19
+from metrics.sample.viva import write_viva
 from metrics.vocabulary import DEPARTMENTS, LEAD_FUNCTIONS, MEETING_TYPES, PROJECT_OUTCOMES, RESPONDENT_ROLES
 from metrics.sample.world import (DECLINING_UNIT, DIMENSIONS, IMPROVING_UNIT, ITEMS, LIKERT_ITEMS, Item,  # noqa: F401
                                   World)
@@ -192,7 +194,17 @@ def write_sample(
                            np.random.default_rng([seed, REVIEW_STREAM]))
     for kind, table in review.items():
         paths[kind] = _write_csv(table, kind, out)
+    # Measured collaboration (issue 19), from a stream of its own, written beside the eleven files (collaboration_paths
+    # names them): as Microsoft Viva Insights exports it (the Data page's example), and in the native template (what
+    # the sample store loads, ingest.SAMPLE_FILES).
+    write_viva(world, headcount, seed, out)
     return paths
+
+
+def collaboration_paths(out_dir: str | Path) -> dict[str, Path]:
+    """The two collaboration files write_sample writes: the native template and the Viva Insights export."""
+    return {"collaboration": Path(out_dir) / VIVA_NATIVE_FILE_NAME,
+            "collaboration (Viva)": Path(out_dir) / VIVA_FILE_NAME}
 
 
 def _write_csv(table: pd.DataFrame, kind: str, out: Path) -> Path:

@@ -22,7 +22,7 @@ SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 DEFAULT_DB = Path("data") / "collab.duckdb"
 
 DATA_TABLES = ("survey_items", "survey_responses", "survey_answers", "headcount", "meetings",
-               "attendance", "joint_projects", "kpis")
+               "attendance", "joint_projects", "kpis", "collaboration")
 
 _init_lock = threading.Lock()
 # Writes of this process run one at a time: DuckDB lets two transactions append at once, and the checks an
@@ -83,7 +83,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (2, "survey answers from a long table (survey_answers) to a column per item"),
     (3, "stored survey figures: the old long table survey_group_stats goes (a view takes its name)"),
     (4, "the import log keeps a skipped row's row, column and reason, not its value"),
-    # 5: reserved for another change of issue 19
+    (5, "the collaboration table (Viva Insights, issue 19) and its replaced_ twin"),
     (6, "the store's secret key for attendees' person ids (calendar imports, issue 19)"),
 )
 
@@ -98,6 +98,10 @@ def _apply(con: duckdb.DuckDBPyConnection, step: int) -> None:
         answers.drop_long_stats(cur)
     elif step == 4:
         forget_skipped_values(cur)
+    elif step == 5:
+        # schema.sql creates only what is missing (IF NOT EXISTS, INSERT OR IGNORE): on a store from before step
+        # 5 that is the collaboration table and its replaced_ twin; on a new store (step 1 just ran) nothing.
+        cur.execute(query("schema"))
     elif step == 6:
         create_person_key(cur)
 
