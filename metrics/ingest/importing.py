@@ -27,6 +27,7 @@ import metrics.ingest.mapping as mapping_module
 import metrics.ingest.native_survey as native_survey
 import metrics.ingest.adapted as adapted_module
 import metrics.ingest.viva as viva
+import metrics.ingest.viva_meetings as viva_meetings
 from metrics.ingest.kinds import ImportRefused, ImportReport, KINDS, Problem
 from metrics.ingest.limits import upload_limit_bytes, upload_too_big
 from metrics.ingest.validation import _typed, unneutralise, validate
@@ -188,6 +189,12 @@ def prepare_import(
                                               "PrimaryCollaborator_Organization, SecondaryCollaborator_Organization "
                                               "and Group collaboration time invested")])
         # ---- end collaboration ----
+        # ---- meetings: a Viva Insights meeting query (issue 19; metrics.ingest.viva_meetings reads it) ----
+        if (kind == "meetings" and layout in (None, "", "auto", viva_meetings.LAYOUT)
+                and viva.detect(frame.columns) == "meeting"):
+            read = viva_meetings.read(con, frame, row_numbers, mapping, constants, rules, date_order, file_name)
+            return _prepare_viva(read, file_name, digest, warnings, options, allow_any_date, "meetings")
+        # ---- end meetings ----
         missing = [source for source in (mapping or {}) if source not in frame.columns]
         frame = frame.rename(columns=mapping or {})
         for column, value in (constants or {}).items():
@@ -223,20 +230,21 @@ def prepare_import(
 
 
 def _prepare_viva(read: viva.VivaRead, file_name: str, digest: str, warnings: list[str], options: dict,
-                  allow_any_date: bool) -> PreparedImport:
-    """A Viva export read into the collaboration kind, validated as a native file would be: the file's own problems
-    (row and reason) and the summed rows' checks. Rows read are the file's; its rows not between marketing and IT
-    are listed in the notes, not counted as invalid."""
-    report = ImportReport(file_name, "collaboration", viva.LAYOUT, dropped_columns=read.dropped_columns)
-    prepared = PreparedImport("collaboration", file_name, digest, read.frame, report, read.row_numbers,
-                              notes=warnings + read.notes, organizations=read.organizations, parsed_layout=viva.LAYOUT,
+                  allow_any_date: bool, kind: str = "collaboration") -> PreparedImport:
+    """A Viva export read into the collaboration kind (or a meeting query into meetings), validated as a native file
+    would be: the file's own problems (row and reason) and the rows' checks. Rows read are the file's; its rows not
+    between marketing and IT are listed in the notes, not counted as invalid."""
+    layout = viva.LAYOUT if kind == "collaboration" else viva_meetings.LAYOUT
+    report = ImportReport(file_name, kind, layout, dropped_columns=read.dropped_columns)
+    prepared = PreparedImport(kind, file_name, digest, read.frame, report, read.row_numbers,
+                              notes=warnings + read.notes, organizations=read.organizations, parsed_layout=layout,
                               options=options, blocking=[Problem(None, None, None, reason) for reason in read.blocking],
                               remember=(viva.MAPPING_LAYOUT, viva.MAPPING_SIGNATURE, read.remember)
-                              if read.remember else None)
+                              if read.remember else None, subject_rules=read.rules)
     report.notes = prepared.notes
     problems = [Problem(*problem) for problem in read.problems]
     if not prepared.blocking and not read.frame.empty:
-        problems += validate(read.frame, "collaboration", None, read.row_numbers, allow_any_date)
+        problems += validate(read.frame, kind, None, read.row_numbers, allow_any_date)
     report.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
     report.rows_read = read.file_rows
     report.rows_valid = report.rows_read - len(prepared.bad_rows)
@@ -359,6 +367,8 @@ def commit_import(
             rules_layout, signature, rules = prepared.remember
             mapping_module.remember_mapping(cur, rules_layout, signature,
                                             {**mapping_module.saved_mapping(con, rules_layout, signature), **rules})
+        if prepared.subject_rules:   # a Viva meeting query's subject rules, kept as a calendar's are (issue 19)
+            calendar.remember_rules(cur, prepared.subject_rules)
         survey = prepared.survey
         if survey is not None and survey.chosen_mapping:
             mapping_module.remember_mapping(cur, prepared.parsed_layout, survey.signature,

@@ -4,8 +4,9 @@ marketing, IT or other (and a business unit where the names carry one), summed t
 
 Column names are matched as Microsoft's exports write them ("Group collaboration time invested") and as its
 `vivainsights` packages clean them ("Group_collaboration_time_invested"), case and punctuation aside. The meeting
-query is recognised and refused in words: it names only the organizer's organization, so it cannot tell a meeting
-between marketing and IT from any other (its Subject would be personal data besides, and is never read)."""
+query is recognised too: it holds meetings, not measured time between groups, so under this kind it is refused with
+one line that says to import it as meetings (metrics.ingest.viva_meetings reads it there, through the same
+organizations' mapping)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ G2G_COLUMNS: dict[str, tuple[str, ...]] = {
     "people": ("primarycollaborator_groupsize", "timeinvestors_groupsize"),
 }
 G2G_REQUIRED = ("primary", "secondary", "date", "hours", "people")
-MEETING_QUERY = {"meetingid", "subject", "number_of_attendees", "organization", "cancelled", "accept_count"}
+MEETING_QUERY = {"meetingid", "subject", "number_of_attendees", "organization", "cancelled", "accept_count",
+                 "organizer_organization", "iscancelled", "totalaccept"}   # and Workplace Analytics' older names
 # Columns that hold a person's identity in Viva's other queries: never stored, and named in the report as such.
 PERSONAL = ("personid", "organizer", "zid", "ado_personsk", "hashedemail", "email", "name", "subject")
 # What Viva writes for the secondary group that is the primary group itself, and for collaborators it could not
@@ -80,6 +82,7 @@ class VivaRead:
     dropped_columns: list[str] = field(default_factory=list)
     organizations: pd.DataFrame = field(default_factory=pd.DataFrame)   # organization, side, business unit, how
     remember: dict[str, str] = field(default_factory=dict)              # the analyst's mapping, to keep
+    rules: dict[str, str] = field(default_factory=dict)   # a meeting query's subject rules, to keep (as a calendar's)
 
 
 def detect(columns) -> str | None:
@@ -146,12 +149,8 @@ def read(con: duckdb.DuckDBPyConnection, source: pd.DataFrame, row_numbers: list
         return None
     if query == "meeting":
         return VivaRead(query, blocking=[
-            "this is a Viva Insights meeting query: it names only the organizer's organization, so it cannot say "
-            "which meetings were between marketing and IT, and nothing of it is imported (its Subject column is "
-            "never read). Export the group-to-group query instead and import that (PrimaryCollaborator_Organization, "
-            "SecondaryCollaborator_Organization, MetricDate, Group collaboration time invested, Group meeting "
-            "count, Group email sent count, PrimaryCollaborator_GroupSize): its meeting count is the meetings "
-            "between the two groups."])
+            "this is a Viva Insights meeting query (one row a meeting), not measured collaboration: import it as "
+            "meetings instead (python -m metrics import meetings FILE; on the Data page, choose Meetings)"])
     mapping, constants = dict(mapping or {}), dict(constants or {})
     result = VivaRead(query, file_rows=len(source))
     by_name = {normalised(c): c for c in source.columns}
