@@ -149,8 +149,6 @@ def cmd_import(args) -> int:
         print(f"{name}: skipped {printable(problem)}")
     if report.dropped_columns:
         print(f"{name}: not stored: {printable(', '.join(report.dropped_columns))}")
-    for note in report.notes:   # a Viva file's organizations and dropped rows
-        print(f"{name}: {printable(note)}")
     if report.kind == "survey" and not report.dry_run:
         for note in ingest.held_notes(con):
             print(f"{name}: {printable(note)}")
@@ -351,8 +349,8 @@ def parser() -> argparse.ArgumentParser:
                         "remembered for the next file of the same layout and questions. Trackers: a column to a "
                         "field ('Custom field (Budget)=budget') or a value to a status or choice ('Status:In "
                         "Review=active'); finance: a sheet or KPI name to a KPI ('Margin=margin_growth_pct'); "
-                        "remembered per tool. Collaboration: 'ORGANIZATION=marketing|it|other[@BUSINESS_UNIT]', "
-                        "remembered for every Viva file")
+                        "remembered per tool. Collaboration, and meetings from a Viva meeting query: "
+                        "'ORGANIZATION=marketing|it|other[@BUSINESS_UNIT]', remembered for every Viva file")
     p.add_argument("--percent-as", choices=["fraction", "percent"],
                    help="finance sheets: whether a bare 0.052 in a _pct KPI is a fraction (5.2%%) or a percent, "
                         "when the values do not say")
@@ -369,8 +367,8 @@ def parser() -> argparse.ArgumentParser:
                    help="meetings from a calendar (.ics): the people roster (CSV or Excel: e-mail, department, role, "
                         "business unit) that maps attendees; addresses are never stored")
     p.add_argument("--rule", action="append", metavar="PATTERN=TYPE",
-                   help="meetings from a calendar: a subject rule (a case-insensitive regular expression) giving the "
-                        "meeting type, or 'ignore'; remembered for the next calendar")
+                   help="meetings from a calendar or a Viva Insights meeting query: a subject rule (a case-insensitive "
+                        "regular expression) giving the meeting type, or 'ignore'; remembered for the next file")
     p.set_defaults(func=cmd_import)
 
     p = with_db(sub.add_parser("imports", help="list imports"))

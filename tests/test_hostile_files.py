@@ -263,13 +263,18 @@ SET = {"constants": {"business_unit": "Delta", "department": "it"}}
 VIVA_HEADER = ("PrimaryCollaborator_Organization,PrimaryCollaborator_GroupSize,SecondaryCollaborator_Organization,"
                "MetricDate,Group collaboration time invested,Group meeting count,Group email sent count")
 VIVA_ROW = "Marketing - Hostile,10,IT - Hostile,2026-07-05,12.5,4,30"
+# Viva Insights' meeting query, imported as meetings (metrics.ingest.viva_meetings): Microsoft's names, one row a meeting.
+MT_HEADER = ("MeetingId,Subject,Cancelled,Recurring,Accept_count,Intended_participant_count,Collaboration_start_time,"
+             "Organizer,Organization")
+MT_ROW = "AAMk-1,Marketing–IT steering with Jane Doe,FALSE,FALSE,4,5,2026-07-14 10:00,hash-1,Marketing - Hostile"
 
 CORPUS = [
     # --- Viva Insights exports (issue 19): the collaboration kind's reader, metrics.ingest.viva
     bad("viva_meeting_query", "ragged/structure", "collaboration", "meetings_query.csv",
         lines("MeetingId,Subject,Cancelled,Recurring,Accept_count,Decline_count,Number_of_attendees,Organization",
               "AAMk1,Budget review with Jane Doe,FALSE,TRUE,4,0,5,Marketing"),
-        "this is a Viva Insights meeting query", "Export the group-to-group query instead"),
+        "this is a Viva Insights meeting query", "import it as meetings instead (python -m metrics import meetings "
+        "FILE"),
     bad("viva_without_group_size", "ragged/structure", "collaboration", "g2g.csv",
         lines("PrimaryCollaborator_Organization,SecondaryCollaborator_Organization,MetricDate,"
               "Group collaboration time invested", "Marketing - Hostile,IT - Hostile,2026-07-05,12.5"),
@@ -291,6 +296,38 @@ CORPUS = [
     bad("viva_unit_is_an_email", "hostile text", "collaboration", "g2g.csv",
         lines(VIVA_HEADER, "Marketing - ann@example.com,10,IT - ann@example.com,2026-07-05,12.5,4,30"),
         "column 'business_unit'", ROW_ADVICE),
+    # --- Viva Insights' meeting query as meetings (issue 19): refused whole, nothing written, the subject never shown
+    bad("viva_mt_without_subject", "ragged/structure", "meetings", "meeting_query.csv",
+        lines("MeetingId,Cancelled,Collaboration_start_time,Organizer,Organization,Accept_count",
+              "AAMk-1,FALSE,2026-07-14 10:00,hash-1,Marketing - Hostile,4"),
+        "a Viva Insights meeting query without subject", "Run the query again with these attributes"),
+    bad("viva_mt_cancelled_maybe", "vocabularies", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW, "AAMk-2,IT & marketing steering,maybe,FALSE,1,2,2026-07-15 10:00,hash-2,IT - Hostile"),
+        "row 3, column 'Cancelled', value 'maybe': must be TRUE or FALSE", ROW_ADVICE),
+    bad("viva_mt_start_not_a_date", "dates", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW, "AAMk-2,IT & marketing steering,FALSE,FALSE,1,2,soon,hash-2,IT - Hostile"),
+        "row 3, column 'Collaboration_start_time', value 'soon': not a date", ROW_ADVICE),
+    bad("viva_mt_dates_either_order", "dates", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("2026-07-14", "07/06/2026")),
+        "could be day-first or month-first", "choose the date order"),
+    bad("viva_mt_before_2000", "dates", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("2026-07-14", "1999-07-14")), "is before 2000-01-01", ROW_ADVICE),
+    bad("viva_mt_only_focus_time", "vocabularies", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("Marketing–IT steering with Jane Doe", "Focus time")),
+        "no row is a marketing-IT meeting", "1 meeting matched no subject rule"),
+    bad("viva_mt_rule_type_unknown", "vocabularies", "meetings", "meeting_query.csv", lines(MT_HEADER, MT_ROW),
+        "--rule 'steering': the rule's type 'weekly' is not one of", options={"rules": {"steering": "weekly"}}),
+    bad("viva_mt_organization_unplaced", "vocabularies", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("Marketing - Hostile", "Marketing")),
+        "no business unit for the meetings organized by 'Marketing'", "Choose one for the whole file"),
+    bad("viva_mt_same_meeting_twice", "duplicates", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW, MT_ROW.replace("FALSE,FALSE", "TRUE,FALSE")),
+        "row 3, column 'meeting_id'", "the same key appears more than once in the file"),
+    bad("viva_mt_unit_is_an_email", "hostile text", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("Marketing - Hostile", "Marketing - ann@example.com")),
+        "column 'business_unit'", ROW_ADVICE),
+    bad("viva_mt_header_only", "empty/header-only", "meetings", "meeting_query.csv", lines(MT_HEADER),
+        "the file has a header but no rows"),
     bad("collaboration_side_twice", "duplicates", "collaboration", "collaboration.csv",
         lambda: table("collaboration", {"month": "2026-07"}, {"month": "2026-07"}),
         "the same key appears more than once in the file"),
@@ -1156,6 +1193,65 @@ def test_fuzz_prepare_import_of_mutated_viva_exports(fuzz_store, data):
         ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
     except ingest.ImportRefused as refused:
         assert refused.problems
+
+
+# A Viva Insights meeting query (issue 19), imported as meetings: two marketing-IT meetings (one cancelled), focus
+# time, an HR steering nobody mapped and an 'ignore'd rule's, mutated like the templates.
+MT_EXPORT = "\n".join([MT_HEADER, MT_ROW,
+                       "AAMk-2,IT & marketing brainstorm,TRUE,FALSE,0,6,2026-07-16 09:30,hash-2,IT - Hostile",
+                       "AAMk-3,Focus time,FALSE,FALSE,1,1,2026-07-16 08:00,hash-1,Marketing - Hostile",
+                       "AAMk-4,Steering: people plan,FALSE,TRUE,3,3,2026-07-17 11:00,hash-4,HR"])
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_mutated_viva_meeting_queries_import_or_are_refused(seeded_db, data):
+    """A real commit of a mutated meeting query on a fresh copy of the store each time: imported, or refused with
+    the store unchanged; and never a subject in the store."""
+    raw, name = data.draw(mutated(MT_EXPORT))
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            before = snapshot(con, without={"saved_mappings": {"saved_at"}})
+            FUZZ_COUNT["examples"] += 1
+            prepared = ingest.prepare_import(con, "meetings", raw, name)
+            for problem in prepared.blocking + prepared.report.problems:
+                assert problem.reason and "Traceback" not in problem.reason
+            try:
+                ingest.commit_import(con, prepared, user="fuzz")
+            except ingest.ImportRefused as refused:
+                assert refused.problems
+                assert snapshot(con, without={"saved_mappings": {"saved_at"}}) == before
+            assert con.execute("SELECT count(*) FROM meetings WHERE contains(meeting_id, 'Jane') OR "
+                               "contains(business_unit, 'Jane')").fetchall() == [(0,)]
+        finally:
+            con.close()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_prepare_import_of_mutated_viva_meeting_queries(fuzz_store, data):
+    """Reading a mutated meeting query writes nothing (test_fuzzing_wrote_nothing_and_ran checks the store after)."""
+    raw, name = data.draw(mutated(MT_EXPORT))
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, "meetings", raw, name)
+    assert isinstance(prepared, ingest.PreparedImport)
+    for problem in prepared.blocking + prepared.report.problems:
+        assert problem.reason and "Traceback" not in problem.reason
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
+def test_the_meeting_query_the_fuzzing_starts_from_imports(seeded):
+    """The base the mutations start from imports its two marketing-IT meetings (so an unchanged one commits)."""
+    report = ingest.commit_import(seeded, ingest.prepare_import(seeded, "meetings", MT_EXPORT.encode(), "mt.csv"),
+                                  user="tests")
+    assert (report.layout, report.rows_imported) == ("viva_meetings", 2)
+    assert seeded.execute("SELECT business_unit, strftime(date, '%Y-%m-%d'), meeting_type, status FROM meetings "
+                          "WHERE import_id = $id ORDER BY date", {"id": report.import_id}).fetchall() == [
+        ("Hostile", "2026-07-14", "joint_steering", "held"), ("Hostile", "2026-07-16", "brainstorm", "cancelled")]
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

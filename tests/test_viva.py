@@ -364,3 +364,217 @@ def test_the_sample_viva_export_reads_into_the_sample_native_file(empty_con):
                                   native.sort_values(key).reset_index(drop=True), check_dtype=False)
     # every organization was taken by its name ("Marketing - Retail", "IT - Retail"), and the report says so
     assert sum("taken as" in note for note in report.notes) == 12
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The meeting query, imported as meetings (metrics.ingest.viva_meetings): the subject rules and the organizations'
+# mapping choose the marketing-IT meetings among all the company's; the rest are counted in the notes.
+
+MT_HEADER = ("MeetingId,Subject,Cancelled,Recurring,Accept count,Intended participant count,Collaboration start time,"
+             "Organizer,Organization,TimeZone")
+# Subjects with a person's name in them: none of it may reach the store.
+MT_SUBJECTS = ("Marketing–IT steering with Jane Doe", "Steering committee Q2 (Jane Doe)",
+               "Marketing & IT brainstorm: loyalty app", "Steering: people plan for Bob Roe", "Focus time",
+               "Joint steering, Growth Lab")
+MT_ROWS = [
+    f"AAMkAGI2-1,{MT_SUBJECTS[0]},FALSE,FALSE,6,8,2026-03-05 14:30,org-hash-1,Marketing - North,Europe/Berlin",
+    f"AAMkAGI2-2,{MT_SUBJECTS[1]},TRUE,FALSE,0,7,2026-04-02 09:00,org-hash-2,Marketing - North,Europe/Berlin",
+    f"AAMkAGI2-3,{MT_SUBJECTS[2]},FALSE,FALSE,5,6,2026-03-19 10:00,org-hash-3,IT - North,Europe/Berlin",
+    f"AAMkAGI2-4,{MT_SUBJECTS[3]},FALSE,FALSE,4,4,2026-03-12 11:00,org-hash-4,HR,Europe/Berlin",
+    f"AAMkAGI2-5,{MT_SUBJECTS[4]},FALSE,FALSE,1,1,2026-03-06 08:00,org-hash-1,Marketing - North,Europe/Berlin",
+    f"AAMkAGI2-6,\"{MT_SUBJECTS[5]}\",FALSE,FALSE,3,5,2026-03-26 15:00,org-hash-6,Growth Lab,Europe/Berlin",
+]
+
+
+def viva_id(meeting_id: str, day: str = "") -> str:
+    """The id a meeting query's row gets, worked out here from its MeetingId (and a recurring meeting's date)."""
+    import hashlib
+
+    return "VIVA-" + hashlib.sha256(meeting_id.encode()).hexdigest()[:16] + (f"-{day}" if day else "")
+
+
+HAND_MEETINGS = [   # the three marketing-IT meetings of MT_ROWS, by the default rules and HR mapped to other
+    (viva_id("AAMkAGI2-1"), "North", "2026-03-05", "joint_steering", "held"),
+    (viva_id("AAMkAGI2-2"), "North", "2026-04-02", "joint_steering", "cancelled"),
+    (viva_id("AAMkAGI2-3"), "North", "2026-03-19", "brainstorm", "held"),
+]
+MEETINGS = "SELECT meeting_id, business_unit, strftime(date, '%Y-%m-%d'), meeting_type, status FROM meetings"
+
+
+def test_a_meeting_query_gives_exactly_its_marketing_it_meetings(empty_con, tmp_path):
+    path = write(tmp_path, "meetings_query.csv", MT_HEADER, *MT_ROWS)
+    report = ingest.import_file(empty_con, "meetings", path, mapping={"HR": "other"}, user="tests")
+    assert stored(empty_con, MEETINGS + " ORDER BY meeting_id") == sorted(HAND_MEETINGS)
+    assert (report.layout, report.rows_read, report.rows_valid, report.rows_imported) == ("viva_meetings", 3, 3, 3)
+    assert stored(empty_con, "SELECT count(*) FROM attendance") == [(0,)]
+    assert stored(empty_con, "SELECT kind, layout, rows_read, rows_imported FROM imports") == [
+        ("meetings", "viva_meetings", 3, 3)]
+    notes = "\n".join(report.notes)
+    assert "Viva Insights meeting query: 3 meetings of 6 rows are marketing-IT meetings" in notes
+    assert "1 meeting matched no subject rule: not a marketing-IT meeting by the rules, left out" in notes   # focus
+    assert "1 meeting organized outside marketing and IT, left out (not stored): row 5." in notes          # HR
+    assert "organization 'Growth Lab' is not mapped: its 1 meeting (row 7) are not stored" in notes
+    assert "'Marketing - North' taken as marketing in North by its name" in notes
+    assert "No attendance is written" in notes and "11 acceptances of 21 intended participants" in notes
+    assert "Subject (read for the subject rules only, never stored)" in report.dropped_columns
+    assert "Organizer (personal data, never stored)" in report.dropped_columns
+    # the mapping given is remembered for every later Viva file, the group-to-group query's included
+    assert json.loads(stored(empty_con, "SELECT mapping FROM saved_mappings WHERE layout = 'viva_organizations'")
+                      [0][0]) == {"HR": "other"}
+
+
+def test_a_meeting_querys_subjects_and_organizers_are_nowhere_in_the_store(empty_con, tmp_path):
+    path = write(tmp_path, "meetings_query.csv", MT_HEADER, *MT_ROWS)
+    ingest.import_file(empty_con, "meetings", path, mapping={"HR": "other", "Growth Lab": "it@North"}, user="tests")
+    assert len(stored(empty_con, "SELECT * FROM meetings")) == 4   # Growth Lab's steering too, now it is mapped
+    columns = stored(empty_con, "SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' "
+                                "AND schema_name = 'main' AND NOT internal")
+    assert len(columns) > 40
+    secrets = [*MT_SUBJECTS, "Jane Doe", "Bob Roe", "loyalty app", "people plan", "org-hash-", "AAMkAGI2"]
+    found = []
+    for table, column in columns:
+        for secret in secrets:
+            hits = stored(empty_con, f'SELECT count(*) FROM "{table}" WHERE contains("{column}", $s)', {"s": secret})
+            if hits[0][0]:
+                found.append((table, column, secret))
+    assert found == []
+
+
+def test_the_same_meeting_query_twice_changes_nothing_and_undo_removes_it(empty_con, tmp_path):
+    path = write(tmp_path, "meetings_query.csv", MT_HEADER, *MT_ROWS)
+    first = ingest.import_file(empty_con, "meetings", path, mapping={"HR": "other"}, user="tests")
+
+    def everything():
+        tables = [t for (t,) in stored(empty_con, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")]
+        return {t: sorted(map(repr, stored(empty_con, f'SELECT * EXCLUDE (saved_at) FROM "{t}"' if t == "saved_mappings"
+                                           else f'SELECT * FROM "{t}"'))) for t in tables}
+
+    before = everything()
+    again = ingest.import_file(empty_con, "meetings", path, mapping={"HR": "other"}, user="tests")
+    assert again.import_id is None and again.rows_unchanged == 3 and again.rows_imported == 0
+    assert everything() == before
+    # a later export of the same meetings, in another order, with one more: the same ids, one new row
+    later = write(tmp_path, "later.csv", MT_HEADER, *reversed(MT_ROWS),
+                  "AAMkAGI2-7,IT and marketing working session,FALSE,FALSE,2,2,2026-05-07 10:00,x,IT - North,UTC")
+    report = ingest.import_file(empty_con, "meetings", later, user="tests")
+    assert (report.rows_imported, report.rows_unchanged) == (1, 3)
+    assert stored(empty_con, MEETINGS + " WHERE import_id = $id", {"id": report.import_id}) == [
+        (viva_id("AAMkAGI2-7"), "North", "2026-05-07", "co_department", "held")]
+    assert ingest.undo(empty_con, first.import_id) == {"meetings": 3}
+    assert stored(empty_con, MEETINGS) == [(viva_id("AAMkAGI2-7"), "North", "2026-05-07", "co_department", "held")]
+
+
+def test_the_real_meeting_query_imports_what_a_rule_and_a_mapping_choose(empty_con):
+    path = REAL / "mt_data_first_10_rows.csv"
+    # Its ten rows are all "Focus time": no default rule matches, so nothing is a marketing-IT meeting.
+    with pytest.raises(ingest.ImportRefused) as refused:
+        ingest.import_file(empty_con, "meetings", path, user="tests")
+    assert "no row is a marketing-IT meeting" in str(refused.value)
+    assert "Focus time" not in str(refused.value)
+    prepared = ingest.prepare_import(empty_con, "meetings", path.read_bytes(), path.name)
+    assert "10 meetings matched no subject rule" in "\n".join(prepared.notes)
+    # A rule for its subject and Biz Dev mapped to marketing: its dates (05/12/2022 16:30) are day-first, as its
+    # HireDate (20/04/2015) shows, but the column alone cannot settle it.
+    options = dict(rules={"Focus time": "brainstorm"}, mapping={"Biz Dev": "marketing@Contoso"})
+    with pytest.raises(ingest.ImportRefused) as refused:
+        ingest.import_file(empty_con, "meetings", path, user="tests", **options)
+    assert "could be day-first or month-first" in str(refused.value)
+    assert stored(empty_con, "SELECT count(*) FROM meetings") == [(0,)]
+    report = ingest.import_file(empty_con, "meetings", path, date_order="dmy", user="tests", **options)
+    source = pd.read_csv(path, dtype=str)
+    biz_dev = source.loc[source["Organization"] == "Biz Dev", "MeetingId"].tolist()
+    assert len(biz_dev) == 2
+    assert stored(empty_con, MEETINGS + " ORDER BY date") == [
+        (viva_id(biz_dev[0]), "Contoso", "2022-12-05", "brainstorm", "held"),
+        (viva_id(biz_dev[1]), "Contoso", "2022-12-06", "brainstorm", "held")]
+    assert (report.rows_read, report.rows_valid, report.rows_imported) == (2, 2, 2) and not report.problems
+    notes = "\n".join(report.notes)
+    for organization, rows in (("Finance-West", "rows 2, 7"), ("Human Resources", "rows 4, 10"),
+                               ("Finance-Corporate", "rows 5, 11"), ("Facilities", "rows 6, 9")):
+        assert f"organization {organization!r} is not mapped: its 2 meetings ({rows}) are not stored" in notes
+    assert "2 acceptances of 2 intended participants" in notes
+    assert {"Organizer (personal data, never stored)", "zId (personal data, never stored)",
+            "ADO_PersonSK (personal data, never stored)"} <= set(report.dropped_columns)
+    # the rule is remembered as a calendar's are: the next export needs no --rule
+    assert json.loads(stored(empty_con, "SELECT mapping FROM saved_mappings WHERE layout = 'calendar_rules'")[0][0]) \
+        == {"Focus time": "brainstorm"}
+
+
+def test_a_meeting_query_under_collaboration_says_to_import_it_as_meetings(empty_con):
+    path = REAL / "mt_data_first_10_rows.csv"
+    with pytest.raises(ingest.ImportRefused) as refused:
+        ingest.import_file(empty_con, "collaboration", path, user="tests")
+    assert refused.value.problems == [
+        "file: this is a Viva Insights meeting query (one row a meeting), not measured collaboration: import it as "
+        "meetings instead (python -m metrics import meetings FILE; on the Data page, choose Meetings)"]
+
+
+def test_a_meeting_querys_bad_rows_are_refused_only_where_they_matter(empty_con, tmp_path):
+    path = write(tmp_path, "meetings_query.csv", MT_HEADER, MT_ROWS[0],
+                 "AAMkAGI2-8,IT & marketing steering,maybe,FALSE,1,1,2026-03-10 10:00,h,IT - North,UTC",
+                 "AAMkAGI2-9,Marketing–IT steering,FALSE,FALSE,1,1,sometime,h,IT - North,UTC",
+                 "AAMkAGI2-10,Focus time,perhaps,FALSE,1,1,whenever,h,Finance,UTC")   # left out: not read further
+    with pytest.raises(ingest.ImportRefused) as refused:
+        ingest.import_file(empty_con, "meetings", path, user="tests")
+    text = "\n".join(refused.value.problems)
+    assert "row 3, column 'Cancelled', value 'maybe': must be TRUE or FALSE" in text
+    assert "row 4, column 'Collaboration start time', value 'sometime': not a date" in text
+    assert "row 5" not in text
+    assert stored(empty_con, "SELECT count(*) FROM meetings") == [(0,)]
+    assert stored(empty_con, "SELECT count(*) FROM imports") == [(0,)]
+    report = ingest.import_file(empty_con, "meetings", path, skip_invalid=True, user="tests")
+    assert (report.rows_read, report.rows_valid, report.rows_imported, report.rows_skipped) == (3, 1, 1, 2)
+    assert stored(empty_con, MEETINGS) == [HAND_MEETINGS[0]]
+
+
+def test_a_recurring_meetings_occurrences_are_told_apart_by_their_date(empty_con, tmp_path):
+    path = write(tmp_path, "meetings_query.csv", MT_HEADER,
+                 "AAMkSERIES,Marketing–IT steering,FALSE,TRUE,5,6,2026-03-02 10:00,h,Marketing - North,UTC",
+                 "AAMkSERIES,Marketing–IT steering,TRUE,TRUE,0,6,2026-03-09 10:00,h,Marketing - North,UTC")
+    ingest.import_file(empty_con, "meetings", path, user="tests")
+    assert stored(empty_con, MEETINGS + " ORDER BY date") == [
+        (viva_id("AAMkSERIES", "20260302"), "North", "2026-03-02", "joint_steering", "held"),
+        (viva_id("AAMkSERIES", "20260309"), "North", "2026-03-09", "joint_steering", "cancelled")]
+
+
+def test_the_command_line_imports_a_meeting_query(fixture_db):
+    result = subprocess.run([sys.executable, "-m", "metrics", "import", "meetings",
+                             str(REAL / "mt_data_first_10_rows.csv"), "--db", str(fixture_db), "--date-order", "dmy",
+                             "--rule", "Focus time=brainstorm", "--map", "Facilities=it@Alpha"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "layout viva_meetings; 2 rows read, 2 valid; imported 2" in result.stdout
+    assert "organization 'Biz Dev' is not mapped: its 2 meetings (rows 3, 8) are not stored" in result.stdout
+    assert "Focus time" not in result.stdout + result.stderr   # the subject is never shown
+    con = store.connect(fixture_db)
+    try:
+        assert stored(con, "SELECT business_unit, strftime(date, '%Y-%m-%d'), meeting_type FROM meetings "
+                           "WHERE meeting_id LIKE 'VIVA-%' ORDER BY date") == [
+            ("Alpha", "2022-12-05", "brainstorm"), ("Alpha", "2022-12-06", "brainstorm")]
+    finally:
+        con.close()
+
+
+def test_the_data_page_maps_a_meeting_querys_organizations_and_imports_it(fixture_db):
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="data_kind").set_value("meetings").run()
+    data = ("\n".join([MT_HEADER, *MT_ROWS]) + "\n").encode()
+    at.file_uploader(key="data_upload").set_value(("meetings_query.csv", data, "text/csv")).run()
+    assert not at.exception, at.exception
+    # the organizations of the meetings the subject rules matched, and only those (not the focus time's alone)
+    labels = [s.label for s in at.selectbox if s.key and s.key.startswith("data_org_")]
+    assert labels == ["Growth Lab", "HR", "IT - North", "Marketing - North"]
+    assert at.button(key="data_import").label == "Import 3 rows"
+    at.selectbox(key="data_org_0_Growth Lab").set_value("marketing").run()
+    at.text_input(key="data_org_unit_0_Growth Lab").set_value("Alpha").run()
+    assert not at.exception, at.exception
+    assert at.button(key="data_import").label == "Import 4 rows"
+    at.button(key="data_import").click().run()
+    assert "Imported 4 rows from meetings_query.csv" in at.success[0].value
+    con = store.connect(fixture_db)
+    try:
+        assert stored(con, MEETINGS + " WHERE meeting_id LIKE 'VIVA-%' ORDER BY meeting_id") == sorted(
+            [*HAND_MEETINGS, (viva_id("AAMkAGI2-6"), "Alpha", "2026-03-26", "joint_steering", "held")])
+    finally:
+        con.close()

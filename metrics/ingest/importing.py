@@ -247,6 +247,8 @@ def _prepare_viva(read: viva.VivaRead, file_name: str, digest: str, warnings: li
         problems += validate(read.frame, kind, None, read.row_numbers, allow_any_date)
     report.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
     report.rows_read = read.file_rows
+    if kind == "meetings":   # a meeting query: its marketing-IT meetings, as a calendar's (the rest are in the notes)
+        report.rows_read = len(set(read.row_numbers) | {problem[0] for problem in read.problems})
     report.rows_valid = report.rows_read - len(prepared.bad_rows)
     return prepared
 

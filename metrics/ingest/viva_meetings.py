@@ -211,10 +211,17 @@ def read(con: duckdb.DuckDBPyConnection, source: pd.DataFrame, row_numbers: list
     result.notes.append("No attendance is written: the meeting query counts attendees but does not name them"
                         + counts + "; attendance comes from a calendar export with its people roster.")
     if not kept:
-        if not result.problems:
+        if not len(frame):
+            result.blocking.append("the file has a header but no rows below it: nothing to import. Export the query "
+                                   "again with its rows.")
+        elif not result.problems:
+            why = [f"{_meetings(len(lines))} {what}" for lines, what in (
+                (no_rule, "matched no subject rule"), (ignored, "left out by an 'ignore' rule"),
+                (outside, "organized outside marketing and IT"),
+                ([r for lines in unmapped.values() for r in lines], "organized by organizations not mapped")) if lines]
             result.blocking.append(
-                "no row is a marketing-IT meeting: none has both a subject a rule gives a meeting type and an "
-                "organizer's organization mapped to marketing or IT (see the notes). Choose the organizations' sides "
+                f"no row is a marketing-IT meeting ({'; '.join(why)}): none has both a subject a rule gives a meeting "
+                "type and an organizer's organization mapped to marketing or IT. Choose the organizations' sides "
                 "(--map 'ORGANIZATION=marketing|it|other[@UNIT]', remembered) or add subject rules (--rule "
                 "'PATTERN=TYPE'), and import again")
         return result
