@@ -263,7 +263,8 @@ SET = {"constants": {"business_unit": "Delta", "department": "it"}}
 VIVA_HEADER = ("PrimaryCollaborator_Organization,PrimaryCollaborator_GroupSize,SecondaryCollaborator_Organization,"
                "MetricDate,Group collaboration time invested,Group meeting count,Group email sent count")
 VIVA_ROW = "Marketing - Hostile,10,IT - Hostile,2026-07-05,12.5,4,30"
-# Viva Insights' meeting query, imported as meetings (metrics.ingest.viva_meetings): Microsoft's names, one row a meeting.
+# Viva Insights' meeting query, imported as meetings (metrics.ingest.viva_meetings): Microsoft's names, a row a
+# meeting.
 MT_HEADER = ("MeetingId,Subject,Cancelled,Recurring,Accept_count,Intended_participant_count,Collaboration_start_time,"
              "Organizer,Organization")
 MT_ROW = "AAMk-1,Marketing–IT steering with Jane Doe,FALSE,FALSE,4,5,2026-07-14 10:00,hash-1,Marketing - Hostile"
