@@ -8,6 +8,20 @@ import metrics.ingest.viva as viva
 from metrics.store import settings
 from ui import auth, shared
 
+
+def subject_rules(con, key: str):
+    """The subject rules (a calendar's, a Viva meeting query's) in an editable table; what the analyst leaves."""
+    with st.expander("Subject rules: which events are which meetings"):
+        st.caption("A pattern is looked for in the subject (a regular expression, case ignored); the first rule that "
+                   "matches gives the type, yours before the defaults. 'ignore' leaves such events out. Subjects are "
+                   "read for these rules only, never stored. Your rules are remembered for the next file.")
+        return st.data_editor(ingest.calendar.rules_table(con), key=key, num_rows="dynamic", hide_index=True,
+                              width="stretch", disabled=["from"], column_config={
+                                  "pattern": "Subject pattern",
+                                  "meeting_type": st.column_config.SelectboxColumn(
+                                      "Meeting type", options=list(ingest.calendar.RULE_TYPES)),
+                                  "from": "From"})
+
 # The page checks the role itself: the menu hides it from viewers, but its URL can still be typed in.
 access = auth.require(roles.DATA, "Data")
 may_undo, may_configure = access.allows(roles.UNDO), access.allows(roles.SETTINGS)
@@ -55,17 +69,7 @@ with upload_tab:
             people = st.file_uploader("People roster (CSV or Excel: e-mail, department, role, business unit)",
                                       type=["csv", "tsv", "txt", "xlsx"], key="data_roster",
                                       help="From HR: one row per person. It is read for this import and not kept.")
-            with st.expander("Subject rules: which events are which meetings"):
-                st.caption("A pattern is looked for in the subject (a regular expression, case ignored); the first "
-                           "rule that matches gives the type, yours before the defaults. 'ignore' leaves such events "
-                           "out. Your rules are remembered for the next calendar.")
-                edited = st.data_editor(ingest.calendar.rules_table(con), key="data_calendar_rules",
-                                        num_rows="dynamic", hide_index=True, width="stretch", disabled=["from"],
-                                        column_config={
-                                            "pattern": "Subject pattern",
-                                            "meeting_type": st.column_config.SelectboxColumn(
-                                                "Meeting type", options=list(ingest.calendar.RULE_TYPES)),
-                                            "from": "From"})
+            edited = subject_rules(con, "data_calendar_rules")
             unit = st.text_input("Business unit (for the whole file)", key="data_calendar_unit",
                                  placeholder="from the roster")
             constants = {"business_unit": unit.strip()} if unit.strip() else {}
@@ -90,6 +94,12 @@ with upload_tab:
         tool = {"percent_as": percent_as} if percent_as else {}
         prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout, constants=constants,
                                        date_order=date_order, allow_any_date=any_date, **tool, **calendar_options)
+        if prepared.report.layout == ingest.viva_meetings.LAYOUT:   # a Viva meeting query: subjects give the type
+            calendar_options = {"rules": ingest.calendar.chosen_rules(subject_rules(con, "data_viva_rules")) or None}
+            if calendar_options["rules"]:
+                prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout,
+                                               constants=constants, date_order=date_order, allow_any_date=any_date,
+                                               **calendar_options)
         rules = ingest.rules_rows(prepared)
         if len(rules):   # issue 19: the rules a tracker's or finance reader used, changed here and remembered
             with st.expander(f"Rules: {len(rules)} used", expanded=bool((rules["target"] == "").any())):
@@ -124,7 +134,7 @@ with upload_tab:
             if changes:
                 prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout,
                                                constants=constants, mapping=changes, date_order=date_order,
-                                               allow_any_date=any_date)
+                                               allow_any_date=any_date, **calendar_options)
         # ---- end collaboration ----
         rows = ingest.mapping_rows(prepared)
         if len(rows):

@@ -578,3 +578,29 @@ def test_the_data_page_maps_a_meeting_querys_organizations_and_imports_it(fixtur
             [*HAND_MEETINGS, (viva_id("AAMkAGI2-6"), "Alpha", "2026-03-26", "joint_steering", "held")])
     finally:
         con.close()
+
+
+def test_the_data_page_takes_subject_rules_for_a_meeting_query(fixture_db):
+    """The page's subject-rules table serves a meeting query as it serves a calendar: a rule the analyst adds there
+    brings the meetings it matches (the focus time, organized by marketing) into the import, and is remembered."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90).run()
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="data_kind").set_value("meetings").run()
+    data = ("\n".join([MT_HEADER, *MT_ROWS]) + "\n").encode()
+    at.file_uploader(key="data_upload").set_value(("meetings_query.csv", data, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert at.button(key="data_import").label == "Import 3 rows"
+    at.session_state["data_viva_rules"] = {"edited_rows": {}, "deleted_rows": [],
+                                           "added_rows": [{"pattern": "focus time", "meeting_type": "co_department"}]}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.button(key="data_import").label == "Import 4 rows"
+    at.button(key="data_import").click().run()
+    assert "Imported 4 rows from meetings_query.csv" in at.success[0].value
+    con = store.connect(fixture_db)
+    try:
+        assert stored(con, MEETINGS + " WHERE meeting_id = $id", {"id": viva_id("AAMkAGI2-5")}) == [
+            (viva_id("AAMkAGI2-5"), "North", "2026-03-06", "co_department", "held")]
+        assert ingest.calendar.saved_rules(con) == {"focus time": "co_department"}
+    finally:
+        con.close()

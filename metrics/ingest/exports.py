@@ -172,6 +172,8 @@ LAYOUT_LABELS = {
     "google_forms": "Google Forms", "ms_forms": "Microsoft Forms", "typeform": "Typeform",
     "limesurvey": "LimeSurvey", "glint": "Viva Glint",
     "jira": "Jira CSV export", "asana": "Asana CSV export", "wide": "Finance sheet (months as columns)",
+    "calendar": "Calendar export (.ics)", "viva": "Viva Insights group-to-group query",
+    "viva_meetings": "Viva Insights meeting query",
 }
 
 
