@@ -4,9 +4,14 @@ exports; templates; the settings (admins)."""
 import streamlit as st
 
 from metrics import dates, ingest, roles, vocabulary
-import metrics.ingest.viva as viva
+from metrics.ingest import viva
 from metrics.store import settings
 from ui import auth, shared
+
+
+# The page checks the role itself: the menu hides it from viewers, but its URL can still be typed in.
+access = auth.require(roles.DATA, "Data")
+may_undo, may_configure = access.allows(roles.UNDO), access.allows(roles.SETTINGS)
 
 
 def subject_rules(con, key: str):
@@ -22,9 +27,6 @@ def subject_rules(con, key: str):
                                       "Meeting type", options=list(ingest.calendar.RULE_TYPES)),
                                   "from": "From"})
 
-# The page checks the role itself: the menu hides it from viewers, but its URL can still be typed in.
-access = auth.require(roles.DATA, "Data")
-may_undo, may_configure = access.allows(roles.UNDO), access.allows(roles.SETTINGS)
 
 st.title("Data")
 st.caption("Upload survey exports and other data. Nothing is written until you confirm, and every import can be "
