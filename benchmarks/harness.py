@@ -28,9 +28,9 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks.report import write_report
-from benchmarks.settings import (CLI_REPEATS, KPI, SERVED_ROUNDS, LAST_MONTH, LOAD_REPEATS, LOAD_ROUNDS, MONTHS, ROOT, SEED, UNITS,
-                                 dashboard_pages, machine_cores, progress)
+from benchmarks.report import calendar_line, write_report
+from benchmarks.settings import (CLI_REPEATS, KPI, LAST_MONTH, LOAD_REPEATS, LOAD_ROUNDS, MONTHS, ROOT, SEED,
+                                 SERVED_ROUNDS, UNITS, dashboard_pages, machine_cores, progress)
 from benchmarks.workers import WORKERS
 
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
@@ -324,6 +324,14 @@ def _say(label: str, step: str, result: dict) -> None:
     progress(f"{label}: {step} {result['status']} {shown} peak {result['rss_mib']:.0f} MiB{extra}")
 
 
+def measure_calendar(work: Path, env: dict[str, str], timeout: float) -> dict:
+    """The calendar import (issue 19), once per run: it does not depend on the survey's scale."""
+    progress("calendar: a year of 40 units' calendars (.ics and roster)")
+    result = run_worker("calendar", {"dir": str(work / "calendar")}, timeout, env, work)
+    _say("calendar", "import", result)
+    return result
+
+
 def measure_floor(env: dict[str, str], timeout: float) -> dict:
     """Interpreter start-up plus the CLI's imports: what every command pays before any query."""
     progress("start-up floor: python -m metrics --help")
@@ -399,6 +407,9 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--render", metavar="RESULTS_JSON",
                         help="write the report again from a kept run's results.json (its figures, today's "
                              "benchmarks/changes.md), timing nothing")
+    parser.add_argument("--calendar-only", action="store_true",
+                        help="time the calendar import (.ics and roster, a year of 40 units) alone and print it; "
+                             "writes no report")
     parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
@@ -422,8 +433,17 @@ def main(argv: list[str] | None = None) -> int:
     env["COLLAB_DB"] = str(work / "db" / "unused.duckdb")   # never the user's data/collab.duckdb
     started, clock, info = datetime.now(), time.perf_counter(), machine()
     progress(f"work directory {work}; scales {', '.join(f'{s:,}' for s in scales)}; timeout {args.timeout:.0f} s")
+    if args.calendar_only:
+        try:
+            calendar = measure_calendar(work, env, args.timeout)
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        print(calendar_line(calendar))
+        return 0 if calendar["status"] == "ok" else 1
     try:
         floor = measure_floor(env, args.timeout)
+        calendar = measure_calendar(work, env, args.timeout)
         calibration = calibrate(work, args.timeout, env)
         progress(f"calibration: scale {calibration['scale']:g} gives {calibration['rows']:,} responses")
         results = []
@@ -434,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         if commit_now != info["commit"]:
             info["commit"] += f" at the start, {commit_now} at the end: the code changed during the run"
         run = {"floor": floor, "scales": results, "info": info, "started": started.isoformat(),
-               "seconds": time.perf_counter() - clock}
+               "seconds": time.perf_counter() - clock, "calendar": calendar}
         (work / "results.json").write_text(json.dumps(run, indent=2))
         write_report(run, args.out)
         if args.keep:

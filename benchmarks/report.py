@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks.settings import (CLI_REPEATS, GOAL_BOARDPACK, GOAL_IMPORT_RATIO, GOAL_MEMORY_MIB, GOAL_PAGE_COLD,
-                                 GOAL_PAGE_WARM, GOAL_SCORECARD, GOAL_SERVED_RATIO, KPI, LAST_MONTH, LOAD_REPEATS, LOAD_ROUNDS, MONTHS,
+from benchmarks.settings import (CALENDAR_MONTHS, CALENDAR_REPEATS, CALENDAR_UNITS, CLI_REPEATS, GOAL_BOARDPACK,
+                                 GOAL_CALENDAR, GOAL_IMPORT_RATIO, GOAL_MEMORY_MIB, GOAL_PAGE_COLD, GOAL_PAGE_WARM,
+                                 GOAL_SCORECARD, GOAL_SERVED_RATIO, KPI, LAST_MONTH, LOAD_REPEATS, LOAD_ROUNDS, MONTHS,
                                  SERVED_ROUNDS,
                                  OTHER_KINDS, ROOT, SEED, UNITS, dashboard_pages, machine_cores, progress)
 
@@ -36,6 +37,18 @@ def _cell(step: dict | None, key: str = "seconds", goal: float | None = None, fm
         return step["status"] + (f" (after {_secs(step['wall'])})" if step.get("wall") else "")
     value = step.get(key)
     return "–" if value is None else fmt(value) + _verdict(value, goal)
+
+
+def calendar_line(step: dict | None) -> str:
+    """The calendar import's row (issue 19): its own table, since it does not depend on the survey's scale."""
+    what = (f"calendar import (.ics + roster, {CALENDAR_UNITS} units × {CALENDAR_MONTHS} months"
+            + (f": {step['meetings']:,} meetings, {step['invitations']:,} invitations, "
+               f"{step['bytes'] / 2**20:.1f} MiB" if step and step.get("meetings") else "")
+            + f"; best of {CALENDAR_REPEATS})")
+    again = _secs(step.get("reimport_seconds")) if step and step.get("reimport_seconds") is not None else "–"
+    peak = f"{step['rss_mib']:,.0f} MiB" if step and step.get("rss_mib") else "–"
+    return (f"| {what} | ≤ {GOAL_CALENDAR:g} s | {_cell(step, goal=GOAL_CALENDAR)} | the same file again: {again}; "
+            f"peak {peak} |")
 
 
 def _round_ratios(step: dict | None) -> str:
@@ -113,7 +126,8 @@ def timed_measures(scale: dict) -> dict[str, float | None]:
     return out
 
 
-def render(results: list[dict], floor: dict, info: dict, started: datetime, seconds: float, args) -> tuple[str, str]:
+def render(results: list[dict], floor: dict, info: dict, started: datetime, seconds: float, args,
+           calendar: dict | None = None) -> tuple[str, str]:
     """(the whole Markdown document, the summary table alone for stdout)."""
     scales = [r for r in results]
     heads = [f"{r['target']:,}" for r in scales]
@@ -172,6 +186,8 @@ def render(results: list[dict], floor: dict, info: dict, started: datetime, seco
     lines.append(row(f"1-minute load average before a step, max ({machine_cores()} cores)", "–",
                      [_max_load(r) for r in scales]))
     summary = "\n".join(lines)
+    if calendar is not None:   # a row of its own: the calendar import does not grow with the survey's scale
+        summary += "\n\n| measure | goal | figure | also |\n| --- | --- | ---: | --- |\n" + calendar_line(calendar)
 
     doc = [
         "# Benchmarks",
@@ -357,7 +373,7 @@ def write_report(run: dict, out_name: str) -> None:
     """The Markdown report of a run (its raw figures as results.json holds them), with benchmarks/changes.md as it
     is now: the narrative can be brought up to date without timing anything again."""
     document, summary = render(run["scales"], run["floor"], run["info"], datetime.fromisoformat(run["started"]),
-                               run["seconds"], None)
+                               run["seconds"], None, run.get("calendar"))
     out = Path(out_name)
     if not out.is_absolute():
         out = ROOT / out

@@ -29,6 +29,10 @@ GOAL_SCORECARD = 1.0
 GOAL_BOARDPACK = 10.0
 GOAL_MEMORY_MIB = 1536
 GOAL_SERVED_RATIO = 1.5   # a page or command through the store's server ÷ the same embedded (issue 18)
+# Calendars (issue 19): a year of a 40-unit company's calendars (about 500 meetings, 10,000 invitations), one .ics
+# file with its people roster, imported in under 5 s.
+GOAL_CALENDAR = 5.0
+CALENDAR_UNITS, CALENDAR_MONTHS, CALENDAR_INVITEES, CALENDAR_REPEATS = 40, 12, 20, 3
 
 
 def dashboard_pages() -> list[str]:

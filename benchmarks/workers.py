@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.settings import LAST_MONTH, MONTHS, OTHER_KINDS, ROOT, SEED, UNITS
+from benchmarks.settings import (CALENDAR_INVITEES, CALENDAR_MONTHS, CALENDAR_REPEATS, CALENDAR_UNITS, LAST_MONTH,
+                                 MONTHS, OTHER_KINDS, ROOT, SEED, UNITS)
 
 
 def worker_generate(p: dict) -> dict:
@@ -202,6 +203,94 @@ def worker_boardpack(p: dict) -> dict:
             "pdf_bytes": pdf.stat().st_size}
 
 
+def calendar_files(directory: Path) -> tuple[Path, Path, int, int]:
+    """A year of a 40-unit company's calendars as one Outlook-style export, and its roster: per unit a monthly steering
+    series whose every occurrence is an exception carrying its own answers (the most work a series can be), one of
+    them moved and one cancelled, and one working session in the year; 20 invitees each from the unit's 25 people.
+    Returns (the .ics, the roster, meetings, invitations)."""
+    from datetime import datetime, timedelta, timezone
+
+    import icalendar
+
+    directory.mkdir(parents=True, exist_ok=True)
+    zone = timezone.utc
+    stamp = datetime(2026, 11, 1, tzinfo=zone)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN")
+    cal.add("version", "2.0")
+    roster = ["Email,Name,Department,Role,Business unit"]
+    meetings = invitations = 0
+    answers = ("ACCEPTED", "ACCEPTED", "ACCEPTED", "DECLINED", "TENTATIVE", "NEEDS-ACTION")
+    for unit in range(CALENDAR_UNITS):
+        people = [f"u{unit:02d}.p{n:02d}@bench.example.com" for n in range(25)]
+        for n, person in enumerate(people):
+            roster.append(f"{person},Person {n},{'Marketing' if n < 12 else 'IT'},"
+                          f"{'Head' if n in (0, 12) else 'Manager' if n % 4 == 1 else 'Staff'},Unit {unit:02d}")
+        uid = f"steering-{unit:02d}@bench.example.com"
+        first = datetime(2025, 11, 3, 9, tzinfo=zone)
+        master = icalendar.Event()
+        for key, value in (("uid", uid), ("summary", f"Marketing–IT steering, unit {unit:02d}"), ("dtstart", first),
+                           ("dtend", first + timedelta(hours=1)), ("dtstamp", stamp)):
+            master.add(key, value)
+        master.add("rrule", {"freq": "monthly", "byday": "1MO", "count": CALENDAR_MONTHS})
+        cal.add_component(master)
+        for month in range(CALENDAR_MONTHS):
+            year, number = 2025 + (10 + month) // 12, (10 + month) % 12 + 1
+            rule_day = datetime(year, number, 1, 9, tzinfo=zone)
+            rule_day += timedelta(days=(7 - rule_day.weekday()) % 7)        # the first Monday
+            for kind in ("steering", "session") if month == unit % CALENDAR_MONTHS else ("steering",):
+                event = icalendar.Event()
+                start = rule_day + timedelta(days=2 if month == 3 else 0) if kind == "steering" else \
+                    rule_day + timedelta(days=9)
+                event.add("uid", uid if kind == "steering" else f"session-{unit:02d}-{month:02d}@bench.example.com")
+                if kind == "steering":
+                    event.add("recurrence-id", rule_day)
+                summary = (f"Marketing–IT steering, unit {unit:02d}" if kind == "steering"
+                           else "Marketing & IT working session")
+                event.add("summary", ("Canceled: " if kind == "steering" and month == 7 else "") + summary)
+                event.add("dtstart", start)
+                event.add("dtend", start + timedelta(hours=1))
+                event.add("dtstamp", stamp)
+                event.add("organizer", f"mailto:{people[0]}")
+                for i in range(CALENDAR_INVITEES):
+                    person = people[(i + month) % 25 if i else 0]
+                    event.add("attendee", f"mailto:{person}", parameters={
+                        "CN": f"Person {i}", "PARTSTAT": answers[(i * 7 + month + unit) % len(answers)]})
+                    invitations += 1
+                cal.add_component(event)
+                meetings += 1
+    ics, people_csv = directory / "calendar.ics", directory / "roster.csv"
+    ics.write_bytes(cal.to_ical())
+    people_csv.write_text("\n".join(roster) + "\n", encoding="utf-8")
+    return ics, people_csv, meetings, invitations
+
+
+def worker_calendar(p: dict) -> dict:
+    """A calendar import (.ics and roster: prepare and commit, meetings and attendance) into a fresh store, best of
+    CALENDAR_REPEATS; then the same file again, which changes nothing."""
+    from metrics import ingest, store
+
+    ics, roster, meetings, invitations = calendar_files(Path(p["dir"]))
+    times = []
+    for _ in range(CALENDAR_REPEATS):
+        db = Path(p["dir"]) / "calendar.duckdb"
+        for stale in (db, db.with_name(db.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        con = store.connect(db)
+        started = time.perf_counter()
+        report = ingest.import_file(con, "meetings", ics, roster=roster, user="benchmark")
+        times.append(time.perf_counter() - started)
+        stored = con.execute("SELECT (SELECT count(*) FROM meetings), (SELECT count(*) FROM attendance)").fetchall()[0]
+        started = time.perf_counter()
+        again = ingest.import_file(con, "meetings", ics, roster=roster, user="benchmark")
+        reimport = time.perf_counter() - started
+        con.close()
+    if report.rows_imported != meetings or again.rows_unchanged != meetings:
+        raise RuntimeError(f"imported {report.rows_imported} meetings of {meetings}; {again.rows_unchanged} unchanged")
+    return {"seconds": min(times), "times": times, "meetings": stored[0], "invitations": invitations,
+            "attendance": stored[1], "reimport_seconds": reimport, "bytes": ics.stat().st_size}
+
+
 WORKERS = {"generate": worker_generate, "plain_load": worker_plain_load, "import": worker_import,
            "profile_import": worker_profile_import, "inproc": worker_inproc, "page": worker_page,
-           "boardpack": worker_boardpack}
+           "boardpack": worker_boardpack, "calendar": worker_calendar}

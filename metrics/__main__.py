@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 from metrics import opening, store, vocabulary
+from metrics.catalog import LINKAGE_INDEXES
 from metrics.printable import printable
 
 # The kinds of data (metrics.ingest.KINDS; a test keeps the two equal). Named here so that commands which do
 # not import anything, like scorecard, start without loading the import machinery (pandera, layouts).
 KIND_NAMES = ("items", "survey", "headcount", "meetings", "attendance", "projects", "kpis", "commentary",
-              "decision_rights", "decisions", "actions")
+              "decision_rights", "decisions", "actions", "collaboration")
 
 # Commands that only read the store and print. When one has run, its output is flushed and its connection closed,
 # so the process ends without the interpreter's teardown: freeing pandas, pyarrow and duckdb module by module
@@ -35,8 +36,15 @@ class _SurveyLayouts:
 
         return ("auto", *LAYOUTS)
 
+    def _tools(self) -> tuple[str, ...]:
+        """Issue 19: projects take a tracker's export (jira, asana), kpis a finance wide sheet (wide), from the
+        readers' own lists; accepted here, and checked against the kind by the import (prepare_import)."""
+        from metrics.ingest import finance, trackers
+
+        return (*trackers.LAYOUTS, *finance.LAYOUTS)
+
     def __contains__(self, name: object) -> bool:
-        return name in self._names()
+        return name in self._names() or name in self._tools() or name == "viva"   # the collaboration kind's Viva Insights exports
 
     def __iter__(self):
         return iter(self._names())
@@ -95,12 +103,19 @@ def cmd_serve(args) -> int:
 
 
 def cmd_sample(args) -> int:
-    from metrics.sample import write_sample
+    from metrics.sample import collaboration_paths, write_sample
 
-    paths = write_sample(args.out, seed=args.seed, scale=args.scale)
+    from metrics.sample import tool_exports
+
+    paths = {**write_sample(args.out, seed=args.seed, scale=args.scale), **collaboration_paths(args.out)}
+    paths |= {name: Path(args.out) / file for name, file in tool_exports.FILE_NAMES.items()}   # issue 19's examples
     width = max(map(len, paths))   # the longest kind (decision_rights) sets the column
     for kind, path in paths.items():
         print(f"{kind:<{width}} {path}")
+    from metrics.sample.calendar import FILE_NAMES as CALENDAR_FILES   # the meetings as an .ics, and its roster
+
+    for what, name in CALENDAR_FILES.items():
+        print(f"{what:<{width}} {Path(args.out) / name}")
     return 0
 
 
@@ -122,12 +137,20 @@ def cmd_import(args) -> int:
     if not path.is_file():
         print(f"{printable(args.file)}: no such file.", file=sys.stderr)
         return 2
+    if args.roster is not None and not Path(args.roster).is_file():
+        print(f"{printable(args.roster)}: no such file (the roster).", file=sys.stderr)
+        return 2
+    try:
+        rules = ingest.calendar.rules_argument(args.rule)
+    except ValueError as error:
+        raise SystemExit(f"--rule: {error}")
     con = _connect(args)
     try:
         report = ingest.import_file(con, args.kind, path, layout=args.format, constants=_pairs(args.set, "--set"),
                                     mapping=_pairs(args.map, "--map"), date_order=args.date_order,
                                     skip_invalid=args.skip_invalid, replace=args.replace, dry_run=args.dry_run,
-                                    allow_any_date=args.allow_any_date)
+                                    allow_any_date=args.allow_any_date, roster=args.roster, rules=rules,
+                                    percent_as=args.percent_as)
     except ingest.ImportRefused as refused:
         # The file's name, and the columns and cells a problem quotes, come from outside: no control character
         # of theirs reaches the terminal (metrics.printable).
@@ -150,6 +173,8 @@ def cmd_import(args) -> int:
           + (f" (import {report.import_id})" if report.import_id else ""))
     if ingest.masked_summary(report):
         print(f"{name}: {ingest.masked_summary(report)}")
+    for note in report.notes:   # a reader's own: what it read and the rules it used, invitations, guests
+        print(f"{name}: {printable(note)}")
     for problem in report.problems:
         print(f"{name}: skipped {printable(problem)}")
     if report.dropped_columns:
@@ -352,11 +377,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=list(KIND_NAMES))
     p.add_argument("file")
     p.add_argument("--format", default="auto", choices=_SurveyLayouts(), metavar="LAYOUT",
-                   help="the survey export's layout: %(choices)s (default: %(default)s)")
+                   help="the file's layout: %(choices)s (default: %(default)s); for projects also jira or asana "
+                        "(trackers' CSV exports), for kpis also wide (a finance sheet, months as columns), for "
+                        "collaboration viva (a Microsoft Viva Insights group-to-group query)")
     p.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a column the file lacks")
     p.add_argument("--map", action="append", metavar="SOURCE_COLUMN=ITEM_ID",
                    help="map a column to an item id or a field (business_unit, department, role, wave, comment); "
-                        "remembered for the next file of the same layout and questions")
+                        "remembered for the next file of the same layout and questions. Trackers: a column to a "
+                        "field ('Custom field (Budget)=budget') or a value to a status or choice ('Status:In "
+                        "Review=active'); finance: a sheet or KPI name to a KPI ('Margin=margin_growth_pct'); "
+                        "remembered per tool. Collaboration, and meetings from a Viva meeting query: "
+                        "'ORGANIZATION=marketing|it|other[@BUSINESS_UNIT]', remembered for every Viva file")
+    p.add_argument("--percent-as", choices=["fraction", "percent"],
+                   help="finance sheets: whether a bare 0.052 in a _pct KPI is a fraction (5.2%%) or a percent, "
+                        "when the values do not say")
     p.add_argument("--date-order", choices=["dmy", "mdy", "ymd"],
                    help="how to read dates like 03/04/2026 when the file does not settle it")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid rows and log the others")
@@ -366,6 +400,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-any-date", action="store_true",
                    help="accept dates and months before 2000 or more than a year after today (refused otherwise: "
                         "they are usually typos, such as 9999-12-31)")
+    p.add_argument("--roster", metavar="FILE",
+                   help="meetings from a calendar (.ics): the people roster (CSV or Excel: e-mail, department, role, "
+                        "business unit) that maps attendees; addresses are never stored")
+    p.add_argument("--rule", action="append", metavar="PATTERN=TYPE",
+                   help="meetings from a calendar or a Viva Insights meeting query: a subject rule (a case-insensitive "
+                        "regular expression) giving the meeting type, or 'ignore'; remembered for the next file")
     p.set_defaults(func=cmd_import)
 
     p = with_db(sub.add_parser("imports", help="list imports"))
@@ -390,7 +430,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = with_db(sub.add_parser("linkage", help="an index against a KPI at lags 0..max-lag"))
     p.add_argument("--kpi", required=True)
-    p.add_argument("--index", default="alignment_index", choices=["alignment_index", "chi"])
+    p.add_argument("--index", default="alignment_index", choices=list(LINKAGE_INDEXES))
     p.add_argument("--max-lag", type=int, default=6, choices=range(0, 13), metavar="0-12")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_linkage)

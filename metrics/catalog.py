@@ -166,6 +166,17 @@ METRICS: tuple[Metric, ...] = (
         "month (a dropped action is not done).",
         "actions", LOWER, 0, 2, short='Overdue actions',
     ),
+    # Measured, not said (issue 19): Viva Insights' group-to-group query, or the collaboration template. Target: about
+    # an hour a week with the other function (4 hours a month), a starting point for the leaders to set; no source
+    # gives a benchmark.
+    Metric(
+        "collaboration_hours", "Measured collaboration (marketing and IT)",
+        "Hours marketing and IT spent collaborating with each other (meetings, e-mails, chats and calls, as "
+        "Microsoft Viva Insights measures them), per person per month: marketing's hours with IT plus IT's hours "
+        "with marketing / marketing's people plus IT's people. The company's: the units' hours / their people. "
+        "n is the people the hours are spread over. Not a survey figure: no one's answers are in it.",
+        "hours per person per month", HIGHER, 4, 2, "collaboration_hours_n", short='Measured collab. (h/person)',
+    ),
 )
 
 METRICS_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
@@ -175,6 +186,11 @@ SCORECARD_COLUMNS: tuple[str, ...] = (
     "chi", "alignment_index", "cadence_adherence_3m", "attendance_rate", "project_success_rate",
     "marketing_index", "it_index", "perception_gap_abs", "partner_nps", "response_rate",
 )
+
+
+# The indexes that the linkage with KPIs (metrics.linkage, the Results page, `linkage --index`) can set against a KPI.
+LINKAGE_INDEXES: dict[str, str] = {"alignment_index": "Alignment index", "chi": "Collaboration Health Index",
+                                   "collaboration_hours": "Measured collaboration (hours per person)"}
 
 
 # The monthly review's metrics (metrics/review.py): tiles of their own on the scorecard and the Review page; the

@@ -57,6 +57,14 @@ TERMS: tuple[Term, ...] = (
         "and the date each is needed, agreed before launch.",
     ),
     Term(
+        "Collaboration time (Viva Insights)",
+        "Time in meetings and e-mails with IT, usually felt as too much for too little.",
+        "Hours Microsoft Viva Insights measures from calendars, e-mail, chats and calls between two groups of people, "
+        "without reading what was said.",
+        "The hours marketing and IT spend with each other per person each month, as Viva Insights measures them: "
+        "what the two sides do, set beside what the survey says of the partnership.",
+    ),
+    Term(
         "Conversion",
         "A prospect doing what the campaign asks: buying, signing up, downloading or enquiring. Conversion rate is "
         "conversions divided by visitors or recipients.",
@@ -357,4 +365,8 @@ def how_computed(anonymity_threshold: int, comment_threshold: int) -> list[str]:
         f"**Time windows.** Survey figures are per monthly wave. Cadence adherence is also shown over the month "
         f"and the two before it; joint-project rates cover projects delivered in the trailing 12 months. "
         f"A response rate below {_number(catalog.RESPONSE_RATE_FLAG)}% is flagged.",
+        "**Measured collaboration.** From Microsoft Viva Insights' group-to-group query (or the collaboration "
+        "template): the hours marketing spent with IT plus the hours IT spent with marketing, divided by the people "
+        "of both sides, per business unit and month (weeks are added up to months). It is measured, not answered, so "
+        "it needs no anonymity threshold, and it is shown beside the survey's partnership score (\"say and do\").",
     ]

@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 
 from metrics import scorecard, stats, store
+from metrics.catalog import LINKAGE_INDEXES
 from metrics.scorecard import shift_month
 
-INDEXES = {"alignment_index": "Alignment index", "chi": "Collaboration Health Index"}
+INDEXES = LINKAGE_INDEXES   # declared in the catalogue, which the command line reads too
 SEED_BENCHMARK = {"threshold": 70.0, "margin_above": 5.0, "seed_share": 72.0}
 CAUSATION_NOTE = ("Correlation is not proof of cause: units that collaborate well may differ in other ways, "
                   "and good results may themselves make collaboration easier.")

@@ -40,6 +40,7 @@ NAME_MAX = 200          # an id, a unit, a name, a label: one line of 1 to this 
 COMMENT_MAX = 5000      # a respondent's comment
 NOTE_MAX = 4000         # a leader's note
 DECISION_MAX = 2000     # a decision's text
+COLLABORATION_PEOPLE_MAX = 10_000_000   # the most people one side of a collaboration row may count
 MONTH = r"\d{4}-(0[1-9]|1[0-2])"              # YYYY-MM, matched whole
 MONTH_FORMAT = "%Y-%m"
 DATE_FORMAT = "%Y-%m-%d"

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from metrics import alignment, catalog, comments
+from metrics import alignment, catalog, collaboration, comments
 from metrics.store import settings
 from metrics.charts import alignment as charts
 from metrics.charts import perception_gap_chart
@@ -37,6 +37,18 @@ if len(flagged):
 
 shared.chart(charts.partner_rates, rates, label, alignment.SEED_PARTNER_RATES)
 shared.chart(charts.partner_nps, rates, label)
+
+# ---- Say and do (issue 19): measured collaboration (Viva Insights) beside what the survey says ----
+st.subheader("Say and do")
+if shared.read(collaboration.has_data):
+    shared.chart(charts.say_and_do, shared.read(collaboration.say_and_do, month), label,
+                 limits["anonymity_threshold"])
+    shared.chart(charts.say_and_do_trend, shared.read(collaboration.say_and_do_trend, month, unit), scope, label)
+    st.caption(f"{catalog.metric('collaboration_hours').description} Source: {collaboration.SOURCE}.")
+else:
+    st.caption("No measured collaboration stored yet: import a Microsoft Viva Insights group-to-group query (or the "
+               "collaboration template) on the Data page to see what marketing and IT do beside what they say.")
+# ---- end say and do ----
 
 st.subheader(f"In their own words · {scope}")
 said = shared.read(comments.comments, month, unit)

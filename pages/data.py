@@ -4,12 +4,29 @@ exports; templates; the settings (admins)."""
 import streamlit as st
 
 from metrics import dates, ingest, roles, vocabulary
+from metrics.ingest import viva
 from metrics.store import settings
 from ui import auth, shared
+
 
 # The page checks the role itself: the menu hides it from viewers, but its URL can still be typed in.
 access = auth.require(roles.DATA, "Data")
 may_undo, may_configure = access.allows(roles.UNDO), access.allows(roles.SETTINGS)
+
+
+def subject_rules(con, key: str):
+    """The subject rules (a calendar's, a Viva meeting query's) in an editable table; what the analyst leaves."""
+    with st.expander("Subject rules: which events are which meetings"):
+        st.caption("A pattern is looked for in the subject (a regular expression, case ignored); the first rule that "
+                   "matches gives the type, yours before the defaults. 'ignore' leaves such events out. Subjects are "
+                   "read for these rules only, never stored. Your rules are remembered for the next file.")
+        return st.data_editor(ingest.calendar.rules_table(con), key=key, num_rows="dynamic", hide_index=True,
+                              width="stretch", disabled=["from"], column_config={
+                                  "pattern": "Subject pattern",
+                                  "meeting_type": st.column_config.SelectboxColumn(
+                                      "Meeting type", options=list(ingest.calendar.RULE_TYPES)),
+                                  "from": "From"})
+
 
 st.title("Data")
 st.caption("Upload survey exports and other data. Nothing is written until you confirm, and every import can be "
@@ -21,8 +38,9 @@ upload_tab, history_tab, export_tab, templates_tab, *settings_tab = st.tabs(tabs
 with upload_tab:
     kind = st.selectbox("What is in the file?", list(ingest.KIND_LABELS), format_func=ingest.KIND_LABELS.get,
                         key="data_kind")
-    upload = st.file_uploader("File", type=["csv", "tsv", "txt", "xlsx"], key="data_upload",
-                              help="CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or Excel.")
+    upload = st.file_uploader("File", type=["csv", "tsv", "txt", "xlsx", "ics"], key="data_upload",
+                              help="CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1252) or Excel; for "
+                                   "meetings, also a calendar export (.ics) from Outlook or Google Calendar.")
     if upload is not None:
         con, data = shared.connection(), upload.getvalue()
         uploads = st.session_state.setdefault("data_prepared", {})   # read once, not on every rerun
@@ -46,9 +64,80 @@ with upload_tab:
             constants = {name: value.strip() for name, value in (("business_unit", unit), ("department", department),
                                                                  ("wave", wave), ("role", role)) if value.strip()}
             date_order = order or None
+        calendar_options = {}
+        if kind == "meetings" and ingest.calendar.is_calendar(data):   # a calendar export (issue 19)
+            st.caption("A calendar: attendees are mapped through a people roster (addresses are never stored), and "
+                       "each event's meeting type comes from its subject.")
+            people = st.file_uploader("People roster (CSV or Excel: e-mail, department, role, business unit)",
+                                      type=["csv", "tsv", "txt", "xlsx"], key="data_roster",
+                                      help="From HR: one row per person. It is read for this import and not kept.")
+            edited = subject_rules(con, "data_calendar_rules")
+            unit = st.text_input("Business unit (for the whole file)", key="data_calendar_unit",
+                                 placeholder="from the roster")
+            constants = {"business_unit": unit.strip()} if unit.strip() else {}
+            calendar_options = {"roster": (people.name, people.getvalue()) if people is not None else None,
+                                "rules": ingest.calendar.chosen_rules(edited) or None}
+        percent_as = None
+        if kind in ingest.TOOL_LAYOUTS:   # issue 19: a tracker's export or a finance sheet, as the tool writes it
+            left, middle, right = st.columns(3)
+            layout = left.selectbox("Layout", ingest.TOOL_LAYOUTS[kind], format_func=ingest.LAYOUT_LABELS.get,
+                                    key=f"data_layout_{kind}")
+            unit = middle.text_input("Business unit (for rows without one)", key=f"data_unit_{kind}",
+                                     placeholder="taken from the file")
+            constants = {"business_unit": unit.strip()} if unit.strip() else {}
+            if kind == "kpis":
+                named = right.text_input("KPI (for a file of one KPI)", key="data_kpi", placeholder="from the sheet")
+                constants |= {"kpi": named.strip()} if named.strip() else {}
+                percent_as = st.radio("Percentages like 0.052 are", ["", "fraction", "percent"], horizontal=True,
+                                      key="data_percent_as",
+                                      format_func={"": "decided by the values", "fraction": "fractions (5.2%)",
+                                                   "percent": "already percents (0.052%)"}.get) or None
         any_date = st.checkbox(dates.CHECKBOX, key="data_any_date", help=dates.checkbox_help())
+        tool = {"percent_as": percent_as} if percent_as else {}
         prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout, constants=constants,
-                                       date_order=date_order, allow_any_date=any_date)
+                                       date_order=date_order, allow_any_date=any_date, **tool, **calendar_options)
+        if prepared.report.layout == ingest.viva_meetings.LAYOUT:   # a Viva meeting query: subjects give the type
+            calendar_options = {"rules": ingest.calendar.chosen_rules(subject_rules(con, "data_viva_rules")) or None}
+            if calendar_options["rules"]:
+                prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout,
+                                               constants=constants, date_order=date_order, allow_any_date=any_date,
+                                               **calendar_options)
+        rules = ingest.rules_rows(prepared)
+        if len(rules):   # issue 19: the rules a tracker's or finance reader used, changed here and remembered
+            with st.expander(f"Rules: {len(rules)} used", expanded=bool((rules["target"] == "").any())):
+                st.caption("Each rule maps a column to a field ('Custom field (Budget)' → budget), a value to a "
+                           "status or choice ('Status:In Review' → active), or a sheet to a KPI. Fill in a target "
+                           "where there is none, or change one; your rules are remembered for the next file.")
+                edited = st.data_editor(rules, key="data_rules", hide_index=True, num_rows="dynamic",
+                                        disabled=["how"], width="stretch")
+            changes = ingest.changed_rules(rules, edited)
+            if changes:
+                prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout,
+                                               constants=constants, mapping=changes, date_order=date_order,
+                                               allow_any_date=any_date, **tool)
+        # ---- collaboration: a Viva Insights file's organizations, mapped once (issue 19) ----
+        if prepared.organizations is not None and len(prepared.organizations):
+            with st.expander(f"Organizations: {int((prepared.organizations['side'] != '').sum())} of "
+                             f"{len(prepared.organizations)} mapped", expanded=True):
+                st.caption("Each organization of the export is marketing, IT or other, with the business unit its "
+                           "name carries. Your changes are remembered for the next Viva Insights file.")
+                chosen = {}
+                for i, org in prepared.organizations.iterrows():
+                    side_column, unit_column, how_column = st.columns([2, 2, 1])
+                    choices = viva.organization_choices()
+                    side = side_column.selectbox(org["organization"][:120], choices, index=choices.index(org["side"]),
+                                                 key=f"data_org_{i}_{org['organization']}",
+                                                 format_func=lambda s: s or "— not stored —")
+                    unit_name = unit_column.text_input("Business unit", org["business_unit"],
+                                                       key=f"data_org_unit_{i}_{org['organization']}")
+                    how_column.caption(org["how"])
+                    chosen[org["organization"]] = (side, unit_name)
+            changes = viva.changed_organizations(prepared.organizations, chosen)
+            if changes:
+                prepared = ingest.prepare_once(uploads, con, kind, data, upload.name, layout=layout,
+                                               constants=constants, mapping=changes, date_order=date_order,
+                                               allow_any_date=any_date, **calendar_options)
+        # ---- end collaboration ----
         rows = ingest.mapping_rows(prepared)
         if len(rows):
             with st.expander(f"Column mapping: {int((rows['target'] != '').sum())} of {len(rows)} question columns "
@@ -73,7 +162,7 @@ with upload_tab:
         valid.metric("Rows valid", report.rows_valid if prepared.importable else 0)
         problems.metric("Problems", len(report.problems) + len(prepared.blocking))
         st.caption(f"Layout: {ingest.LAYOUT_LABELS.get(report.layout, report.layout)}"
-                   + (" (detected)" if kind == "survey" and layout == "auto" else ""))
+                   + (" (detected)" if kind in ("survey", *ingest.TOOL_LAYOUTS) and layout == "auto" else ""))
         for note in prepared.notes:
             st.info(note)
         if ingest.masked_summary(report):
@@ -157,6 +246,16 @@ with templates_tab:
     for template_kind, label in ingest.KIND_LABELS.items():
         st.download_button(f"{label} template", ingest.template_csv(shared.connection(), template_kind),
                            file_name=f"{template_kind}_template.csv", mime="text/csv", key=f"template_{template_kind}")
+    st.write("Examples of files as the tools export them, made from the sample data: each imports as it is "
+             "(the calendar with its people roster).")
+    for label, name, example, mime in ingest.calendar.example_files():
+        st.download_button(label, example, file_name=name, mime=mime, key=f"example_{name}")
+    for example_kind, (label, example_name, example) in ingest.example_files().items():
+        st.download_button(label, example, file_name=example_name, mime="text/csv", key=f"example_{example_kind}")
+    st.download_button("Example: a Viva Insights group-to-group export (the sample company)", viva.example_export(),
+                       file_name="viva_group_to_group.csv", mime="text/csv", key="example_viva",
+                       help="Import it as measured collaboration: its organizations (\"Marketing - Retail\", "
+                            "\"IT - Retail\") map to marketing and IT by name.")
 
 for tab in settings_tab:  # admins only
     with tab, st.form("settings_form"):

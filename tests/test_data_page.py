@@ -137,3 +137,47 @@ def test_an_upload_is_read_once_not_on_every_rerun(fixture_db, monkeypatch):
     assert count(fixture_db, "SELECT count(*) FROM survey_responses") == before + 2
     at.run()   # the store changed: the file is read afresh, and found stored already
     assert len(reads) > again
+
+
+# Issue 19: a tracker's export on the page: detected, its rules shown and changed in the rules table, imported; the
+# sample's examples offered for download.
+JIRA = (b"Summary,Issue key,Issue id,Status,Assignee,Created,Due date,Labels,Labels,Custom field (Budget),"
+        b"Custom field (Business Unit)\n"
+        b"Pilot,PG-1,1,To Do,Ana Ruiz,12/Mar/26 3:45 PM,30/Jun/26,pilot,joint,1000,Beta\n"
+        b"Review,PG-2,2,In Review,Ana Ruiz,12/Mar/26 3:45 PM,30/Jun/26,pilot,it,2000,Beta\n")
+
+
+def test_a_jira_export_is_detected_its_status_rule_set_in_the_table_and_imported(fixture_db):
+    at = data_page()
+    at.selectbox(key="data_kind").set_value("projects").run()
+    at.file_uploader(key="data_upload").set_value(("jira.csv", JIRA, "text/csv")).run()
+    assert not at.exception, at.exception
+    assert any("Jira CSV export (detected)" in c.value for c in at.caption)
+    assert any("personal data (never stored): Assignee" in c.value for c in at.caption)
+    problems = next(d.value for d in at.dataframe if "row" in d.value.columns)   # the other is the rules table
+    assert list(problems["row"]) == [3] and list(problems["column"]) == ["Status"]
+    assert at.button(key="data_import").disabled
+    rules = at.session_state["data_prepared"]   # the prepared file, read once
+    assert rules
+    # The analyst fills in the rule the file lacks, in the rules table (its row for 'Status:In Review').
+    prepared = next(iter(rules.values()))
+    row = list(prepared.rules["rule"]).index("Status:In Review")
+    at.session_state["data_rules"] = {"edited_rows": {row: {"target": "active"}}, "added_rows": [],
+                                      "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert (tiles["Rows read"], tiles["Rows valid"], tiles["Problems"]) == ("2", "2", "0")
+    before = count(fixture_db, "SELECT count(*) FROM joint_projects")
+    at.button(key="data_import").click().run()
+    assert "Imported 2 rows from jira.csv" in at.success[0].value
+    assert count(fixture_db, "SELECT count(*) FROM joint_projects") == before + 2
+    assert count(fixture_db, "SELECT count(*) FROM joint_projects WHERE project_id = 'PG-2' AND status = 'active'") == 1
+    assert count(fixture_db, "SELECT count(*) FROM saved_mappings WHERE layout = 'jira_rules'") == 1
+
+
+def test_the_tools_examples_are_offered_for_download(fixture_db):
+    at = data_page()
+    labels = [b.label for b in at.get("download_button")]
+    assert "Jira export of the sample's joint projects" in labels
+    assert "Finance sheet of the sample's KPIs (months as columns)" in labels

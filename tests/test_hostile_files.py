@@ -162,6 +162,9 @@ GOOD = {
     "actions": {"action_id": "HX1", "business_unit": "Hostile", "title": "Hostile glossary", "owner": "Hostile lead",
                 "target": "communication", "start_month": "2026-07", "due": "2026-09-30", "status": "planned",
                 "effect_window": "3"},
+    # Measured collaboration (issue 19): the native template; its Viva Insights exports have cases of their own.
+    "collaboration": {"business_unit": "Hostile", "month": "2026-07", "from_side": "marketing", "to_side": "it",
+                      "hours": "12.5", "meetings": "4", "emails": "30", "people": "10"},
 }
 
 
@@ -172,7 +175,7 @@ def distinct(kind: str, n: int) -> dict[str, str]:
            "attendance": ("person_id", f"H-P{n}"), "projects": ("project_id", f"HP{n}"),
            "kpis": ("kpi", f"hostile_kpi_{n}"), "commentary": ("month", f"2026-{n + 1:02d}"),
            "decision_rights": ("area_id", f"HA{n}"), "decisions": ("decision_id", f"HD{n}"),
-           "actions": ("action_id", f"HX{n}")}[kind]
+           "actions": ("action_id", f"HX{n}"), "collaboration": ("month", f"2026-{n + 1:02d}")}[kind]
     return {key[0]: key[1]}
 
 
@@ -216,6 +219,23 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 SURVEY_HEADER = list(GOOD["survey"])
 MIXED = ("Zürich", "Zürich")   # the same name, once in UTF-8 and once in Windows-1252
 
+# Calendars (.ics, issue 19): a good Outlook-style event, and the roster that maps its attendees.
+ROSTER = {"roster": ("roster.csv", b"email,department,role,business unit\nlead@example.com,marketing,lead,Hostile\n"
+                                   b"it@example.com,it,manager,Hostile\n")}
+
+
+def vevent(uid: str = "hostile-1", *lines_: str, start: str = "DTSTART;TZID=Europe/Berlin:20260714T100000",
+           summary: str = "Marketing–IT steering") -> str:
+    return "\r\n".join(["BEGIN:VEVENT", f"UID:{uid}", f"SUMMARY:{summary}", *([start] if start else []),
+                        "ORGANIZER;CN=Lead:mailto:lead@example.com",
+                        "ATTENDEE;CN=Lead;PARTSTAT=ACCEPTED:mailto:lead@example.com",
+                        "ATTENDEE;CN=IT;PARTSTAT=DECLINED:mailto:it@example.com", *lines_, "END:VEVENT", ""])
+
+
+def ics_file(*events: str) -> bytes:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\n"
+            + "".join(events or (vevent(),)) + "END:VCALENDAR\r\n").encode("utf-8")
+
 
 # ----------------------------------------------------------------------------------------------------------
 # The corpus: (kind, file name, the bytes, what the message must say, import options)
@@ -240,7 +260,80 @@ def bad(id, category, kind, name, data, *says, options=None, at_commit=False) ->
 ROW_ADVICE = "Fix these rows, or import only the valid rows (--skip-invalid)."
 SET = {"constants": {"business_unit": "Delta", "department": "it"}}
 
+VIVA_HEADER = ("PrimaryCollaborator_Organization,PrimaryCollaborator_GroupSize,SecondaryCollaborator_Organization,"
+               "MetricDate,Group collaboration time invested,Group meeting count,Group email sent count")
+VIVA_ROW = "Marketing - Hostile,10,IT - Hostile,2026-07-05,12.5,4,30"
+# Viva Insights' meeting query, imported as meetings (metrics.ingest.viva_meetings): Microsoft's names, a row a
+# meeting.
+MT_HEADER = ("MeetingId,Subject,Cancelled,Recurring,Accept_count,Intended_participant_count,Collaboration_start_time,"
+             "Organizer,Organization")
+MT_ROW = "AAMk-1,Marketing–IT steering with Jane Doe,FALSE,FALSE,4,5,2026-07-14 10:00,hash-1,Marketing - Hostile"
+
 CORPUS = [
+    # --- Viva Insights exports (issue 19): the collaboration kind's reader, metrics.ingest.viva
+    bad("viva_meeting_query", "ragged/structure", "collaboration", "meetings_query.csv",
+        lines("MeetingId,Subject,Cancelled,Recurring,Accept_count,Decline_count,Number_of_attendees,Organization",
+              "AAMk1,Budget review with Jane Doe,FALSE,TRUE,4,0,5,Marketing"),
+        "this is a Viva Insights meeting query", "import it as meetings instead (python -m metrics import meetings "
+        "FILE"),
+    bad("viva_without_group_size", "ragged/structure", "collaboration", "g2g.csv",
+        lines("PrimaryCollaborator_Organization,SecondaryCollaborator_Organization,MetricDate,"
+              "Group collaboration time invested", "Marketing - Hostile,IT - Hostile,2026-07-05,12.5"),
+        "without primarycollaborator_groupsize", "Export the query again"),
+    bad("viva_negative_hours", "scores", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, VIVA_ROW, "IT - Hostile,5,Marketing - Hostile,2026-07-05,-3,1,2"),
+        "row 3, column 'Group collaboration time invested', value '-3': must be a number, 0 or more", ROW_ADVICE),
+    bad("viva_bad_metric_date", "dates", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, VIVA_ROW, "IT - Hostile,5,Marketing - Hostile,sometime,3,1,2"),
+        "row 3, column 'MetricDate', value 'sometime': not a date", ROW_ADVICE),
+    bad("viva_half_a_person", "scores", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, "Marketing - Hostile,2.5,IT - Hostile,2026-07-05,12.5,4,30"),
+        "row 2, column 'PrimaryCollaborator_GroupSize', value '2.5': must be a whole number of people", ROW_ADVICE),
+    bad("viva_bad_map", "vocabularies", "collaboration", "g2g.csv", lines(VIVA_HEADER, VIVA_ROW),
+        "an organization maps to marketing, it or other", options={"mapping": {"Marketing - Hostile": "sales"}}),
+    bad("viva_nothing_between_the_sides", "vocabularies", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, "Finance,10,HR,2026-07-05,12.5,4,30"),
+        "no row is between a marketing and an IT organization", "choose each organization's side"),
+    bad("viva_unit_is_an_email", "hostile text", "collaboration", "g2g.csv",
+        lines(VIVA_HEADER, "Marketing - ann@example.com,10,IT - ann@example.com,2026-07-05,12.5,4,30"),
+        "column 'business_unit'", ROW_ADVICE),
+    # --- Viva Insights' meeting query as meetings (issue 19): refused whole, nothing written, the subject never shown
+    bad("viva_mt_without_subject", "ragged/structure", "meetings", "meeting_query.csv",
+        lines("MeetingId,Cancelled,Collaboration_start_time,Organizer,Organization,Accept_count",
+              "AAMk-1,FALSE,2026-07-14 10:00,hash-1,Marketing - Hostile,4"),
+        "a Viva Insights meeting query without subject", "Run the query again with these attributes"),
+    bad("viva_mt_cancelled_maybe", "vocabularies", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW, "AAMk-2,IT & marketing steering,maybe,FALSE,1,2,2026-07-15 10:00,hash-2,IT - Hostile"),
+        "row 3, column 'Cancelled', value 'maybe': must be TRUE or FALSE", ROW_ADVICE),
+    bad("viva_mt_start_not_a_date", "dates", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW, "AAMk-2,IT & marketing steering,FALSE,FALSE,1,2,soon,hash-2,IT - Hostile"),
+        "row 3, column 'Collaboration_start_time', value 'soon': not a date", ROW_ADVICE),
+    bad("viva_mt_dates_either_order", "dates", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("2026-07-14", "07/06/2026")),
+        "could be day-first or month-first", "choose the date order"),
+    bad("viva_mt_before_2000", "dates", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("2026-07-14", "1999-07-14")), "is before 2000-01-01", ROW_ADVICE),
+    bad("viva_mt_only_focus_time", "vocabularies", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("Marketing–IT steering with Jane Doe", "Focus time")),
+        "no row is a marketing-IT meeting", "1 meeting matched no subject rule"),
+    bad("viva_mt_rule_type_unknown", "vocabularies", "meetings", "meeting_query.csv", lines(MT_HEADER, MT_ROW),
+        "--rule 'steering': the rule's type 'weekly' is not one of", options={"rules": {"steering": "weekly"}}),
+    bad("viva_mt_organization_unplaced", "vocabularies", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("Marketing - Hostile", "Marketing")),
+        "no business unit for the meetings organized by 'Marketing'", "Choose one for the whole file"),
+    bad("viva_mt_same_meeting_twice", "duplicates", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW, MT_ROW.replace("FALSE,FALSE", "TRUE,FALSE")),
+        "row 3, column 'meeting_id'", "the same key appears more than once in the file"),
+    bad("viva_mt_unit_is_an_email", "hostile text", "meetings", "meeting_query.csv",
+        lines(MT_HEADER, MT_ROW.replace("Marketing - Hostile", "Marketing - ann@example.com")),
+        "column 'business_unit'", ROW_ADVICE),
+    bad("viva_mt_header_only", "empty/header-only", "meetings", "meeting_query.csv", lines(MT_HEADER),
+        "the file has a header but no rows"),
+    bad("collaboration_side_twice", "duplicates", "collaboration", "collaboration.csv",
+        lambda: table("collaboration", {"month": "2026-07"}, {"month": "2026-07"}),
+        "the same key appears more than once in the file"),
+    bad("collaboration_unknown_side", "vocabularies", "collaboration", "collaboration.csv",
+        lambda: table("collaboration", {"to_side": "sales"}), "row 2, column 'to_side', value 'sales': must be one of"),
     # --- encodings and binary data
     bad("empty", "encoding/binary", "survey", "survey.csv", b"", "the file is empty: export the responses again"),
     bad("whitespace_only", "encoding/binary", "headcount", "headcount.csv", b"  \r\n\t\r\n",
@@ -527,6 +620,43 @@ CORPUS = [
                                   "owner": "Marketing operations", "target": "partnership", "start_month": "2025-12",
                                   "due": "2026-03-31", "status": "in_progress", "effect_window": "3"}),
         "A-1: already stored with different values (a conflict)", at_commit=True),
+    # --- calendars (.ics, issue 19): meetings and attendance from one file, refused whole with nothing written
+    bad("calendar_truncated", "ragged/structure", "meetings", "outlook.ics", ics_file()[:150],
+        "not a complete iCalendar file", "Export the calendar again", options=ROSTER),
+    bad("calendar_binary_junk", "encoding/binary", "meetings", "calendar.ics",
+        b"BEGIN:VCALENDAR\r\n" + random.Random(19).randbytes(3000), "binary data", options=ROSTER),
+    bad("calendar_no_events", "empty/header-only", "meetings", "empty.ics",
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nEND:VCALENDAR\r\n", "the calendar has no events",
+        options=ROSTER),
+    bad("calendar_event_without_dtstart", "ragged/structure", "meetings", "calendar.ics",
+        ics_file(vevent("no-start", start="")), "row 1, column 'DTSTART'", "the event has no DTSTART",
+        ROW_ADVICE, options=ROSTER),
+    bad("calendar_rrule_every_second_without_end", "ragged/structure", "meetings", "calendar.ics",
+        ics_file(vevent("every-second", "RRULE:FREQ=SECONDLY")), "row 1, column 'RRULE'",
+        "its RRULE repeats secondly (more often than daily)", ROW_ADVICE, options=ROSTER),
+    bad("calendar_rrule_by_minute", "ragged/structure", "meetings", "calendar.ics",
+        ics_file(vevent("by-minute", "RRULE:FREQ=DAILY;BYHOUR=1,2,3;BYMINUTE=0,1,2,3,4,5")),
+        "its RRULE uses BYHOUR, BYMINUTE", ROW_ADVICE, options=ROSTER),
+    bad("calendar_rrule_unreadable", "ragged/structure", "meetings", "calendar.ics",
+        ics_file(vevent("bogus-rule", "RRULE:FREQ=BOGUS")), "its RRULE cannot be read", ROW_ADVICE,
+        options=ROSTER),
+    bad("calendar_unknown_time_zone", "dates", "meetings", "calendar.ics",
+        ics_file(vevent("mars", start="DTSTART;TZID=Mars/Olympus_Mons:20260714T100000")),
+        "the event's time zone 'Mars/Olympus_Mons' is neither defined in the file", ROW_ADVICE, options=ROSTER),
+    bad("calendar_event_before_2000", "dates", "meetings", "calendar.ics",
+        ics_file(vevent("y2k", start="DTSTART:19991231T100000Z")), "row 1, column 'DTSTART', value '1999-12-31'",
+        "is before 2000-01-01", ROW_ADVICE, options=ROSTER),
+    bad("calendar_without_roster", "ragged/structure", "meetings", "roster-less.ics", ics_file(vevent("no-roster")),
+        "a calendar needs a people roster", "--roster FILE"),
+    bad("calendar_roster_department_unknown", "vocabularies", "meetings", "calendar.ics",
+        ics_file(vevent("bad-roster")), "the roster roster.csv, row 3: the roster's department is not marketing",
+        options={"roster": ("roster.csv", b"email,department,role\nlead@example.com,marketing,lead\n"
+                                          b"it@example.com,finance,staff\n")}),
+    bad("calendar_subject_without_rule", "vocabularies", "meetings", "calendar.ics",
+        ics_file(vevent("all-hands", summary="Company all-hands")), "row 1, column 'SUMMARY'",
+        "no subject rule gives this meeting's type", ROW_ADVICE, options=ROSTER),
+    bad("calendar_rule_with_unknown_type", "vocabularies", "meetings", "calendar.ics", ics_file(vevent("bad-rule")),
+        "the rule's type 'weekly' is not one of", options={**ROSTER, "rules": {"steering": "weekly"}}),
 ]
 
 # A message says what to do: one of these imperatives (or the row advice) is in every refusal.
@@ -616,6 +746,7 @@ FREE_TEXT = {
     "commentary": ("text", "written_by"), "decision_rights": ("area_id", "area", "consulted", "informed"),
     "decisions": ("decision_id", "business_unit", "area_id", "text"),
     "actions": ("action_id", "business_unit", "title", "owner"),
+    "collaboration": ("business_unit",),
 }
 PATTERN_REASON = {"item_id": "must be snake_case", "dimension": "must be snake_case", "kpi": "must be snake_case",
                   "month": "must be a month YYYY-MM", "start_month": "must be a month YYYY-MM",
@@ -653,7 +784,8 @@ def test_every_text_field_is_covered():
     # decision_rights 5 (area_id, area, accountable, consulted, informed), decisions 7 (decision_id, month,
     # business_unit, area_id, text, decided_by, status), actions 7 (action_id, business_unit, title, owner, target,
     # start_month, status). Dates and numbers are not text fields: they have their own cases in the corpus.
-    assert len(TEXT_FIELDS) == 31 + 23
+    # And 4 in measured collaboration (issue 19): business_unit, month, from_side, to_side.
+    assert len(TEXT_FIELDS) == 31 + 23 + 4
     assert all(set(fields) <= set(ingest.KINDS[kind].text_columns) for kind, fields in FREE_TEXT.items())
 
 
@@ -959,6 +1091,197 @@ def test_fuzz_prepare_import_of_mutated_templates_and_arbitrary_bytes(fuzz_store
         assert refused.problems
 
 
+CALENDAR_LINES = ics_file(
+    vevent("fuzz-series", "RRULE:FREQ=WEEKLY;COUNT=6", "EXDATE;TZID=Europe/Berlin:20260721T100000"),
+    vevent("fuzz-series", "RECURRENCE-ID;TZID=Europe/Berlin:20260728T100000", "STATUS:CANCELLED",
+           start="DTSTART;TZID=Europe/Berlin:20260729T100000", summary="Canceled: Marketing–IT steering"),
+    vevent("fuzz-single", summary="Brainstorm: loyalty app")).decode().split("\r\n")
+NASTY_ICAL = ["", "BEGIN:VEVENT", "END:VEVENT", "END:VCALENDAR", "BEGIN:VTIMEZONE", "DTSTART:", "DTSTART:99999999",
+              "DTSTART;TZID=Nowhere/Land:20260101T000000", "DTSTART;VALUE=DATE:20260230", "RRULE:FREQ=YEARLY;COUNT=-1",
+              "RRULE:FREQ=DAILY;INTERVAL=0", "RRULE:FREQ=MONTHLY;BYSETPOS=40;BYDAY=MO", "RRULE:FREQ=WEEKLY;UNTIL=1",
+              "EXDATE:nonsense", "RECURRENCE-ID:20260714T100000", "ATTENDEE;PARTSTAT=ACCEPTED:", "ATTENDEE:mailto:",
+              "ORGANIZER:mailto:lead@example.com", "STATUS:CANCELLED", "SUMMARY:", "UID:", " folded continuation",
+              "X-WR-TIMEZONE:Not/AZone", "CALSCALE:JULIAN", "\x00", "\u202e", "é" * 100]
+
+
+@st.composite
+def mutated_calendar(draw) -> bytes:
+    """A good calendar with lines dropped, repeated, replaced by nasty ones or moved, then perhaps cut short or
+    spliced with random bytes."""
+    rows = list(CALENDAR_LINES)
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(rows) - 1))
+        operation = draw(st.sampled_from(["nasty"] * 3 + ["text", "drop", "copy", "move"]))
+        if operation == "nasty":
+            rows[at] = draw(st.sampled_from(NASTY_ICAL))
+        elif operation == "text":
+            rows[at] = draw(st.text(max_size=30))
+        elif operation == "drop" and len(rows) > 1:
+            del rows[at]
+        elif operation == "copy":
+            rows.insert(draw(st.integers(0, len(rows))), rows[at])
+        elif operation == "move":
+            rows.insert(draw(st.integers(0, len(rows) - 1)), rows.pop(at))
+    data = "\r\n".join(rows).encode("utf-8", errors="replace")
+    if draw(st.integers(0, 4)) == 0:
+        data = data[: draw(st.integers(0, len(data)))]
+    if draw(st.integers(0, 5)) == 0:
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(max_size=16)) + data[at:]
+    return data
+
+
+def test_the_calendar_the_fuzzing_starts_from_imports(seeded):
+    """The base the mutations start from is a good calendar: 5 weekly occurrences (one EXDATE) of which one is
+    cancelled, and a brainstorm, with two invitees each; so a mutation that changes nothing imports."""
+    report = ingest.commit_import(seeded, ingest.prepare_import(seeded, "meetings", "\r\n".join(CALENDAR_LINES)
+                                                                .encode(), "fuzz.ics", **ROSTER), user="tests")
+    assert (report.rows_imported, report.layout) == (6, "calendar")
+    assert seeded.execute("SELECT count(*), count(*) FILTER (WHERE status = 'cancelled') FROM meetings "
+                          "WHERE import_id = $id", {"id": report.import_id}).fetchall() == [(6, 1)]
+    assert seeded.execute("SELECT count(*) FROM attendance WHERE import_id = $id",
+                          {"id": report.import_id}).fetchall() == [(12,)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=mutated_calendar())
+def test_fuzz_prepare_import_of_mutated_calendars(fuzz_store, data):
+    """The calendar reader (issue 19): only a PreparedImport, a report or ImportRefused may come out."""
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, "meetings", data, "fuzz.ics", **ROSTER)
+    assert isinstance(prepared, ingest.PreparedImport)
+    for problem in prepared.blocking + prepared.report.problems:
+        assert problem.reason and "Traceback" not in problem.reason
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
+
+# A Viva Insights group-to-group export (issue 19): two weeks, both directions, a within-group row and an organization
+# nobody mapped, mutated like the templates: the reader sums, maps and drops, and never crashes.
+VIVA_EXPORT = "\n".join([VIVA_HEADER, VIVA_ROW, "IT - Hostile,5,Marketing - Hostile,2026-07-05,6,1,2",
+                         "Marketing - Hostile,10,IT - Hostile,2026-07-12,7.5,2,10",
+                         "Marketing - Hostile,10,Within Group,2026-07-05,40,9,50",
+                         "Legal,3,IT - Hostile,2026-07-05,1,1,1"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_mutated_viva_exports_import_or_are_refused(seeded_db, data):
+    """A real commit of a mutated Viva export on a fresh copy of the store each time."""
+    raw, name = data.draw(mutated(VIVA_EXPORT))
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            _prepare_then_commit(con, "collaboration", raw, name)
+        finally:
+            con.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_prepare_import_of_mutated_viva_exports(fuzz_store, data):
+    """Reading a mutated Viva export writes nothing (test_fuzzing_wrote_nothing_and_ran checks the store after)."""
+    raw, name = data.draw(mutated(VIVA_EXPORT))
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, "collaboration", raw, name)
+    assert isinstance(prepared, ingest.PreparedImport)
+    for problem in prepared.blocking + prepared.report.problems:
+        assert problem.reason and "Traceback" not in problem.reason
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
+# A Viva Insights meeting query (issue 19), imported as meetings: two marketing-IT meetings (one cancelled), focus
+# time, an HR steering nobody mapped and an 'ignore'd rule's, mutated like the templates.
+MT_EXPORT = "\n".join([MT_HEADER, MT_ROW,
+                       "AAMk-2,IT & marketing brainstorm,TRUE,FALSE,0,6,2026-07-16 09:30,hash-2,IT - Hostile",
+                       "AAMk-3,Focus time,FALSE,FALSE,1,1,2026-07-16 08:00,hash-1,Marketing - Hostile",
+                       "AAMk-4,Steering: people plan,FALSE,TRUE,3,3,2026-07-17 11:00,hash-4,HR"])
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_mutated_viva_meeting_queries_import_or_are_refused(seeded_db, data):
+    """A real commit of a mutated meeting query on a fresh copy of the store each time: imported, or refused with
+    the store unchanged; and never a subject in the store."""
+    raw, name = data.draw(mutated(MT_EXPORT))
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            before = snapshot(con, without={"saved_mappings": {"saved_at"}})
+            FUZZ_COUNT["examples"] += 1
+            prepared = ingest.prepare_import(con, "meetings", raw, name)
+            for problem in prepared.blocking + prepared.report.problems:
+                assert problem.reason and "Traceback" not in problem.reason
+            try:
+                ingest.commit_import(con, prepared, user="fuzz")
+            except ingest.ImportRefused as refused:
+                assert refused.problems
+                assert snapshot(con, without={"saved_mappings": {"saved_at"}}) == before
+            assert con.execute("SELECT count(*) FROM meetings WHERE contains(meeting_id, 'Jane') OR "
+                               "contains(business_unit, 'Jane')").fetchall() == [(0,)]
+        finally:
+            con.close()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_prepare_import_of_mutated_viva_meeting_queries(fuzz_store, data):
+    """Reading a mutated meeting query writes nothing (test_fuzzing_wrote_nothing_and_ran checks the store after)."""
+    raw, name = data.draw(mutated(MT_EXPORT))
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, "meetings", raw, name)
+    assert isinstance(prepared, ingest.PreparedImport)
+    for problem in prepared.blocking + prepared.report.problems:
+        assert problem.reason and "Traceback" not in problem.reason
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
+def test_the_meeting_query_the_fuzzing_starts_from_imports(seeded):
+    """The base the mutations start from imports its two marketing-IT meetings (so an unchanged one commits)."""
+    report = ingest.commit_import(seeded, ingest.prepare_import(seeded, "meetings", MT_EXPORT.encode(), "mt.csv"),
+                                  user="tests")
+    assert (report.layout, report.rows_imported) == ("viva_meetings", 2)
+    assert seeded.execute("SELECT business_unit, strftime(date, '%Y-%m-%d'), meeting_type, status FROM meetings "
+                          "WHERE import_id = $id ORDER BY date", {"id": report.import_id}).fetchall() == [
+        ("Hostile", "2026-07-14", "joint_steering", "held"), ("Hostile", "2026-07-16", "brainstorm", "cancelled")]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=mutated_calendar())
+def test_fuzz_mutated_calendars_commit_whole_or_not_at_all(seeded_db, data):
+    """A real commit on a fresh copy: a refused calendar changes nothing; an imported one brought its meetings and
+    their attendance under one import id, and undoing it gives the store back."""
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            before = snapshot(con, without={"saved_mappings": {"saved_at"}})
+            prepared = ingest.prepare_import(con, "meetings", data, "fuzz.ics", **ROSTER)
+            try:
+                report = ingest.commit_import(con, prepared, user="fuzz")
+            except ingest.ImportRefused:
+                assert snapshot(con, without={"saved_mappings": {"saved_at"}}) == before
+                return
+            if report.import_id is not None:
+                stored_ids = con.execute("SELECT DISTINCT import_id FROM attendance WHERE meeting_id LIKE 'CAL-%'"
+                                         ).fetchall()
+                assert stored_ids in ([], [(report.import_id,)])
+                ingest.undo(con, report.import_id)
+                after = snapshot(con, without={"imports": {"undone_at"}, "saved_mappings": {"saved_at"}})
+                assert {t: rows for t, (_, rows) in after.items() if t != "imports"} == {
+                    t: rows for t, (_, rows) in before.items() if t != "imports"}
+        finally:
+            con.close()
+
+
 def test_fuzzing_wrote_nothing_and_ran(fuzz_store, seeded_db, tmp_path):
     pristine = open_copy(seeded_db, tmp_path)
     assert_unchanged(fuzz_store, snapshot(pristine))
@@ -1244,3 +1567,177 @@ def test_mapping_one_of_the_two_columns_to_nothing_imports_the_other(seeded):
     ingest.commit_import(seeded, prepared, user="tests")
     assert seeded.execute("SELECT response_id, partner_strategic FROM survey_responses WHERE response_id IN "
                           "('T1', 'T2') ORDER BY 1").fetchall() == [("T1", 5), ("T2", 4)]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Trackers' exports and finance sheets (issue 19): their readers refuse hostile and broken files of each format
+# the same way, through the same two routes, with the store unchanged; and they are fuzzed like the templates.
+
+TRACKERS = Path(__file__).resolve().parent / "fixtures" / "trackers"
+FINANCE = Path(__file__).resolve().parent / "fixtures" / "finance"
+JIRA_HEADER = ("Summary,Issue key,Issue id,Parent,Status,Created,Due date,Resolved,Labels,Labels,Assignee,"
+               "Custom field (Budget),Custom field (Business Unit)")
+JIRA_ROW = "Hostile pilot,HJ-1,1,,To Do,12/Mar/26 3:45 PM,30/Jun/26,,pilot,joint,Ana Ruiz,1000,Hostile"
+ASANA_HEADER = ("Task ID,Created At,Completed At,Name,Section/Column,Assignee Email,Due Date,Tags,Parent task,Budget,"
+                "Business unit")
+ASANA_ROW = "1,2026-03-01,,Hostile pilot,To do,ana@example.com,2026-06-30,\"pilot,joint\",,1000,Hostile"
+WIDE = {"constants": {"kpi": "margin_growth_pct"}}
+
+
+def jira_file(*rows: str, header: str = JIRA_HEADER) -> bytes:
+    return lines(header, *rows)
+
+
+def wide_book(*rows: list[object], title: str = "margin_growth_pct", more_sheets: int = 0) -> bytes:
+    book = openpyxl.Workbook()
+    book.active.title = title
+    for row in rows:
+        book.active.append(row)
+    for n in range(more_sheets):
+        book.create_sheet(f"Extra {n + 1}")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+TOOL_CORPUS = [
+    bad("jira_status_without_a_rule", "trackers", "projects", "jira.csv",
+        jira_file(JIRA_ROW.replace("To Do", "In Review")),
+        "row 2, column 'Status', value 'In Review': no rule says what Status 'In Review' is", ROW_ADVICE),
+    bad("jira_budget_in_words", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW.replace(",1000,", ",lots,")),
+        "row 2, column 'budget', value 'lots'"),
+    bad("jira_parent_id_not_in_file", "trackers", "projects", "jira.csv",
+        jira_file(JIRA_ROW.replace(",1,,To Do", ",1,99999,To Do")),
+        "row 2, column 'Parent', value '99999': the parent's issue id is not in this file"),
+    bad("jira_due_date_in_words", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW.replace("30/Jun/26", "soon")),
+        "row 2, column 'Due date', value 'soon': not a date"),
+    bad("jira_without_a_budget_column", "trackers", "projects", "jira.csv",
+        jira_file(JIRA_ROW.replace(",1000,Hostile", ",Hostile"), header=JIRA_HEADER.replace(
+            ",Custom field (Budget)", "")), "no column gives budget"),
+    bad("jira_ragged_row", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW + ",extra"),
+        "line 2 has 14 columns where the header has 13"),
+    bad("jira_with_a_nul_byte", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW.replace("pilot,joint",
+                                                                                                "pi\x00lot,joint")),
+        "binary data (a NUL byte on line 2)"),
+    bad("jira_rule_to_a_status_that_is_none", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW),
+        "feeds status: choose one of planned, active, delivered, cancelled",
+        options={"mapping": {"Status:To Do": "someday"}}),
+    bad("jira_rule_storing_people", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW),
+        "'Assignee' holds people's names or addresses, which are never stored",
+        options={"mapping": {"Assignee": "name"}}),
+    bad("jira_read_as_asana", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW),
+        "read as Asana's export as asked, but the header lacks", options={"layout": "asana"}),
+    bad("jira_as_a_fake_workbook", "trackers", "projects", "jira.xlsx", jira_file(JIRA_ROW),
+        "is not an Excel workbook"),
+    bad("jira_labels_that_disagree", "trackers", "projects", "jira.csv", jira_file(JIRA_ROW.replace(
+        "pilot,joint", "pilot;joint,scale")), "the labels give two values of stage"),
+    bad("asana_parent_name_unknown", "trackers", "projects", "asana.csv",
+        lines(ASANA_HEADER, ASANA_ROW.replace(",,1000,", ",No such task,1000,")),
+        "row 2, column 'Parent task', value 'No such task': the parent task: no task of this file has that name"),
+    bad("asana_section_without_a_rule", "trackers", "projects", "asana.csv",
+        lines(ASANA_HEADER, ASANA_ROW.replace("To do", "Parked")),
+        "no rule says what Section/Column 'Parked' is"),
+    bad("asana_dates_either_way", "trackers", "projects", "asana.csv",
+        lines(ASANA_HEADER, ASANA_ROW.replace("2026-06-30", "03/04/2026")),
+        "could be day-first or month-first"),
+    bad("wide_fiscal_periods", "finance", "kpis", "kpis.xlsx", wide_book(["Business unit", "FY26 M01"], ["A", 1]),
+        "'FY26 M01' is a fiscal period"),
+    bad("wide_ambiguous_percent", "finance", "kpis", "kpis.xlsx",
+        wide_book(["Business unit", "Oct-26", "Nov-26"], ["Hostile", 0.052, 0.048]),
+        "every value written without % is between -1 and 1"),
+    bad("wide_dash_for_a_value", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "Hostile,-"),
+        "a dash: write 0 if the value is zero", options=WIDE),
+    bad("wide_words_for_a_value", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "Hostile,about 4"),
+        "row 2, column '2026-10', value 'about 4': not a number", options=WIDE),
+    bad("wide_month_twice", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26,2026-10", "Hostile,4,5"),
+        "the month 2026-10 heads two columns", options=WIDE),
+    bad("wide_sheet_not_a_kpi", "finance", "kpis", "kpis.xlsx", wide_book(["Unit", "Oct-26"], ["Hostile", 4],
+                                                                          title="Stuff"),
+        "sheet 'Stuff' is not a KPI's name"),
+    bad("wide_kpi_for_several_sheets", "finance", "kpis", "kpis.xlsx",
+        lambda: _two_kpi_sheets(),
+        "--set kpi= names one KPI, but 2 sheets have months", options=WIDE),
+    bad("wide_unit_too_long", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "H" * 300 + ",4"),
+        "row 2, column 'business_unit'", options=WIDE),
+    bad("wide_only_a_total", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "Total,4"),
+        "the file has a header but no rows below it", options=WIDE),
+    bad("wide_not_a_workbook", "finance", "kpis", "kpis.xlsx", b"PK\x03\x04 not really a zip",
+        "is not a readable Excel workbook"),
+    bad("wide_too_many_sheets", "finance", "kpis", "kpis.xlsx",
+        lambda: wide_book(["Business unit", "Oct-26"], ["Hostile", 4], more_sheets=grid.XLSX_MAX_SHEETS),
+        "sheets, more than the 200 a data file holds"),
+    bad("wide_percent_as_nonsense", "finance", "kpis", "kpis.csv", lines("Business unit,Oct-26", "Hostile,4%"),
+        "--percent-as takes fraction or percent", options={**WIDE, "percent_as": "half"}),
+]
+
+
+def _two_kpi_sheets() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.title = "margin_growth_pct"
+    book.active.append(["Business unit", "Oct-26"])
+    book.active.append(["Hostile", 4])
+    second = book.create_sheet("customer_nps")
+    second.append(["Business unit", "Oct-26"])
+    second.append(["Hostile", 30])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_tool_corpus_covers_each_new_format():
+    ids = [case.id for case in TOOL_CORPUS]
+    assert len(ids) == len(set(ids)) >= 25
+    assert len({(case.data(), repr(case.options)) for case in TOOL_CORPUS}) == len(TOOL_CORPUS), "a case twice"
+    assert {case.id.split("_")[0] for case in TOOL_CORPUS} == {"jira", "asana", "wide"}
+
+
+@pytest.mark.parametrize("case", TOOL_CORPUS, ids=[case.id for case in TOOL_CORPUS])
+def test_a_bad_tool_export_is_refused_both_ways_and_the_store_is_unchanged(refusing, tmp_path, case):
+    test_a_bad_file_is_refused_both_ways_and_the_store_is_unchanged(refusing, tmp_path, case)
+
+
+TOOL_FILES = {
+    "jira": ("projects", (TRACKERS / "jira_cloud_export.csv").read_text(encoding="utf-8"), {}),
+    "asana": ("projects", (TRACKERS / "asana_export.csv").read_text(encoding="utf-8"), {}),
+    "wide": ("kpis", (FINANCE / "margin_growth_wide.csv").read_text(encoding="utf-8"), WIDE),
+}
+
+
+@pytest.mark.parametrize("layout", list(TOOL_FILES))
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzz_mutated_tool_exports_import_or_are_refused(seeded_db, layout, data):
+    """A mutated Jira, Asana or finance file: a PreparedImport and then a report or ImportRefused, never an error;
+    a real commit on a fresh copy of the store each time."""
+    kind, text, options = TOOL_FILES[layout]
+    raw, name = data.draw(mutated(text))
+    FUZZ_COUNT["examples"] += 1
+    with tempfile.TemporaryDirectory() as directory:
+        con = open_copy(seeded_db, Path(directory))
+        try:
+            prepared = ingest.prepare_import(con, kind, raw, name, **options)
+            assert isinstance(prepared, ingest.PreparedImport)
+            for problem in prepared.blocking + prepared.report.problems:
+                assert problem.reason and "Traceback" not in problem.reason
+            try:
+                ingest.commit_import(con, prepared, user="fuzz")
+            except ingest.ImportRefused as refused:
+                assert refused.problems
+        finally:
+            con.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cut=st.integers(0, 4000), noise=st.binary(max_size=24), at=st.integers(0, 4000))
+def test_fuzz_broken_finance_workbooks_are_refused_cleanly(fuzz_store, cut, noise, at):
+    """A finance workbook cut short or with bytes spliced in: read or refused with a message, nothing written."""
+    whole = wide_book(["Business unit", "Oct-26", "Nov-26"], ["Hostile", "4.5%", "4.7%"])
+    broken = whole[:at % len(whole)] + noise + whole[at % len(whole):]
+    broken = broken[: max(cut, 1)] if cut < len(broken) else broken
+    FUZZ_COUNT["examples"] += 1
+    prepared = ingest.prepare_import(fuzz_store, "kpis", broken, "kpis.xlsx")
+    assert isinstance(prepared, ingest.PreparedImport)
+    try:
+        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems

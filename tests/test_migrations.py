@@ -17,7 +17,7 @@ def applied(con) -> list[int]:
 def test_a_new_store_records_every_step_once(tmp_path, monkeypatch):
     path = tmp_path / "new.duckdb"
     con = store.connect(path)
-    assert applied(con) == [step for step, _ in store.MIGRATIONS] == [1, 2, 3, 4, 5, 6]
+    assert applied(con) == [step for step, _ in store.MIGRATIONS] == [1, 2, 3, 4, 5, 6, 7, 8]
     con.close()
 
     def refuse(con, step):
@@ -25,7 +25,7 @@ def test_a_new_store_records_every_step_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store, "_apply", refuse)
     con = store.connect(path)          # opening it again applies nothing
-    assert applied(con) == [1, 2, 3, 4, 5, 6]
+    assert applied(con) == [1, 2, 3, 4, 5, 6, 7, 8]
     con.close()
 
 
@@ -34,11 +34,12 @@ def test_a_new_step_is_applied_once_on_an_existing_store(tmp_path, monkeypatch):
     store.connect(path).close()
     ran = []
     real = store._apply
-    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, (7, "a step of a later release")))
-    monkeypatch.setattr(store, "_apply", lambda con, step: ran.append(step) if step == 7 else real(con, step))
+    later = max(step for step, _ in store.MIGRATIONS) + 1   # the step after the last released one (issue 19: 5 and 6; issue 18: 7 and 8)
+    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, (later, "a step of a later release")))
+    monkeypatch.setattr(store, "_apply", lambda con, step: ran.append(step) if step == later else real(con, step))
     store.connect(path).close()
     store.connect(path).close()
-    assert ran == [7]
+    assert ran == [later] == [9]
 
 
 def test_a_store_of_the_release_before_the_steps_opens_with_the_same_figures(tmp_path):
@@ -53,7 +54,7 @@ def test_a_store_of_the_release_before_the_steps_opens_with_the_same_figures(tmp
     con.close()
 
     con = store.connect(path)
-    assert applied(con) == [1, 2, 3, 4, 5, 6]
+    assert applied(con) == [1, 2, 3, 4, 5, 6, 7, 8]
     after = scorecard.scorecard(con, "2026-01"), review.review(con, "2025-12"), \
         store.fetch_rows(con, "SELECT count(*) FROM imports")
     assert after == before
@@ -61,7 +62,7 @@ def test_a_store_of_the_release_before_the_steps_opens_with_the_same_figures(tmp
     con.close()
 
 
-@pytest.mark.parametrize("step", [2, 3, 4])
+@pytest.mark.parametrize("step", [2, 3, 4, 5, 6, 7, 8])
 def test_each_later_step_leaves_a_current_store_as_it_is(tmp_path, step):
     con = fixture_store(tmp_path / "current.duckdb", tmp_path)
     tables = store.fetch_rows(con, "SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY 1")
@@ -70,3 +71,20 @@ def test_each_later_step_leaves_a_current_store_as_it_is(tmp_path, step):
     assert store.fetch_rows(con, "SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY 1") == tables
     assert scorecard.scorecard(con, "2026-01") == card
     con.close()
+
+
+def test_step_6_makes_the_person_key_once_and_keeps_it(tmp_path):
+    """The calendar imports' key for person ids (issue 19): 32 random bytes, one per store, the same after the store
+    is opened again or the step runs again, and another store's is another."""
+    path = tmp_path / "keyed.duckdb"
+    con = store.connect(path)
+    key = store.fetch_rows(con, "SELECT key FROM person_key")
+    assert len(key) == 1 and len(bytes.fromhex(key[0][0])) == 32
+    store._apply(con, 6)
+    con.close()
+    con = store.connect(path)
+    assert store.fetch_rows(con, "SELECT key FROM person_key") == key
+    con.close()
+    other = store.connect(tmp_path / "other.duckdb")
+    assert store.fetch_rows(other, "SELECT key FROM person_key") != key
+    other.close()

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from metrics import alignment, catalog, linkage, meetings, personal, projects, review, scorecard
+from metrics import alignment, catalog, collaboration, linkage, meetings, personal, projects, review, scorecard
 from metrics.store import settings
 from metrics.charts import STATUS_TINTS
 from metrics.charts import alignment as alignment_charts
@@ -177,6 +177,17 @@ def _gap_slide(con, month: str, label: str) -> Slide:
                     f"{abs(widest['gap']):.0f} points higher than {lower}.")
     else:
         takeaway = "No perception gap to show this month (hidden or no survey)."
+    # ---- say and do (issue 19): with measured collaboration stored, the slide sets it beside the survey ----
+    if collaboration.has_data(con):
+        said_and_done = collaboration.say_and_do(con, month)
+        measured = said_and_done.loc[said_and_done["unit"] == COMPANY, "collaboration_hours"]
+        if len(measured) and pd.notna(measured.iloc[0]):
+            takeaway += (f" Measured: marketing and IT spent {measured.iloc[0]:.1f} hours with each other per person "
+                         "this month (Viva Insights).")
+        return Slide("Say and do: the survey beside time spent together",
+                     takeaway, figure=lambda: alignment_charts.gap_beside_say_and_do(
+                         perception_gap_chart(dims, COMPANY, label), said_and_done, label))
+    # ---- end say and do ----
     return Slide("Marketing and IT see the collaboration differently", takeaway,
                  figure=lambda: perception_gap_chart(dims, COMPANY, label))
 

@@ -173,3 +173,109 @@ def partner_nps(rates: pd.DataFrame, month_label: str) -> go.Figure:
                       title=chart_title(heading, "Marketing and IT together; scale -100 to +100"),
                       yaxis=dict(title="NPS", range=[-110, 110]), height=430, margin=dict(t=120))
     return fig
+
+
+# ---- Say and do (issue 19): measured collaboration beside the survey's partnership view ----
+
+def say_and_do(frame: pd.DataFrame, month_label: str, threshold: int) -> go.Figure:
+    """Per unit (Company first): measured marketing-IT hours per person (left) beside the survey's partnership score
+    and strategic-partner rates (right). A hidden survey figure is written "hidden", never drawn."""
+    from plotly.subplots import make_subplots
+
+    heading = f"Say and do: measured collaboration beside the survey, {month_label}"
+    if frame.empty or frame[["collaboration_hours", "partnership"]].notna().sum().sum() == 0:
+        return empty_figure("No measured collaboration or partnership score this month", heading)
+    units = list(frame["unit"])
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
+                        subplot_titles=("Do: hours with the other function per person", "Say: partnership (survey)"))
+    for side, column, people, label in (("marketing", "marketing_to_it", "marketing_people", "Marketing with IT"),
+                                        ("it", "it_to_marketing", "it_people", "IT with marketing")):
+        fig.add_trace(go.Bar(
+            y=units, x=frame[column], orientation="h", name=label, marker_color=DEPARTMENT_COLOURS[side],
+            customdata=frame[people], text=[("–" if pd.isna(v) else f"{v:.1f} h") for v in frame[column]],
+            textposition="outside", hovertemplate="%{y}: %{x:.1f} h per person (%{customdata:.0f} people)<extra>"
+                                                  + label + "</extra>"), row=1, col=1)
+    fig.add_trace(go.Scatter(
+        y=units, x=frame["collaboration_hours"], mode="markers", name="Both ways (per person)",
+        marker=dict(symbol="diamond", size=13, color=COMPANY_COLOUR),
+        hovertemplate="%{y}: %{x:.1f} h per person, both ways<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Bar(
+        y=units, x=frame["partnership"], orientation="h", name="Partnership score (0-100)", marker_color="#C8C8C8",
+        text=[("hidden" if pd.isna(v) else f"{v:.0f}") for v in frame["partnership"]], textposition="outside",
+        hovertemplate="%{y}: partnership %{x:.0f} of 100<extra></extra>"), row=1, col=2)
+    for side, column, label in (("marketing", "strategic_partner_rate_marketing", "Marketing sees IT as partner (%)"),
+                                ("it", "strategic_partner_rate_it", "IT sees marketing as partner (%)")):
+        fig.add_trace(go.Scatter(
+            y=units, x=frame[column], mode="markers", name=label,
+            marker=dict(symbol="line-ns-open", size=18, color=DEPARTMENT_COLOURS[side],
+                        line=dict(width=3, color=DEPARTMENT_COLOURS[side])),
+            hovertemplate="%{y}: %{x:.0f}% favourable<extra>" + label + "</extra>"), row=1, col=2)
+    most = frame[["marketing_to_it", "it_to_marketing", "collaboration_hours"]].max().max()
+    fig.update_xaxes(title_text="hours per person per month", range=[0, (most if pd.notna(most) else 1) * 1.3],
+                     row=1, col=1)
+    fig.update_xaxes(title_text="score 0-100 · % favourable", range=[0, 115], row=1, col=2)
+    fig.update_layout(template=TEMPLATE, barmode="group", height=190 + 70 * len(units), margin=dict(t=150, l=140),
+                      yaxis=dict(autorange="reversed"),
+                      title=chart_title(heading, "Measured: Viva Insights' collaboration hours between marketing "
+                                                 "and IT. Said: the survey's partnership dimension and strategic-"
+                                                 f"partner rates (hidden under {threshold} respondents)"),
+                      legend=dict(y=1.12))
+    return fig
+
+
+def say_and_do_trend(trend: pd.DataFrame, scope: str, month_label: str) -> go.Figure:
+    """Over 12 months: measured hours per person (left axis) and the survey's partnership score (right axis)."""
+    heading = f"Say and do over time: {scope}, 12 months to {month_label}"
+    if trend[["collaboration_hours", "partnership"]].notna().sum().sum() == 0:
+        return empty_figure("No measured collaboration or partnership score in these months", heading)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=trend["month"], y=trend["collaboration_hours"], mode="lines+markers",
+                             name="Measured: hours per person (left)", line=dict(color=COMPANY_COLOUR, width=3),
+                             customdata=trend["collaboration_hours_n"],
+                             hovertemplate="%{x}: %{y:.1f} h per person (%{customdata:.0f} people)<extra></extra>"))
+    fig.add_trace(go.Scatter(x=trend["month"], y=trend["partnership"], mode="lines+markers", yaxis="y2",
+                             name="Said: partnership score (right)", line=dict(color="#6A6A6A", width=2, dash="dot"),
+                             hovertemplate="%{x}: partnership %{y:.0f}<extra></extra>"))
+    fig.update_layout(template=TEMPLATE, height=420, margin=dict(t=120),
+                      title=chart_title(heading, "Hours marketing and IT spent with each other per person per month; "
+                                                 "the survey's partnership score 0-100 (gaps: hidden or no survey)"),
+                      yaxis=dict(title="hours per person per month", rangemode="tozero"),
+                      yaxis2=dict(title="partnership 0-100", overlaying="y", side="right", range=[0, 100], dtick=20,
+                                  showgrid=False))
+    return fig
+
+
+def gap_beside_say_and_do(gap: go.Figure, frame: pd.DataFrame, month_label: str) -> go.Figure:
+    """The board pack's gap slide when measured collaboration is stored: the perception-gap dumbbell (`gap`, as
+    perception_gap_chart drew it) on the left, and per unit what marketing and IT do (hours with each other per
+    person) labelled with what they say (the partnership score, "hidden" where the survey hides it) on the right."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.17,
+                        subplot_titles=("Say: each side's score per dimension (0-100)",
+                                        "Do: hours with the other function per person, per month"))
+    for trace in gap.data:
+        fig.add_trace(trace, row=1, col=1)
+    fig.layout.annotations = (*fig.layout.annotations, *[a.update(xref="x", yref="y") for a in gap.layout.annotations
+                                                         if a.xref in (None, "x")])
+    units = list(frame["unit"])
+    said = ["said: hidden" if pd.isna(p) else f"said: {p:.0f}" for p in frame["partnership"]]
+    labels = [("–" if pd.isna(h) else f"{h:.1f} h · {s}") for h, s in zip(frame["collaboration_hours"], said)]
+    fig.add_trace(go.Bar(y=units, x=frame["collaboration_hours"], orientation="h", marker_color=COMPANY_COLOUR,
+                         name="Both ways, per person", showlegend=False,
+                         text=labels,
+                         textposition="outside", hovertemplate="%{y}: %{x:.1f} h per person<extra></extra>"),
+                  row=1, col=2)
+    most = frame["collaboration_hours"].max()
+    fig.update_xaxes(title_text="dimension score (0-100)", range=[0, 105], row=1, col=1)
+    fig.update_xaxes(title_text="hours per person per month", range=[0, (most if pd.notna(most) else 1) * 1.9],
+                     row=1, col=2)
+    fig.update_yaxes(autorange="reversed", row=1, col=2)
+    fig.update_layout(template=TEMPLATE, height=max(gap.layout.height or 400, 190 + 48 * len(units)),
+                      margin=dict(t=130, l=150, b=90), legend=dict(y=-0.22, x=0),
+                      title=chart_title(f"Say and do: how each side rates the collaboration, and the time they "
+                                        f"spend together, {month_label}",
+                                        "Left: dimension score, label = marketing minus IT. Right: Viva Insights' "
+                                        "collaboration hours between marketing and IT, labelled with the survey's "
+                                        "partnership score"))
+    return fig

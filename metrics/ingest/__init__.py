@@ -10,12 +10,16 @@ Reading a file, in stages, each building only on those before it:
 - mapping: a survey export to the native survey layout (columns to items, labels to scores, personal data out)
 - native_survey: the fast path, a clean native survey file read by DuckDB alone
 
-Then the layer proper, in seven modules, each building on those before it:
+Then the layer proper, in nine modules, each building on those before it:
 
 - kinds: the declarations (each kind's fields, from which its columns, checks and types follow; refusal and report)
 - validation: reading a native file and checking it cell by cell (pandera), and converting it to stored types
 - limits: the upload limit, checked before a byte of a file is parsed
 - writing: a prepared file's rows written inside the caller's transaction, and the import log's entry
+- calendar: an .ics calendar export and its people roster to meetings and attendance (issue 19), written in one
+  transaction with one log entry
+- viva_meetings: Viva Insights' meeting query to meetings (issue 19), the calendar's subject rules and the
+  organizations' mapping of metrics.ingest.viva choosing the marketing-IT meetings
 - importing: prepare, then commit, all or nothing: the one route of every file (a clean native survey file's
   one-pass read is a plan inside it)
 - log: the import log and undo
@@ -27,13 +31,18 @@ as modules (`metrics.ingest.layouts.read_export`, ...)."""
 
 from __future__ import annotations
 
-from metrics.ingest import exports, importing, kinds, limits, log, validation, writing  # noqa: F401
+from metrics.ingest import calendar, exports, importing, kinds, limits, log, validation, writing  # noqa: F401
 from metrics.ingest.exports import (  # noqa: F401
     DEPARTMENT_LABELS,
     EXPORT_FORMATS,
     KIND_LABELS,
     LAYOUT_LABELS,
+    EXAMPLE_FILES,
+    TOOL_LAYOUTS,
     changed_mapping,
+    changed_rules,
+    example_files,
+    rules_rows,
     dropped_summary,
     export,
     export_bytes,

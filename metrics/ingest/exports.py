@@ -12,7 +12,10 @@ import pandas as pd
 from metrics import personal, store
 from metrics.store import answers
 
+import metrics.ingest.adapted as adapted
+import metrics.ingest.finance as finance
 import metrics.ingest.mapping as mapping_module
+import metrics.ingest.trackers as trackers
 from metrics.ingest.importing import PreparedImport, _stored_items, import_file
 from metrics.ingest.kinds import FORMULA_START, ImportReport, KINDS, Problem, SAMPLE_FILES
 from metrics.ingest.log import list_imports
@@ -104,7 +107,7 @@ KIND_LABELS = {
     "survey": "Pulse-survey responses", "items": "Survey item catalogue", "headcount": "Headcount",
     "meetings": "Meetings", "attendance": "Meeting attendance", "projects": "Joint projects", "kpis": "KPIs",
     "commentary": "Leaders' notes", "decision_rights": "Decision-rights register", "decisions": "Decisions",
-    "actions": "Actions",
+    "actions": "Actions", "collaboration": "Measured collaboration (Viva Insights)",
 }
 
 
@@ -168,7 +171,43 @@ LAYOUT_LABELS = {
     "qualtrics_legacy": "Qualtrics (legacy two-row export)", "surveymonkey": "SurveyMonkey",
     "google_forms": "Google Forms", "ms_forms": "Microsoft Forms", "typeform": "Typeform",
     "limesurvey": "LimeSurvey", "glint": "Viva Glint",
+    "jira": "Jira CSV export", "asana": "Asana CSV export", "wide": "Finance sheet (months as columns)",
+    "calendar": "Calendar export (.ics)", "viva": "Viva Insights group-to-group query",
+    "viva_meetings": "Viva Insights meeting query",
 }
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Issue 19: trackers' exports and finance sheets on the Data page (their layouts, rules and examples)
+
+# The layouts the page offers for a kind read by a tool's own reader (metrics.ingest.trackers, .finance).
+TOOL_LAYOUTS = {"projects": ("auto", "native", *trackers.LAYOUTS), "kpis": ("auto", "native", *finance.LAYOUTS)}
+# The sample data set's files in a tool's layout (metrics.sample.tool_exports), offered as examples.
+EXAMPLE_FILES = {"projects": ("Jira export of the sample's joint projects", "joint_projects_jira.csv"),
+                 "kpis": ("Finance sheet of the sample's KPIs (months as columns)", "kpis_finance_wide.csv")}
+
+
+def example_files() -> dict[str, tuple[str, str, bytes]]:
+    """{kind: (label, file name, bytes)} of the examples sample_data/ holds."""
+    found = {}
+    for kind, (label, name) in EXAMPLE_FILES.items():
+        path = Path(store.SAMPLE_DIR) / name
+        if path.is_file():
+            found[kind] = (label, name, path.read_bytes())
+    return found
+
+
+def rules_rows(prepared: PreparedImport) -> pd.DataFrame:
+    """The rules a tracker's or finance reader used (rule, target, how), for the page's editable table; empty for
+    every other file."""
+    if prepared.rules is None:
+        return pd.DataFrame(columns=["rule", "target", "how"])
+    return prepared.rules.reset_index(drop=True)
+
+
+def changed_rules(rules: pd.DataFrame, edited: pd.DataFrame) -> dict[str, str]:
+    """The analyst's changes in the page's rules table, as --map takes them (remembered when the file is imported)."""
+    return adapted.changed_rules(rules, edited)
 
 
 def mapping_rows(prepared: PreparedImport) -> pd.DataFrame:
@@ -192,6 +231,8 @@ def changed_mapping(rows: pd.DataFrame, chosen: dict[str, str]) -> dict[str, str
 
 def dropped_summary(prepared: PreparedImport) -> dict[str, list[str]]:
     """Columns that will not be stored, by why: personal data, platform bookkeeping, not mapped."""
+    if prepared.report.layout == "calendar":   # a calendar's properties (metrics.ingest.calendar), not columns
+        return {"personal data and text (never stored)": list(prepared.report.dropped_columns)}
     table = prepared.mapping_table
     if table is None:
         return {}

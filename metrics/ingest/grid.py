@@ -37,6 +37,7 @@ XLSX_MAX_RATIO = 200                 # deflated XML packs 10-30 to 1; zeros, a z
 XLSX_MAX_ROWS = 1_000_000
 XLSX_MAX_COLUMNS = 2_000
 XLSX_MAX_CELLS = 20_000_000          # rows x columns of the grid read, empty cells included
+XLSX_MAX_SHEETS = 200                # a finance workbook: one sheet a KPI, a few more for notes
 EXCEL_MAX_ROWS = 1_048_576           # Excel's own limit: a row beyond it is not a workbook's
 # Shown beside every refusal of an oversized workbook: what the analyst can do about it.
 XLSX_TOO_BIG_ADVICE = ("export the responses as CSV instead, or split the export by month and import each part "
@@ -235,6 +236,16 @@ def _csv_row_numbers(text: str, delimiter: str, records: int) -> list[int]:
 
 
 def _read_xlsx(data: bytes, file_name: str, max_unpacked: int = XLSX_MAX_UNPACKED) -> Grid:
+    return read_sheets(data, file_name, max_unpacked, first_only=True)[0][1]
+
+
+def read_sheets(data: bytes, file_name: str, max_unpacked: int = XLSX_MAX_UNPACKED, *, first_only: bool = False,
+                percents: bool = False) -> list[tuple[str, Grid]]:
+    """A workbook's sheets as (title, Grid), each read within the same bounds as a survey export's sheet (a
+    finance workbook holds one KPI a sheet); `first_only` reads the first alone, as every survey export is read.
+    A blank sheet past the first gives a Grid without cells. `percents`: a number cell shown as a percentage (its
+    format has "%") comes back as "5.2%", as Excel shows it, not as the 0.052 it stores (the finance reader must
+    know the difference)."""
     if not data.startswith(ZIP_MAGIC):
         looks_like = " (it looks like a CSV text file: rename it to .csv)" if _looks_like_text(data) else ""
         raise LayoutError(f"{file_name}: is not an Excel workbook{looks_like}. Upload the .xlsx file the survey "
@@ -246,7 +257,11 @@ def _read_xlsx(data: bytes, file_name: str, max_unpacked: int = XLSX_MAX_UNPACKE
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
         try:
             sheets = [sheet.title for sheet in book.worksheets]
-            raw = _sheet_frame(book.worksheets[0], file_name)
+            if len(sheets) > XLSX_MAX_SHEETS and not first_only:
+                raise LayoutError(f"{file_name}: the workbook has {len(sheets):,} sheets, more than the "
+                                  f"{XLSX_MAX_SHEETS} a data file holds: keep the sheets with data and save it again")
+            chosen = book.worksheets[:1] if first_only else book.worksheets
+            raws = [(sheet.title, _sheet_frame(sheet, file_name, percents)) for sheet in chosen]
         finally:
             book.close()
     except LayoutError:
@@ -254,13 +269,16 @@ def _read_xlsx(data: bytes, file_name: str, max_unpacked: int = XLSX_MAX_UNPACKE
     except Exception as exc:  # openpyxl raises many kinds of error on a damaged workbook; all mean the same here
         raise LayoutError(f"{file_name}: is not a readable Excel workbook ({type(exc).__name__}): open it in Excel, "
                           "save it again as .xlsx, or export the responses as CSV") from None
-    if raw.empty:
+    if raws[0][1].empty and (first_only or all(raw.empty for _, raw in raws)):
         raise LayoutError(f"{file_name}: the workbook's first sheet ({sheets[0]!r}) is empty: export the "
                           "responses again")
-    cells = pd.DataFrame({i: _strip_cells(raw[c]) for i, c in enumerate(raw.columns)}, dtype=object)
     warnings = [f"the workbook has {len(sheets)} sheets; only the first, {sheets[0]!r}, was read"] \
-        if len(sheets) > 1 else []
-    return Grid(cells, list(range(1, len(cells) + 1)), "xlsx", "", warnings)
+        if len(sheets) > 1 and first_only else []
+    grids = []
+    for title, raw in raws:
+        cells = pd.DataFrame({i: _strip_cells(raw[c]) for i, c in enumerate(raw.columns)}, dtype=object)
+        grids.append((title, Grid(cells, list(range(1, len(cells) + 1)), "xlsx", "", warnings)))
+    return grids
 
 
 def _check_archive(data: bytes, file_name: str, max_unpacked: int) -> None:
@@ -283,7 +301,7 @@ def _check_archive(data: bytes, file_name: str, max_unpacked: int) -> None:
                               "30 times. Export the responses again from the survey tool, as .xlsx or CSV")
 
 
-def _sheet_frame(sheet, file_name: str) -> pd.DataFrame:
+def _sheet_frame(sheet, file_name: str, percents: bool = False) -> pd.DataFrame:
     """The sheet's cells as text, as pandas' read_excel(header=None, dtype=str) gives them, read with bounds.
 
     The extent comes from the cells themselves, not from the dimension the sheet declares (which can be wrong,
@@ -307,6 +325,8 @@ def _sheet_frame(sheet, file_name: str) -> pd.DataFrame:
         if cell.data_type == TYPE_ERROR:
             return float("nan")
         if cell.data_type == TYPE_NUMERIC:
+            if percents and "%" in (cell.number_format or ""):
+                return f"{round(cell.value * 100, 10):.15g}%"   # as the sheet shows it: 0.052 formatted 0.0% is 5.2%
             whole = int(cell.value)
             return whole if whole == cell.value else float(cell.value)
         return cell.value

@@ -21,9 +21,13 @@ from metrics.printable import printable
 
 # The reading stages as modules, not through the package (`from metrics.ingest import layouts` would make this
 # module import the package that imports it).
+import metrics.ingest.calendar as calendar
 import metrics.ingest.layouts as layouts
 import metrics.ingest.mapping as mapping_module
 import metrics.ingest.native_survey as native_survey
+import metrics.ingest.adapted as adapted_module
+import metrics.ingest.viva as viva
+import metrics.ingest.viva_meetings as viva_meetings
 from metrics.ingest.kinds import ImportRefused, ImportReport, KINDS, Problem
 from metrics.ingest.limits import upload_limit_bytes, upload_too_big
 from metrics.ingest.validation import _typed, unneutralise, validate
@@ -58,6 +62,15 @@ class PreparedImport:
     streamed: Path | None = None       # a native survey file on disk, to be read by DuckDB as it is committed
     columns: list[str] = field(default_factory=list)        # streamed: the file's header
     options: dict = field(default_factory=dict)             # what it was prepared with, to read it again
+    # a calendar (.ics, metrics.ingest.calendar): its invitations, written with the meetings in one transaction
+    attendance: pd.DataFrame | None = None
+    attendance_rows: list[int] = field(default_factory=list)
+    subject_rules: dict[str, str] = field(default_factory=dict)   # the analyst's subject rules, remembered on commit
+    # a tracker's, finance sheet's or Viva file's rules the analyst gave, added to those remembered as it commits:
+    # (layout, signature, mapping)
+    remember: tuple[str, str, dict] | None = None
+    rules: pd.DataFrame | None = None                       # the rules a tracker or finance sheet was read with
+    organizations: pd.DataFrame | None = None               # a Viva file's organizations and where each goes
 
     @property
     def importable(self) -> bool:
@@ -81,6 +94,9 @@ def prepare_import(
     path: str | Path | None = None,
     general: bool = False,
     allow_any_date: bool = False,
+    roster: tuple[str, bytes] | None = None,
+    rules: dict[str, str] | None = None,
+    percent_as: str | None = None,
 ) -> PreparedImport:
     """Read and validate a file without writing anything; every problem is listed with row, column and value
     (a streamed plan's file is checked as it is committed, and prepared the ordinary way if it is not clean).
@@ -90,12 +106,15 @@ def prepare_import(
     is not read here at all but planned to be streamed by DuckDB as it is committed (`streamed`). A clean native
     survey given as bytes is staged by DuckDB alone (metrics.ingest.native_survey); `general` forces the general reader,
     which every other file takes. `path`, when given, is where the file is. `allow_any_date`: the analyst
-    confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise."""
+    confirms dates outside 2000 to a year from today (metrics.dates), which are refused otherwise. A calendar
+    (meetings from an .ics file) takes `roster` (its name and bytes) and subject `rules` (PATTERN -> TYPE).
+    `percent_as`: how a finance sheet's bare 0.052 in a _pct KPI is meant (fraction or percent), when its values
+    do not say."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     file_name = printable(file_name)   # as every report, refusal and the import log show it
     options = dict(layout=layout, constants=constants, mapping=mapping, date_order=date_order, path=path,
-                   general=general, allow_any_date=allow_any_date)
+                   general=general, allow_any_date=allow_any_date, roster=roster, rules=rules, percent_as=percent_as)
     too_big = upload_too_big(con, len(data) if data is not None else Path(path).stat().st_size)
     if too_big is not None:
         report = ImportReport(file_name, kind, layout or "auto")
@@ -108,18 +127,24 @@ def prepare_import(
             return streamed
         data = Path(path).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
+    if kind == "meetings" and calendar.is_calendar(data):   # by content, whatever the file's name (issue 19)
+        return _prepare_calendar(con, data, file_name, digest, options)
     items = _stored_items(con) if kind in ("survey", "actions") else None
     if native:
         fast = _prepare_native(con, data, file_name, digest, items, path, allow_any_date)
         if fast is not None:
             fast.options = options
             return fast
+    adapted = None
     try:
         if kind == "survey":
             parsed = layouts.read_export(data, file_name, "auto" if layout in (None, "") else layout, date_order,
                                          max_unpacked=upload_limit_bytes(con))
         else:
-            table = layouts.read_table(data, file_name, max_unpacked=upload_limit_bytes(con))
+            # ---- issue 19: a tracker's export or a finance sheet, read by its own reader (None: a native file) ----
+            adapted = _read_adapted(con, kind, data, file_name, layout, constants, mapping, date_order, percent_as)
+            if adapted is None:
+                table = layouts.read_table(data, file_name, max_unpacked=upload_limit_bytes(con))
     except layouts.LayoutError as error:
         report = ImportReport(file_name, kind, layout or "auto")
         prepared = PreparedImport(kind, file_name, digest, pd.DataFrame(), report, [], options=options)
@@ -137,9 +162,39 @@ def prepare_import(
                                   survey=survey, parsed_layout=parsed.layout, options=options)
         prepared.blocking = [Problem(None, None, None, reason) for reason in survey.blocking]
         cell_problems = [Problem(row, column, value, reason) for row, column, value, reason in survey.cell_problems]
+    elif adapted is not None:
+        frame, row_numbers = unneutralise(adapted.frame), adapted.row_numbers
+        report = ImportReport(file_name, kind, adapted.layout, rows_read=len(frame),
+                              dropped_columns=adapted.dropped_columns, notes=adapted.notes)
+        prepared = PreparedImport(kind, file_name, digest, frame, report, row_numbers, notes=adapted.notes,
+                                  options=options, rules=adapted.rules,
+                                  remember=(adapted.remember[0], adapted_module.SIGNATURE, adapted.remember[1])
+                                  if adapted.remember else None,
+                                  mapping_table=_dropped_table(adapted.dropped))
+        prepared.blocking = [Problem(None, None, None, reason) for reason in adapted.blocking]
+        cell_problems = [Problem(row, column, value, reason) for row, column, value, reason in adapted.cell_problems]
+        # ---- end of issue 19's branch ----
     else:
         frame, row_numbers, _, _, warnings = table
         frame = unneutralise(frame)
+        # ---- collaboration: a Viva Insights export (issue 19; metrics.ingest.viva reads it) ----
+        if kind == "collaboration" and layout in (None, "", "auto", viva.LAYOUT):
+            read = viva.read(con, frame, row_numbers, mapping, constants, date_order, file_name)
+            if read is not None:
+                return _prepare_viva(read, file_name, digest, warnings, options, allow_any_date)
+            if layout == viva.LAYOUT:
+                report = ImportReport(file_name, kind, viva.LAYOUT)
+                return PreparedImport(kind, file_name, digest, pd.DataFrame(), report, [], options=options, blocking=[
+                    Problem(None, None, None, "not a Viva Insights group-to-group query: its header has no "
+                                              "PrimaryCollaborator_Organization, SecondaryCollaborator_Organization "
+                                              "and Group collaboration time invested")])
+        # ---- end collaboration ----
+        # ---- meetings: a Viva Insights meeting query (issue 19; metrics.ingest.viva_meetings reads it) ----
+        if (kind == "meetings" and layout in (None, "", "auto", viva_meetings.LAYOUT)
+                and viva.detect(frame.columns) == "meeting"):
+            read = viva_meetings.read(con, frame, row_numbers, mapping, constants, rules, date_order, file_name)
+            return _prepare_viva(read, file_name, digest, warnings, options, allow_any_date, "meetings")
+        # ---- end meetings ----
         missing = [source for source in (mapping or {}) if source not in frame.columns]
         frame = frame.rename(columns=mapping or {})
         for column, value in (constants or {}).items():
@@ -153,21 +208,48 @@ def prepare_import(
     if prepared.blocking:
         return prepared
     prepared.blocking = _column_problems(kind, frame, items)
-    if not prepared.blocking and report.rows_read == 0:
+    if not prepared.blocking and report.rows_read == 0 and not cell_problems:   # a reader's rows all refused: say why
         prepared.blocking = [Problem(None, None, None, "the file has a header but no rows below it: nothing to "
                                      "import. Export the data again with its rows, or fill in the template below "
                                      "its header.")]
     if prepared.blocking:
         return prepared
-    report.problems = sorted(cell_problems + validate(frame, kind, items, row_numbers, allow_any_date),
-                             key=lambda p: (p.row or 0, p.column or ""))
+    checked = validate(frame, kind, items, row_numbers, allow_any_date)
+    if adapted is not None:   # a cell its reader could not fill was reported by the reader: not again as empty
+        reported = {p.row for p in cell_problems}
+        checked = [p for p in checked if not (p.row in reported and p.value in (None, ""))]
+    report.problems = sorted(cell_problems + checked, key=lambda p: (p.row or 0, p.column or ""))
     if kind == "survey":
         # A problem names the column of the file it came from ('EndDate', not 'submitted_at'): the one to fix.
         sources = _source_columns(parsed, survey, constants or {})
         for problem in report.problems:
             problem.column = sources.get(problem.column, problem.column)
-    report.rows_valid = len(frame) - len(prepared.bad_rows)
+    report.rows_valid = sum(1 for row in row_numbers if row not in prepared.bad_rows)   # a wide row gives several
     report.masked = _mask_free_text(kind, frame, [row not in prepared.bad_rows for row in row_numbers])
+    return prepared
+
+
+def _prepare_viva(read: viva.VivaRead, file_name: str, digest: str, warnings: list[str], options: dict,
+                  allow_any_date: bool, kind: str = "collaboration") -> PreparedImport:
+    """A Viva export read into the collaboration kind (or a meeting query into meetings), validated as a native file
+    would be: the file's own problems (row and reason) and the rows' checks. Rows read are the file's; its rows not
+    between marketing and IT are listed in the notes, not counted as invalid."""
+    layout = viva.LAYOUT if kind == "collaboration" else viva_meetings.LAYOUT
+    report = ImportReport(file_name, kind, layout, dropped_columns=read.dropped_columns)
+    prepared = PreparedImport(kind, file_name, digest, read.frame, report, read.row_numbers,
+                              notes=warnings + read.notes, organizations=read.organizations, parsed_layout=layout,
+                              options=options, blocking=[Problem(None, None, None, reason) for reason in read.blocking],
+                              remember=(viva.MAPPING_LAYOUT, viva.MAPPING_SIGNATURE, read.remember)
+                              if read.remember else None, subject_rules=read.rules)
+    report.notes = prepared.notes
+    problems = [Problem(*problem) for problem in read.problems]
+    if not prepared.blocking and not read.frame.empty:
+        problems += validate(read.frame, kind, None, read.row_numbers, allow_any_date)
+    report.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+    report.rows_read = read.file_rows
+    if kind == "meetings":   # a meeting query: its marketing-IT meetings, as a calendar's (the rest are in the notes)
+        report.rows_read = len(set(read.row_numbers) | {problem[0] for problem in read.problems})
+    report.rows_valid = report.rows_read - len(prepared.bad_rows)
     return prepared
 
 
@@ -274,6 +356,8 @@ def commit_import(
     if dry_run:
         report.dry_run = True
         return report
+    if prepared.attendance is not None:   # a calendar: meetings and attendance, one transaction, one log entry
+        return _commit_calendar(con, prepared, user or current_user())
     if prepared.staged is not None:
         frame = None  # staged already, as the temp table `incoming` on that cursor
     else:
@@ -281,6 +365,12 @@ def commit_import(
         frame = _typed(prepared.kind, prepared.frame[keep])
     with store.transaction(con, prepared.staged) as cur:
         write_rows(cur, prepared.kind, frame, report, prepared.digest, user or current_user(), replace)
+        if prepared.remember is not None:   # a tracker's, finance sheet's or Viva file's rules (issue 19)
+            rules_layout, signature, rules = prepared.remember
+            mapping_module.remember_mapping(cur, rules_layout, signature,
+                                            {**mapping_module.saved_mapping(con, rules_layout, signature), **rules})
+        if prepared.subject_rules:   # a Viva meeting query's subject rules, kept as a calendar's are (issue 19)
+            calendar.remember_rules(cur, prepared.subject_rules)
         survey = prepared.survey
         if survey is not None and survey.chosen_mapping:
             mapping_module.remember_mapping(cur, prepared.parsed_layout, survey.signature,
@@ -305,13 +395,67 @@ def import_file(
     dry_run: bool = False,
     user: str | None = None,
     allow_any_date: bool = False,
+    roster: str | Path | tuple[str, bytes] | None = None,
+    rules: dict[str, str] | None = None,
+    percent_as: str | None = None,
 ) -> ImportReport:
     """Read, validate and store one file in one transaction; raise ImportRefused and write nothing on failure.
-    `allow_any_date`: the analyst confirms dates outside 2000 to a year from today (--allow-any-date)."""
+    `allow_any_date`: the analyst confirms dates outside 2000 to a year from today (--allow-any-date). `roster`
+    and `rules`: a calendar's people roster (a path, or its name and bytes) and subject rules (--roster, --rule)."""
     path = Path(path)
+    people = roster if isinstance(roster, tuple) or roster is None else (Path(roster).name, Path(roster).read_bytes())
     prepared = prepare_import(con, kind, None, file_name or path.name, layout=layout, constants=constants,
-                              mapping=mapping, date_order=date_order, path=path, allow_any_date=allow_any_date)
+                              mapping=mapping, date_order=date_order, path=path, allow_any_date=allow_any_date,
+                              roster=people, rules=rules, percent_as=percent_as)
     return commit_import(con, prepared, skip_invalid=skip_invalid, replace=replace, dry_run=dry_run, user=user)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Calendars (.ics, issue 19): read by metrics.ingest.calendar; here only what the one route needs of them
+
+
+def _prepare_calendar(con, data: bytes, file_name: str, digest: str, options: dict) -> PreparedImport:
+    """An .ics file of meetings: read with its roster and rules, then each meeting and invitation validated as a
+    native row would be."""
+    limit = upload_limit_bytes(con)
+    roster = options.get("roster")
+    people = calendar.read_roster(roster[1], printable(roster[0]), limit) if roster else None
+    read = calendar.read_calendar(con, data, file_name, roster=people, rules=options.get("rules"),
+                                  constants=options.get("constants"), allow_any_date=options.get("allow_any_date"))
+    report = ImportReport(file_name, "meetings", calendar.LAYOUT, rows_read=len(read.meetings),
+                          dropped_columns=read.dropped)
+    report.notes = read.notes
+    prepared = PreparedImport("meetings", file_name, digest, read.meetings, report, read.row_numbers,
+                              blocking=read.blocking, notes=read.notes, parsed_layout=calendar.LAYOUT,
+                              options=options, attendance=read.attendance, attendance_rows=read.attendance_rows,
+                              subject_rules=read.rules)
+    if prepared.blocking:
+        return prepared
+    if report.rows_read == 0 and not read.problems:
+        prepared.blocking = [Problem(None, None, None, "no meeting in the calendar took place in the data window "
+                                     "(see the notes): nothing to import.")]
+        return prepared
+    bad = {p.row for p in read.problems}
+    fine = [row not in bad for row in read.row_numbers]
+    problems = read.problems + validate(read.meetings.loc[fine], "meetings", None,
+                                        [r for r, ok in zip(read.row_numbers, fine) if ok], options["allow_any_date"])
+    fine_a = [row not in bad for row in read.attendance_rows]
+    problems += validate(read.attendance.loc[fine_a], "attendance", None,
+                         [r for r, ok in zip(read.attendance_rows, fine_a) if ok], options["allow_any_date"])
+    report.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+    report.rows_valid = len(read.meetings) - sum(1 for row in read.row_numbers if row in prepared.bad_rows)
+    return prepared
+
+
+def _commit_calendar(con, prepared: PreparedImport, user: str) -> ImportReport:
+    bad = prepared.bad_rows
+    meetings = _typed("meetings", prepared.frame.loc[[row not in bad for row in prepared.row_numbers]])
+    attendance = _typed("attendance", prepared.attendance.loc[[row not in bad for row in prepared.attendance_rows]])
+    with store.transaction(con) as cur:
+        calendar.write(cur, meetings, attendance, prepared.report, prepared.digest, user)
+        if prepared.subject_rules:
+            calendar.remember_rules(cur, prepared.subject_rules)
+    return prepared.report
 
 
 def _plan_streamed(con, path: Path, file_name: str, options: dict) -> PreparedImport | None:
@@ -375,6 +519,36 @@ def _preview(con, data: bytes, file_name: str, allow_any_date: bool = False) -> 
             or preview.report.rows_read == 0):
         return None
     return preview
+
+
+def _read_adapted(con, kind: str, data: bytes, file_name: str, layout: str, constants, mapping, date_order,
+                  percent_as) -> adapted_module.Adapted | None:
+    """Issue 19: a projects file in a tracker's layout, or a kpis file in finance's wide layout, read by its own
+    reader into the kind's native columns; None for the native reader (a native file, or a layout not theirs)."""
+    import metrics.ingest.finance as finance   # here, not at the top: only these two kinds need them
+    import metrics.ingest.trackers as trackers
+
+    layout = layout or "auto"
+    limit = upload_limit_bytes(con)
+    if kind == "projects" and layout in ("auto", *trackers.LAYOUTS):
+        return trackers.read(con, data, file_name, layout, constants=constants, mapping=mapping,
+                             date_order=date_order, max_unpacked=limit)
+    if kind == "kpis" and layout in ("auto", *finance.LAYOUTS):
+        return finance.read(con, data, file_name, layout, constants=constants, mapping=mapping,
+                            percent_as=percent_as, max_unpacked=limit)
+    if layout in (*trackers.LAYOUTS, *finance.LAYOUTS):
+        raise layouts.LayoutError(f"{file_name}: the format {layout!r} is not one for {kind}: "
+                                  f"{', '.join(trackers.LAYOUTS)} are for projects, {', '.join(finance.LAYOUTS)} for "
+                                  "kpis; choose auto or native")
+    return None
+
+
+def _dropped_table(dropped: dict[str, list[str]]) -> pd.DataFrame:
+    """A reader's dropped columns in the mapping table's shape, so the report's summary lists them as a survey's."""
+    kinds = {"personal data (never stored)": "personal data"}
+    rows = [(column, column, kinds.get(why, "platform"), "", why) for why, columns in dropped.items()
+            for column in columns]
+    return pd.DataFrame(rows, columns=["source", "question", "kind", "target", "how"])
 
 
 def _stored_items(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

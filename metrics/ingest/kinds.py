@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from metrics import personal
 from metrics.printable import printable
-from metrics.vocabulary import (ACTION_STATUSES, COMMENT_MAX, DECIDERS, DECISION_MAX, DECISION_STATUSES,
-                                DEFAULT_EFFECT_WINDOW, DEPARTMENTS, EFFECT_WINDOW_MAX, EFFECT_WINDOW_MIN,
-                                LEAD_FUNCTIONS, MEETING_STATUSES, MEETING_TYPES, NAME_MAX, NOTE_MAX,
+from metrics.vocabulary import (ACTION_STATUSES, COLLABORATION_PEOPLE_MAX, COMMENT_MAX, DECIDERS, DECISION_MAX,
+                                DECISION_STATUSES, DEFAULT_EFFECT_WINDOW, DEPARTMENTS, EFFECT_WINDOW_MAX,
+                                EFFECT_WINDOW_MIN, LEAD_FUNCTIONS, MEETING_STATUSES, MEETING_TYPES, NAME_MAX, NOTE_MAX,
                                 PROJECT_OUTCOMES, PROJECT_STAGES, PROJECT_STATUSES, RESPONDENT_ROLES, SCALES, SIDES)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -171,6 +171,17 @@ KINDS: dict[str, Kind] = {
             Field("effect_window", "whole", False, low=EFFECT_WINDOW_MIN, high=EFFECT_WINDOW_MAX, unit="months",
                   default=DEFAULT_EFFECT_WINDOW),
         ), ("action_id",)),
+        # ---- collaboration (issue 19, Viva Insights) ----
+        # Measured time between marketing and IT (DESIGN.md, "Inputs as they come"): per unit, month and direction,
+        # the hours, meetings and e-mails the from side's people spent with the to side, and how many people the
+        # from side had (Viva's PrimaryCollaborator_GroupSize), so hours per person can be worked out.
+        Kind("collaboration", "collaboration", (
+            _unit(), Field("month", "month"), _choice("from_side", SIDES), _choice("to_side", SIDES),
+            Field("hours", "number", low=0), Field("meetings", "number", False, low=0),
+            Field("emails", "number", False, low=0),
+            Field("people", "whole", low=1, high=COLLABORATION_PEOPLE_MAX, unit="people"),
+        ), ("business_unit", "month", "from_side", "to_side")),
+        # ---- end collaboration ----
     )
 }
 REVIEW_KINDS = ("commentary", "decision_rights", "decisions", "actions")
@@ -180,6 +191,7 @@ REVIEW_KINDS = ("commentary", "decision_rights", "decisions", "actions")
 SAMPLE_FILES = {
     "items": "survey_items.csv", "survey": "survey_responses.csv", "headcount": "headcount.csv",
     "meetings": "meetings.csv", "attendance": "attendance.csv", "projects": "joint_projects.csv", "kpis": "kpis.csv",
+    "collaboration": "collaboration.csv",   # beside it, the same as Viva Insights exports it (viva_group_to_group.csv)
     "commentary": "commentary.csv", "decision_rights": "decision_rights.csv", "decisions": "decisions.csv",
     "actions": "actions.csv",
 }
@@ -236,6 +248,7 @@ class ImportReport:
     import_id: int | None = None
     dry_run: bool = False
     masked: dict[str, int] = field(default_factory=dict)   # personal data masked in free text, by kind
+    notes: list[str] = field(default_factory=list)          # what a reader did besides problems (issue 19)
 
     @property
     def rows_skipped(self) -> int:

@@ -30,10 +30,13 @@ class UndoRefused(Exception):
 
 def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
     """Remove every row an import brought, in one transaction; returns rows removed per table."""
-    rows = con.cursor().execute("SELECT kind, undone_at FROM imports WHERE import_id = $id", {"id": import_id}).fetchall()
+    rows = con.cursor().execute("SELECT kind, undone_at, layout FROM imports WHERE import_id = $id",
+                                {"id": import_id}).fetchall()
     if not rows:
         raise UndoRefused(f"There is no import {import_id}; `python -m metrics imports` lists them.")
-    kind, undone_at = rows[0]
+    kind, undone_at, layout = rows[0]
+    # a calendar import (issue 19) brought meetings and their attendance: both leave, both come back
+    tables = (KINDS[kind].table, *(("attendance",) if layout == "calendar" else ()))
     if undone_at is not None:
         raise UndoRefused(f"Import {import_id} was already undone at {undone_at:%Y-%m-%d %H:%M}.")
     removed: dict[str, int] = {}
@@ -48,13 +51,14 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
             if used:
                 raise UndoRefused(f"Import {import_id} brought catalogue items that {used} stored responses answer; "
                                   "undo those survey imports first.")
-        table = KINDS[kind].table
-        superseded = cur.execute(f"SELECT count(*) FROM replaced_{table} WHERE import_id = $id",
-                                 {"id": import_id}).fetchall()[0][0]
-        if superseded:
-            later = cur.execute(f"SELECT min(replaced_by) FROM replaced_{table} WHERE import_id = $id",
-                                {"id": import_id}).fetchall()[0][0]
-            raise UndoRefused(f"Rows of import {import_id} were replaced by import {later}; undo import {later} first.")
+        for table in tables:
+            superseded = cur.execute(f"SELECT count(*) FROM replaced_{table} WHERE import_id = $id",
+                                     {"id": import_id}).fetchall()[0][0]
+            if superseded:
+                later = cur.execute(f"SELECT min(replaced_by) FROM replaced_{table} WHERE import_id = $id",
+                                    {"id": import_id}).fetchall()[0][0]
+                raise UndoRefused(f"Rows of import {import_id} were replaced by import {later}; undo import {later} "
+                                  "first.")
         touched = [m for (m,) in cur.execute(
             "SELECT DISTINCT wave FROM survey_responses WHERE import_id = $id UNION "
             "SELECT DISTINCT wave FROM replaced_survey_responses WHERE replaced_by = $id", {"id": import_id}).fetchall()]
@@ -63,17 +67,19 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int) -> dict[str, int]:
                         "WHERE import_id = $id", {"id": import_id})
             cur.execute("CREATE OR REPLACE TEMP TABLE undo_entering AS SELECT * EXCLUDE (replaced_by) "
                         "FROM replaced_survey_responses WHERE replaced_by = $id", {"id": import_id})
-        removed[table] = cur.execute(f"DELETE FROM {table} WHERE import_id = $id", {"id": import_id}).fetchall()[0][0]
-        # bring back what this import had replaced
-        restored = cur.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
-                               "WHERE replaced_by = $id", {"id": import_id}).fetchall()[0][0]
+        for table in tables:
+            removed[table] = cur.execute(f"DELETE FROM {table} WHERE import_id = $id",
+                                         {"id": import_id}).fetchall()[0][0]
+            # bring back what this import had replaced
+            restored = cur.execute(f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (replaced_by) FROM replaced_{table} "
+                                   "WHERE replaced_by = $id", {"id": import_id}).fetchall()[0][0]
+            cur.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = $id", {"id": import_id})
+            if restored:
+                removed[f"{table} restored"] = restored
         if kind == "survey":
             answers.hold_back(cur, "SELECT * FROM undo_entering", "SELECT * FROM undo_leaving")
             cur.execute("DROP TABLE undo_entering")
             cur.execute("DROP TABLE undo_leaving")
-        cur.execute(f"DELETE FROM replaced_{table} WHERE replaced_by = $id", {"id": import_id})
-        if restored:
-            removed[f"{table} restored"] = restored
         if kind == "items":
             answers.remember_hidden(cur)
         if kind in ("survey", "items"):

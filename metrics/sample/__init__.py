@@ -25,7 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metrics.sample.calendar import write_calendar
+from metrics.sample import tool_exports
 from metrics.sample.review import observed_index, review_tables
+from metrics.sample.viva import FILE_NAME as VIVA_FILE_NAME, NATIVE_FILE_NAME as VIVA_NATIVE_FILE_NAME  # issue 19
+from metrics.sample.viva import write_viva
 from metrics.vocabulary import DEPARTMENTS, LEAD_FUNCTIONS, MEETING_TYPES, PROJECT_OUTCOMES, RESPONDENT_ROLES
 from metrics.sample.world import (DECLINING_UNIT, DIMENSIONS, IMPROVING_UNIT, ITEMS, LIKERT_ITEMS, Item,  # noqa: F401
                                   World)
@@ -147,7 +151,8 @@ def write_sample(
 ) -> dict[str, Path]:
     """Write the sample data set into `out_dir`; return {kind: path} for the eleven files: the seven
     tables of the survey, meetings, projects and KPIs, then the monthly review's four
-    (metrics.sample.review), drawn from their own random stream.
+    (metrics.sample.review), drawn from their own random stream. Beside them it writes two examples of files
+    as tools export them (metrics.sample.tool_exports.FILE_NAMES), which load_sample does not load.
 
     `scale` multiplies the number of survey respondents (and headcount with it, so that
     response rates stay believable); everything else is the same at any scale.
@@ -173,15 +178,33 @@ def write_sample(
     paths["headcount"] = _write_csv(_headcount_table(world, headcount), "headcount", out)
     paths["meetings"] = _write_csv(meetings, "meetings", out)
     paths["attendance"] = _write_csv(attendance, "attendance", out)
+    # the same meetings as a calendar export with its people roster (issue 19), from a stream of their own; not in
+    # the returned paths, which are the native files the store loads (metrics.sample.calendar.FILE_NAMES)
+    write_calendar(out, world, meetings, attendance, seed)
     del attendance
     projects = _projects_table(world, rng["projects"])
     paths["projects"] = _write_csv(projects, "projects", out)
-    paths["kpis"] = _write_csv(_kpis_table(world, rng["kpis"]), "kpis", out)
+    kpis = _kpis_table(world, rng["kpis"])
+    paths["kpis"] = _write_csv(kpis, "kpis", out)
+    # issue 19: the same projects and KPIs as Jira and finance would export them (examples on the Data page)
+    for name, table in (("projects_jira", tool_exports.jira_export(projects)),
+                        ("kpis_wide", tool_exports.finance_wide(kpis))):
+        table.to_csv(out / tool_exports.FILE_NAMES[name], index=False, encoding="utf-8", lineterminator="\n")
     review = review_tables(world, respondents, observed, meetings, projects,
                            np.random.default_rng([seed, REVIEW_STREAM]))
     for kind, table in review.items():
         paths[kind] = _write_csv(table, kind, out)
+    # Measured collaboration (issue 19), from a stream of its own, written beside the eleven files (collaboration_paths
+    # names them): as Microsoft Viva Insights exports it (the Data page's example), and in the native template (what
+    # the sample store loads, ingest.SAMPLE_FILES).
+    write_viva(world, headcount, seed, out)
     return paths
+
+
+def collaboration_paths(out_dir: str | Path) -> dict[str, Path]:
+    """The two collaboration files write_sample writes: the native template and the Viva Insights export."""
+    return {"collaboration": Path(out_dir) / VIVA_NATIVE_FILE_NAME,
+            "collaboration (Viva)": Path(out_dir) / VIVA_FILE_NAME}
 
 
 def _write_csv(table: pd.DataFrame, kind: str, out: Path) -> Path:

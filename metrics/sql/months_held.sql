@@ -6,6 +6,7 @@ SELECT DISTINCT month FROM (
     UNION ALL SELECT month FROM headcount
     UNION ALL SELECT strftime(date, '%Y-%m') FROM meetings
     UNION ALL SELECT month FROM kpis
+    UNION ALL SELECT month FROM collaboration
     UNION ALL SELECT strftime(start_date, '%Y-%m') FROM joint_projects WHERE status IN ('active', 'delivered')
     UNION ALL SELECT strftime(actual_end, '%Y-%m') FROM joint_projects WHERE actual_end IS NOT NULL
 )

@@ -147,6 +147,22 @@ CREATE TABLE IF NOT EXISTS actions (
     import_id     INTEGER NOT NULL
 );
 
+-- Measured collaboration between marketing and IT (issue 19: Viva Insights' group-to-group query, or the native
+-- template): per unit, month and direction, the from side's hours, meetings and e-mails with the to side, and the
+-- from side's people (the hours are spread over them). Added to older stores by migration step 5.
+CREATE TABLE IF NOT EXISTS collaboration (
+    business_unit VARCHAR NOT NULL,
+    month         VARCHAR NOT NULL,
+    from_side     VARCHAR NOT NULL CHECK (from_side IN ({{SIDES}})),
+    to_side       VARCHAR NOT NULL CHECK (to_side IN ({{SIDES}})),
+    hours         DOUBLE NOT NULL CHECK (hours >= 0),
+    meetings      DOUBLE CHECK (meetings >= 0),
+    emails        DOUBLE CHECK (emails >= 0),
+    people        INTEGER NOT NULL CHECK (people BETWEEN 1 AND {{COLLABORATION_PEOPLE_MAX}}),
+    import_id     INTEGER NOT NULL,
+    PRIMARY KEY (business_unit, month, from_side, to_side)
+);
+
 -- Column mappings an analyst confirmed, remembered per layout and question set.
 CREATE TABLE IF NOT EXISTS saved_mappings (
     layout       VARCHAR NOT NULL,
@@ -187,6 +203,7 @@ CREATE TABLE IF NOT EXISTS replaced_commentary AS SELECT *, NULL::INTEGER AS rep
 CREATE TABLE IF NOT EXISTS replaced_decision_rights AS SELECT *, NULL::INTEGER AS replaced_by FROM decision_rights LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_decisions AS SELECT *, NULL::INTEGER AS replaced_by FROM decisions LIMIT 0;
 CREATE TABLE IF NOT EXISTS replaced_actions AS SELECT *, NULL::INTEGER AS replaced_by FROM actions LIMIT 0;
+CREATE TABLE IF NOT EXISTS replaced_collaboration AS SELECT *, NULL::INTEGER AS replaced_by FROM collaboration LIMIT 0;
 
 -- Survey changes held back (metrics/answers.py hold_back): the difference between the responses stored and the
 -- responses the figures are made of. 'added': a stored row not counted yet; 'removed': a row no longer stored (an

@@ -11,6 +11,7 @@ units AS (
     SELECT business_unit FROM survey_responses UNION SELECT business_unit FROM headcount
     UNION SELECT business_unit FROM meetings UNION SELECT business_unit FROM joint_projects
     UNION SELECT business_unit FROM kpis
+    UNION SELECT business_unit FROM collaboration
 ),
 calendar AS (
     SELECT u.business_unit, m.month FROM units u CROSS JOIN months m
@@ -155,6 +156,16 @@ review AS (
     FROM review_action_metrics($month_from, $month_to)
 ),
 
+-- Measured collaboration (issue 19, Viva Insights): hours between marketing and IT per person per month, both
+-- directions' hours over both sides' people (each direction's people are its from side's); n = those people.
+collab AS (
+    SELECT month, business_unit, sum(hours) / sum(people) AS collaboration_hours,
+           sum(people) AS collaboration_hours_n
+    FROM collaboration
+    WHERE from_side <> to_side AND month BETWEEN $month_from AND $month_to
+    GROUP BY GROUPING SETS ((month, business_unit), (month))
+),
+
 joined AS (
     SELECT c.business_unit, c.month,
            (s.marketing_index + s.it_index) / 2 AS alignment_index,
@@ -168,7 +179,8 @@ joined AS (
            p.* EXCLUDE (month, business_unit),
            CASE WHEN c.business_unit IS NULL THEN (SELECT decision_rights_clarity FROM decision_rights_clarity) END
                AS decision_rights_clarity,
-           v.actions_on_track, coalesce(v.overdue_actions, 0) AS overdue_actions
+           v.actions_on_track, coalesce(v.overdue_actions, 0) AS overdue_actions,
+           o.collaboration_hours, o.collaboration_hours_n
     FROM calendar c
     LEFT JOIN survey s           ON s.month = c.month AND s.business_unit IS NOT DISTINCT FROM c.business_unit
     LEFT JOIN perception g       ON g.month = c.month AND g.business_unit IS NOT DISTINCT FROM c.business_unit
@@ -178,6 +190,7 @@ joined AS (
     LEFT JOIN leadership l       ON l.month = c.month AND l.business_unit IS NOT DISTINCT FROM c.business_unit
     LEFT JOIN projects p         ON p.month = c.month AND p.business_unit IS NOT DISTINCT FROM c.business_unit
     LEFT JOIN review v           ON v.month = c.month AND v.business_unit IS NOT DISTINCT FROM c.business_unit
+    LEFT JOIN collab o           ON o.month = c.month AND o.business_unit IS NOT DISTINCT FROM c.business_unit
 )
 SELECT *,
        ( coalesce($w_alignment * alignment_index, 0)

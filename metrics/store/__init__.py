@@ -26,7 +26,7 @@ SAMPLE_DIR = PROJECT_ROOT / "sample_data"
 DEFAULT_DB = Path("data") / "collab.duckdb"
 
 DATA_TABLES = ("survey_items", "survey_responses", "survey_answers", "headcount", "meetings",
-               "attendance", "joint_projects", "kpis")
+               "attendance", "joint_projects", "kpis", "collaboration")
 
 _init_lock = threading.Lock()
 # Writes of this process run one at a time: DuckDB lets two transactions append at once, and the checks an
@@ -156,8 +156,10 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (2, "survey answers from a long table (survey_answers) to a column per item"),
     (3, "stored survey figures: the old long table survey_group_stats goes (a view takes its name)"),
     (4, "the import log keeps a skipped row's row, column and reason, not its value"),
-    (5, "the migrations table without a default (a default of current_timestamp stops a quack client attaching)"),
-    (6, "the writer row, which writers in several processes claim in turn"),
+    (5, "the collaboration table (Viva Insights, issue 19) and its replaced_ twin"),
+    (6, "the store's secret key for attendees' person ids (calendar imports, issue 19)"),
+    (7, "the migrations table without a default (a default of current_timestamp stops a quack client attaching)"),
+    (8, "the writer row, which writers in several processes claim in turn"),
 )
 
 
@@ -172,8 +174,14 @@ def _apply(con: duckdb.DuckDBPyConnection, step: int) -> None:
     elif step == 4:
         forget_skipped_values(cur)
     elif step == 5:
-        cur.execute("ALTER TABLE migrations ALTER COLUMN applied_at DROP DEFAULT")
+        # schema.sql creates only what is missing (IF NOT EXISTS, INSERT OR IGNORE): on a store from before step
+        # 5 that is the collaboration table and its replaced_ twin; on a new store (step 1 just ran) nothing.
+        cur.execute(query("schema"))
     elif step == 6:
+        create_person_key(cur)
+    elif step == 7:
+        cur.execute("ALTER TABLE migrations ALTER COLUMN applied_at DROP DEFAULT")
+    elif step == 8:
         cur.execute("CREATE TABLE IF NOT EXISTS writer (id INTEGER PRIMARY KEY, claims BIGINT NOT NULL)")
         cur.execute("INSERT OR IGNORE INTO writer VALUES (1, 0)")
 
@@ -231,6 +239,16 @@ def forget_skipped_values(cur) -> None:
             kept.append({"row": entry.get("row"), "column": entry.get("column"), "reason": personal.masked(reason)})
         cur.execute("UPDATE imports SET skipped_rows = $rows WHERE import_id = $id",
                     {"rows": json.dumps(kept), "id": import_id})
+
+
+def create_person_key(cur) -> None:
+    """Step 6: the key that makes a calendar attendee's person_id (metrics.ingest.calendar: HMAC-SHA256 of the
+    address), 32 random bytes from the operating system, made once per store and never shown or exported."""
+    import secrets
+
+    cur.execute("CREATE TABLE IF NOT EXISTS person_key (key VARCHAR NOT NULL)")
+    if not cur.execute("SELECT count(*) FROM person_key").fetchall()[0][0]:
+        cur.execute("INSERT INTO person_key VALUES ($key)", {"key": secrets.token_hex(32)})
 
 
 @contextmanager
