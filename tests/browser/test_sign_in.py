@@ -329,11 +329,11 @@ def type_editor_row(page, editor, row: int, values: list[str | None]) -> None:
             page.keyboard.press("ArrowRight")
             continue
         page.keyboard.press("Enter")
-        page.wait_for_timeout(250)
-        page.keyboard.type(value, delay=10)
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(400)
+        page.keyboard.type(value, delay=20)
+        page.wait_for_timeout(400)        # a dropdown cell (the target) filters its options as it is typed into
         page.keyboard.press("Tab")
-        page.wait_for_timeout(250)
+        page.wait_for_timeout(300)
 
 
 def add_editor_row(page, editor, values: list[str | None]) -> int:
