@@ -247,15 +247,11 @@ with templates_tab:
         st.download_button(f"{label} template", ingest.template_csv(shared.connection(), template_kind),
                            file_name=f"{template_kind}_template.csv", mime="text/csv", key=f"template_{template_kind}")
     st.write("Examples of files as the tools export them, made from the sample data: each imports as it is "
-             "(the calendar with its people roster).")
-    for label, name, example, mime in ingest.calendar.example_files():
-        st.download_button(label, example, file_name=name, mime=mime, key=f"example_{name}")
-    for example_kind, (label, example_name, example) in ingest.example_files().items():
-        st.download_button(label, example, file_name=example_name, mime="text/csv", key=f"example_{example_kind}")
-    st.download_button("Example: a Viva Insights group-to-group export (the sample company)", viva.example_export(),
-                       file_name="viva_group_to_group.csv", mime="text/csv", key="example_viva",
-                       help="Import it as measured collaboration: its organizations (\"Marketing - Retail\", "
-                            "\"IT - Retail\") map to marketing and IT by name.")
+             "(the calendar with its people roster; the Viva export's organizations map to marketing and IT by "
+             "name).")
+    for label, name, path, mime in ingest.example_files():   # read when pressed, not on every rerun
+        st.download_button(label, path.read_bytes, file_name=name, mime=mime, key=f"example_{name}",
+                           on_click="ignore")
 
 for tab in settings_tab:  # admins only
     with tab, st.form("settings_form"):

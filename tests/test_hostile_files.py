@@ -1053,6 +1053,18 @@ def _prepare_then_commit(con, kind: str, data: bytes, name: str) -> None:
         assert refused.problems
 
 
+def _prepare_then_dry_run(con, kind: str, data: bytes, name: str, **options) -> None:
+    """Read a file and commit it as a dry run: only a PreparedImport whose every reason is words, or a refusal."""
+    prepared = ingest.prepare_import(con, kind, data, name, **options)
+    assert isinstance(prepared, ingest.PreparedImport)
+    for problem in prepared.blocking + prepared.report.problems:
+        assert problem.reason and "Traceback" not in problem.reason
+    try:
+        ingest.commit_import(con, prepared, dry_run=True, user="fuzz")
+    except ingest.ImportRefused as refused:
+        assert refused.problems
+
+
 @pytest.fixture(scope="module")
 def fuzz_store(seeded_db, tmp_path_factory):
     con = open_copy(seeded_db, tmp_path_factory.mktemp("fuzz"))
@@ -1148,14 +1160,7 @@ def test_the_calendar_the_fuzzing_starts_from_imports(seeded):
 def test_fuzz_prepare_import_of_mutated_calendars(fuzz_store, data):
     """The calendar reader (issue 19): only a PreparedImport, a report or ImportRefused may come out."""
     FUZZ_COUNT["examples"] += 1
-    prepared = ingest.prepare_import(fuzz_store, "meetings", data, "fuzz.ics", **ROSTER)
-    assert isinstance(prepared, ingest.PreparedImport)
-    for problem in prepared.blocking + prepared.report.problems:
-        assert problem.reason and "Traceback" not in problem.reason
-    try:
-        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
-    except ingest.ImportRefused as refused:
-        assert refused.problems
+    _prepare_then_dry_run(fuzz_store, "meetings", data, "fuzz.ics", **ROSTER)
 
 
 
@@ -1186,14 +1191,7 @@ def test_fuzz_prepare_import_of_mutated_viva_exports(fuzz_store, data):
     """Reading a mutated Viva export writes nothing (test_fuzzing_wrote_nothing_and_ran checks the store after)."""
     raw, name = data.draw(mutated(VIVA_EXPORT))
     FUZZ_COUNT["examples"] += 1
-    prepared = ingest.prepare_import(fuzz_store, "collaboration", raw, name)
-    assert isinstance(prepared, ingest.PreparedImport)
-    for problem in prepared.blocking + prepared.report.problems:
-        assert problem.reason and "Traceback" not in problem.reason
-    try:
-        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
-    except ingest.ImportRefused as refused:
-        assert refused.problems
+    _prepare_then_dry_run(fuzz_store, "collaboration", raw, name)
 
 
 # A Viva Insights meeting query (issue 19), imported as meetings: two marketing-IT meetings (one cancelled), focus
@@ -1235,14 +1233,7 @@ def test_fuzz_prepare_import_of_mutated_viva_meeting_queries(fuzz_store, data):
     """Reading a mutated meeting query writes nothing (test_fuzzing_wrote_nothing_and_ran checks the store after)."""
     raw, name = data.draw(mutated(MT_EXPORT))
     FUZZ_COUNT["examples"] += 1
-    prepared = ingest.prepare_import(fuzz_store, "meetings", raw, name)
-    assert isinstance(prepared, ingest.PreparedImport)
-    for problem in prepared.blocking + prepared.report.problems:
-        assert problem.reason and "Traceback" not in problem.reason
-    try:
-        ingest.commit_import(fuzz_store, prepared, dry_run=True, user="fuzz")
-    except ingest.ImportRefused as refused:
-        assert refused.problems
+    _prepare_then_dry_run(fuzz_store, "meetings", raw, name)
 
 
 def test_the_meeting_query_the_fuzzing_starts_from_imports(seeded):

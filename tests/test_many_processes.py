@@ -18,7 +18,7 @@ import pytest
 
 from metrics import store
 from metrics.store import served
-from tests.conftest import load_fixture
+from tests.conftest import fixture_store
 from tests.test_reliability import big_survey
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,9 +66,7 @@ def count(db_or_con, sql: str):
 @pytest.fixture
 def db(tmp_path) -> Path:
     path = tmp_path / "store.duckdb"
-    con = store.connect(path)
-    load_fixture(con, tmp_path)
-    con.close()
+    fixture_store(path, tmp_path).close()
     return path
 
 

@@ -218,16 +218,6 @@ EXAMPLES = {"meetings_calendar.ics": ("Example calendar export (.ics)", "text/ca
             "people_roster.csv": ("Example people roster (CSV)", "text/csv")}
 
 
-def example_files() -> list[tuple[str, str, bytes, str]]:
-    """(label, file name, bytes, MIME type) of each example present in sample_data/."""
-    found = []
-    for name, (label, mime) in EXAMPLES.items():
-        path = store.SAMPLE_DIR / name
-        if path.is_file():
-            found.append((label, name, path.read_bytes(), mime))
-    return found
-
-
 def subject_type(subject: str, rules: list[tuple[re.Pattern, str, str]]) -> str | None:
     text = CANCELLED_PREFIX.sub("", subject or "").strip()
     for pattern, kind, _ in rules:

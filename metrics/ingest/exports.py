@@ -13,9 +13,11 @@ from metrics import personal, store
 from metrics.store import answers
 
 import metrics.ingest.adapted as adapted
+import metrics.ingest.calendar as calendar
 import metrics.ingest.finance as finance
 import metrics.ingest.mapping as mapping_module
 import metrics.ingest.trackers as trackers
+import metrics.ingest.viva as viva
 from metrics.ingest.importing import PreparedImport, _stored_items, import_file
 from metrics.ingest.kinds import FORMULA_START, ImportReport, KINDS, Problem, SAMPLE_FILES
 from metrics.ingest.log import list_imports
@@ -182,19 +184,20 @@ LAYOUT_LABELS = {
 
 # The layouts the page offers for a kind read by a tool's own reader (metrics.ingest.trackers, .finance).
 TOOL_LAYOUTS = {"projects": ("auto", "native", *trackers.LAYOUTS), "kpis": ("auto", "native", *finance.LAYOUTS)}
-# The sample data set's files in a tool's layout (metrics.sample.tool_exports), offered as examples.
-EXAMPLE_FILES = {"projects": ("Jira export of the sample's joint projects", "joint_projects_jira.csv"),
-                 "kpis": ("Finance sheet of the sample's KPIs (months as columns)", "kpis_finance_wide.csv")}
+# The sample data set's files as the tools export them (metrics.sample writes them), offered on the Data page as
+# examples: file name -> (label, MIME type). The calendar's and Viva's are declared beside their readers.
+EXAMPLE_FILES = {
+    **calendar.EXAMPLES,
+    "joint_projects_jira.csv": ("Jira export of the sample's joint projects", "text/csv"),
+    "kpis_finance_wide.csv": ("Finance sheet of the sample's KPIs (months as columns)", "text/csv"),
+    **viva.EXAMPLES,
+}
 
 
-def example_files() -> dict[str, tuple[str, str, bytes]]:
-    """{kind: (label, file name, bytes)} of the examples sample_data/ holds."""
-    found = {}
-    for kind, (label, name) in EXAMPLE_FILES.items():
-        path = Path(store.SAMPLE_DIR) / name
-        if path.is_file():
-            found[kind] = (label, name, path.read_bytes())
-    return found
+def example_files() -> list[tuple[str, str, Path, str]]:
+    """(label, file name, path, MIME type) of each example sample_data/ holds; read only when it is downloaded."""
+    paths = ((Path(store.SAMPLE_DIR) / name, label, mime) for name, (label, mime) in EXAMPLE_FILES.items())
+    return [(label, path.name, path, mime) for path, label, mime in paths if path.is_file()]
 
 
 def rules_rows(prepared: PreparedImport) -> pd.DataFrame:

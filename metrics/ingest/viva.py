@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from metrics import store
 import metrics.ingest.mapping as mapping_module
 import metrics.ingest.values as values
 from metrics.ingest.decode import LayoutError
@@ -140,6 +139,14 @@ def organizations(con: duckdb.DuckDBPyConnection, names, mapping: dict[str, str]
     return result, problems
 
 
+def guessed_notes(organizations: pd.DataFrame) -> list[str]:
+    """A note for each organization taken by its name, saying how to map it otherwise (both Viva readers')."""
+    return [f"organization {org.organization!r} taken as {org.side}"
+            + (f" in {org.business_unit}" if org.business_unit else "")
+            + f" by its name: to change it, --map '{org.organization}=marketing|it|other[@UNIT]'"
+            for org in organizations.itertuples() if org.how == "guessed by name"]
+
+
 def read(con: duckdb.DuckDBPyConnection, source: pd.DataFrame, row_numbers: list[int], mapping: dict[str, str] | None,
          constants: dict[str, str] | None, date_order: str | None, file_name: str) -> VivaRead | None:
     """A Viva export (its one-header table, as read) in the collaboration kind's native columns, or None when the
@@ -260,13 +267,9 @@ def read(con: duckdb.DuckDBPyConnection, source: pd.DataFrame, row_numbers: list
         shown = ", ".join(map(str, lines[:20])) + (f" and {len(lines) - 20} more" if len(lines) > 20 else "")
         result.notes.append(f"dropped {len(lines)} row{'s' if len(lines) != 1 else ''}, not stored ({why}): "
                             f"row{'s' if len(lines) != 1 else ''} {shown}")
+    result.notes += guessed_notes(result.organizations)
     for org in result.organizations.itertuples():
-        if org.how == "guessed by name":
-            result.notes.append(f"organization {org.organization!r} taken as {org.side}"
-                                + (f" in {org.business_unit}" if org.business_unit else "")
-                                + f" by its name: to change it, --map '{org.organization}=marketing|it|other"
-                                  "[@UNIT]'")
-        elif org.how == "not mapped":
+        if org.how == "not mapped":
             result.notes.append(f"organization {org.organization!r} is not mapped: its rows are not stored. Map it "
                                 f"with --map '{org.organization}=marketing|it|other[@UNIT]' (remembered).")
     if not kept:
@@ -332,6 +335,6 @@ def changed_organizations(table: pd.DataFrame, chosen: dict[str, tuple[str, str]
     return changes
 
 
-def example_export() -> bytes:
-    """The sample company's Viva Insights group-to-group export (sample_data/), offered on the Data page."""
-    return (store.SAMPLE_DIR / "viva_group_to_group.csv").read_bytes()
+# The sample company's group-to-group export (metrics.sample.viva writes it), offered on the Data page as an example.
+EXAMPLES = {"viva_group_to_group.csv": ("Example: a Viva Insights group-to-group export (the sample company)",
+                                        "text/csv")}

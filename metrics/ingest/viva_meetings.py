@@ -192,12 +192,7 @@ def read(con: duckdb.DuckDBPyConnection, source: pd.DataFrame, row_numbers: list
     for name, lines in unmapped.items():
         result.notes.append(f"organization {name!r} is not mapped: its {_meetings(len(lines))} ({_rows(lines)}) are "
                             f"not stored. Map it with --map '{name}=marketing|it|other[@UNIT]' (remembered).")
-    for org in result.organizations.itertuples():
-        if org.how == "guessed by name":
-            result.notes.append(f"organization {org.organization!r} taken as {org.side}"
-                                + (f" in {org.business_unit}" if org.business_unit else "")
-                                + f" by its name: to change it, --map '{org.organization}=marketing|it|other"
-                                  "[@UNIT]'")
+    result.notes += viva.guessed_notes(result.organizations)
     unknown = sorted(set(mapping) - set(mapped))
     if unknown:
         result.notes.append(f"--map names organizations no marketing-IT meeting of this file has: {', '.join(unknown)}")
