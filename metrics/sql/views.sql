@@ -3,11 +3,11 @@
 -- Every answer the figures count (survey_published: changes held back are not in it yet) with reverse-scored
 -- Likert items flipped (6 - x) before anything else.
 CREATE OR REPLACE VIEW scored_answers AS
-SELECT r.response_id, r.wave AS month, r.business_unit, r.department, r.role,
+-- published_answers carries each answer's month, unit, department and role, so a filter on them reaches the scan.
+SELECT a.response_id, a.month, a.business_unit, a.department, a.role,
        i.item_id, i.dimension, i.scale,
        CASE WHEN i.scale = 'likert5' AND i.reverse_scored THEN 6 - a.value ELSE a.value END AS score
-FROM survey_published r
-JOIN published_answers a USING (response_id)
+FROM published_answers a
 JOIN survey_items i USING (item_id);
 
 -- Respondent scores: the mean of a respondent's non-missing Likert answers, over all items ('*')

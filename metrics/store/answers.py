@@ -60,16 +60,26 @@ def create_published_view(cur) -> None:
 
 def create_long_view(cur) -> None:
     """survey_answers: the stored answers long (response_id, item_id, value); published_answers: the same of what
-    the figures count (survey_published), for the reference views and the Likert chart."""
+    the figures count (survey_published), for the reference views and the Likert chart, each answer with its
+    response's month, business unit, department and role.
+
+    published_answers carries those fields itself rather than leaving scored_answers to join them back by
+    response_id: a filter on the month then reaches the scan of the wide rows, so a month's chart unpivots that
+    month's answers only (the join unpivoted every answer in the store first: 1.7 s and 2.5 GB at a million
+    responses, against 0.02 s)."""
     create_published_view(cur)
     columns = item_columns(cur)
-    for view, source in (("survey_answers", "survey_responses"), ("published_answers", PUBLISHED)):
+    carried = ("response_id", "wave", "business_unit", "department", "role")
+    for view, source, fields in (("survey_answers", "survey_responses", carried[:1]),
+                                 ("published_answers", PUBLISHED, carried)):
+        names = ", ".join("wave AS month" if f == "wave" else f for f in fields)
         if columns:
             listed = ", ".join(quoted(c) for c in columns)
-            body = (f"SELECT response_id, item_id, value FROM (UNPIVOT (SELECT response_id, {listed} FROM {source}) "
-                    f"ON {listed} INTO NAME item_id VALUE value)")
+            body = (f"SELECT {names}, item_id, value FROM (UNPIVOT (SELECT {', '.join(fields)}, {listed} "
+                    f"FROM {source}) ON {listed} INTO NAME item_id VALUE value)")
         else:
-            body = "SELECT NULL::VARCHAR AS response_id, NULL::VARCHAR AS item_id, NULL::SMALLINT AS value WHERE false"
+            empty = ", ".join(f"NULL::VARCHAR AS {name.split(' AS ')[-1]}" for name in names.split(", "))
+            body = f"SELECT {empty}, NULL::VARCHAR AS item_id, NULL::SMALLINT AS value WHERE false"
         cur.execute(f"CREATE OR REPLACE VIEW {view} AS {body}")
 
 
