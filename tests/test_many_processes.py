@@ -11,6 +11,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -239,6 +240,38 @@ def test_two_processes_importing_through_the_server_each_land_whole(serving, tmp
         landed = count(db, f"SELECT count(*) FROM survey_responses WHERE response_id LIKE 'P{n}-%'")
         assert landed == (3_000 if code == 0 else 0)
     assert [code for code, _ in outcomes] == [0, 0]                # they take turns: both land
+
+
+def test_reads_share_a_few_kept_sessions_and_each_gets_its_own_answer(serving):
+    """A client keeps its read sessions open between cursors (RemoteStore.borrow_reader): reads one after another
+    reuse one session, reads from many threads at once use at most READ_SESSIONS, and every read gets the answer
+    to its own statement (never another thread's result on a shared session)."""
+    db, copy, _ = serving
+    con = store.connect(db)
+    assert store.is_remote(con)
+    for n in range(5):
+        assert con.cursor().execute("SELECT $n * 2", {"n": n}).fetchall() == [(n * 2,)]
+    assert len(con._readers_open) == 1                             # one session, taken and given back five times
+    embedded = store.connect(copy)
+    expected = embedded.cursor().execute("SELECT count(*) FROM survey_responses").fetchall()[0][0]
+    embedded.close()
+    wrong: list = []
+
+    def reader(number: int) -> None:
+        for k in range(15):
+            got = con.cursor().execute("SELECT $tag, count(*) FROM survey_responses", {"tag": f"{number}/{k}"}
+                                       ).fetchall()
+            if got != [(f"{number}/{k}", expected)]:
+                wrong.append(got)
+
+    threads = [threading.Thread(target=reader, args=(number,)) for number in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
+    assert 1 <= len(con._readers_open) <= served.READ_SESSIONS
+    con.close()
 
 
 def test_values_reach_the_server_as_literals_that_cannot_end_a_string(serving):
