@@ -8,6 +8,7 @@ import getpass
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import MutableMapping
@@ -474,10 +475,9 @@ def _plan_streamed(con, path: Path, file_name: str, options: dict) -> PreparedIm
     columns = native_survey.applies(head, scales)
     if columns is None:
         return None
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     report = ImportReport(file_name, "survey", "native")   # every column is the template's or an item's
-    return PreparedImport("survey", file_name, digest, pd.DataFrame(), report, [], parsed_layout="native",
+    # the digest is taken as the plan commits, beside DuckDB's read (_commit_streamed)
+    return PreparedImport("survey", file_name, "", pd.DataFrame(), report, [], parsed_layout="native",
                           streamed=path, columns=columns, options=options)
 
 
@@ -487,6 +487,10 @@ def _commit_streamed(con, prepared: PreparedImport, user: str) -> ImportReport |
     # The rows' order in the table means nothing (every read orders or aggregates), so DuckDB may write them as
     # its threads read them: a quarter off the insert at 1M. A database-wide setting, put back below.
     ordered = con.cursor().execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    # The file's digest, for the import log, is read in a thread of its own while DuckDB reads the file (hashlib
+    # lets go of the interpreter as it hashes): the two reads overlap.
+    hashing = ThreadPoolExecutor(max_workers=1)
+    digest = hashing.submit(_file_digest, path)
     try:
         with store.transaction(con) as cur:
             cur.execute("SET preserve_insertion_order = false")
@@ -502,12 +506,19 @@ def _commit_streamed(con, prepared: PreparedImport, user: str) -> ImportReport |
             if not first:
                 answers.hold_back(cur, f"SELECT * FROM survey_responses WHERE import_id = {int(import_id)}")
             answers.store_figures(cur, None if first else months)
+            prepared.digest = digest.result()
             log_import(cur, import_id, report, prepared.digest, user)
     except native_survey.NotClean:
         return None   # rolled back before the log entry: the report is still the plan's, which commit_import drops
     finally:
+        hashing.shutdown(wait=True)
         con.cursor().execute(f"SET preserve_insertion_order = {bool(ordered)}")
     return report
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _preview(con, data: bytes, file_name: str, allow_any_date: bool = False) -> PreparedImport | None:

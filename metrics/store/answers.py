@@ -155,14 +155,18 @@ def measures(items: list[Item]) -> list[tuple[str, list[tuple[str, str, str]]]]:
     def figure(name: str, value: str, n: str) -> tuple[str, list[tuple[str, str, str]]]:
         return name, [(f"value:{name}", "DOUBLE", value), (f"n:{name}", "INTEGER", n)]
 
-    # A mean of respondents' means added up as exact decimals: a sum of doubles depends on the order DuckDB's
-    # threads add them in (DuckDB 1.5.5 gave one month's figure a last digit apart when it was stored with the
-    # other months or alone), and the stored figures must not depend on which months were stored together.
+    # A mean of respondents' means added up exactly: a sum of doubles depends on the order DuckDB's threads add
+    # them in (DuckDB 1.5.5 gave one month's figure a last digit apart when it was stored with the other months or
+    # alone), and the stored figures must not depend on which months were stored together. Each respondent's mean
+    # (at most 5) in units of 1e-15 is a whole number below 2^53, so the double holds it exactly and the sum is
+    # an integer's, in any order; the same precision as DECIMAL(18, 15), at a third less of the figures' time.
+    def mean(column: str) -> str:
+        return f"(sum(({column} * 1e15)::BIGINT)::DOUBLE / 1e15 / count({column}) - 1) / 4 * 100"
+
     if likert:
-        out.append(figure("index", "(avg(r_index::DECIMAL(18, 15)) - 1) / 4 * 100", "count(r_index)"))
+        out.append(figure("index", mean("r_index"), "count(r_index)"))
     for d, dimension in enumerate(sorted({i.dimension for _, i in likert})):
-        out.append(figure(f"dimension:{dimension}", f"(avg(r_dim_{d}::DECIMAL(18, 15)) - 1) / 4 * 100",
-                          f"count(r_dim_{d})"))
+        out.append(figure(f"dimension:{dimension}", mean(f"r_dim_{d}"), f"count(r_dim_{d})"))
     for k, i in likert:
         out.append(figure(f"favourable:{i.item_id}", f"100.0 * count_if(s_{k} >= 4) / count(s_{k})", f"count(s_{k})"))
     for k, i in enumerate(items):
@@ -274,10 +278,14 @@ def store_figures(cur, months: Iterable[str] | None = None) -> None:
             return
         cur.execute(f"DELETE FROM {FIGURES} WHERE month IN (SELECT unnest($months::VARCHAR[]))", {"months": months})
     if measures(items):
+        # with no change held back, what the figures count is every stored response: read without the view's
+        # anti-join (a fifth of the figures' time at a million responses)
+        held = cur.execute(f"SELECT count(*) FROM {PENDING}").fetchall()[0][0]
+        source = PUBLISHED if held else "survey_responses"
         if months is None:
-            cur.execute(figures_sql(items, PUBLISHED, insert=True))
+            cur.execute(figures_sql(items, source, insert=True))
         else:
-            cur.execute(figures_sql(items, f"(SELECT * FROM {PUBLISHED} WHERE wave IN "
+            cur.execute(figures_sql(items, f"(SELECT * FROM {source} WHERE wave IN "
                                            "(SELECT unnest($months::VARCHAR[])))", insert=True), {"months": months})
 
 
