@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics import store
+from metrics import ingest, store
 from metrics.store import served
 from tests.conftest import fixture_store
 from tests.test_reliability import big_survey
@@ -243,11 +243,17 @@ def test_two_processes_importing_through_the_server_each_land_whole(serving, tmp
 
 
 def test_reads_share_a_few_kept_sessions_and_each_gets_its_own_answer(serving):
-    """A client keeps its read sessions open between cursors (RemoteStore.borrow_reader): reads one after another
-    reuse one session, reads from many threads at once use at most READ_SESSIONS, and every read gets the answer
-    to its own statement (never another thread's result on a shared session)."""
+    """A dashboard reaching the store through a server keeps its read sessions open between cursors
+    (RemoteStore.borrow_reader): reads one after another reuse one session, reads from many threads at once use at
+    most READ_SESSIONS, and every read gets the answer to its own statement (never another thread's result on a
+    shared session). A command keeps none: it reads a few times and ends."""
     db, copy, _ = serving
-    con = store.connect(db)
+    command = store.connect(db)
+    assert store.is_remote(command)
+    assert command.cursor().execute("SELECT 41 + 1").fetchall() == [(42,)]
+    assert len(command._readers_open) == 0
+    command.close()
+    con = store.connect(db, serve=True)   # as the dashboard opens it
     assert store.is_remote(con)
     for n in range(5):
         assert con.cursor().execute("SELECT $n * 2", {"n": n}).fetchall() == [(n * 2,)]
@@ -271,6 +277,30 @@ def test_reads_share_a_few_kept_sessions_and_each_gets_its_own_answer(serving):
         thread.join()
     assert wrong == []
     assert 1 <= len(con._readers_open) <= served.READ_SESSIONS
+    con.close()
+
+
+def test_a_dashboard_reads_and_writes_on_after_the_server_drops_its_kept_sessions(serving, tmp_path):
+    """Clearing a dead writer drops every session on the server, a dashboard's kept read sessions with them: its
+    next reads forget them and go on, and its next upload (a registered frame, through the general reader) lands,
+    never meeting a dropped read session on its way."""
+    db, _, _ = serving
+    con = store.connect(db, serve=True)   # as a second dashboard opens it
+    before = count(con, "SELECT count(*) FROM survey_responses")
+    assert len(con._readers_open) == 1
+    holder = start_holder(db, 1000)
+    os.killpg(holder.pid, signal.SIGKILL)
+    holder.wait(timeout=30)
+    # the upload waits for the dead writer's row; the server clears it (8 s, then 2 s of grace), dropping every
+    # session, this dashboard's idle read session among them, and the upload then goes on and lands
+    report = ingest.import_file(con, "survey", big_survey(tmp_path / "upload.csv", 30, "U", general=True),
+                                user="dashboard")
+    assert report.rows_imported == 30
+    assert count(con, "SELECT count(*) FROM survey_responses") == before + 30
+    landed = run("import", "survey", str(big_survey(tmp_path / "after.csv", 40, "A", general=True)), db=db)
+    assert landed.returncode == 0, landed.stderr
+    assert count(con, "SELECT count(*) FROM survey_responses") == before + 70
+    assert count(db, "SELECT count(*) FROM settings WHERE key = 'holder_was_here'") == 0
     con.close()
 
 
@@ -450,3 +480,31 @@ def test_a_page_reads_the_stores_version_once_a_run(fixture_db, monkeypatch):
         assert not at.exception
         assert len(at.get("plotly_chart")) >= 3                    # the real page, with its cached reads
         assert len(calls) == 1
+
+
+class _Flaky:
+    """A cursor whose statements fail as they do in the few milliseconds a server restarts (StoreGone) `gaps` times,
+    then run."""
+
+    def __init__(self, gaps: int) -> None:
+        self.gaps, self.ran = gaps, []
+
+    def execute(self, sql, params=None):
+        if self.gaps:
+            self.gaps -= 1
+            raise served.StoreGone("The store's server at quack:localhost:1 cannot be reached (connection refused)")
+        self.ran.append(sql)
+        return self
+
+
+def test_a_waiting_writer_rides_out_a_server_restart_and_gives_up_on_a_server_gone(monkeypatch):
+    # clearing a dead writer restarts the server; a waiter's statement that meets the gap tries again
+    flaky = _Flaky(gaps=2)
+    store._begin_writing(flaky)
+    assert flaky.ran == ["BEGIN TRANSACTION", "UPDATE writer SET claims = claims + 1 WHERE id = 1"]
+    # a server that does not come back is gone: the waiter says so after RESTART_GRACE, not COLLAB_DB_WAIT
+    monkeypatch.setattr(store, "RESTART_GRACE", 0.6)
+    started = time.monotonic()
+    with pytest.raises(served.StoreGone, match="cannot be reached"):
+        store._begin_writing(_Flaky(gaps=10_000))
+    assert 0.6 <= time.monotonic() - started < 2

@@ -106,10 +106,12 @@ def connect(db: str | os.PathLike | None = None, *, serve: bool = False):
     One store, many processes (README): a database file is held by one process at a time. `db` may be a server's
     address (quack:HOST:PORT, its token from COLLAB_DB_TOKEN or COLLAB_DB_TOKEN_FILE); a file held by a process
     that serves it (`serve`: the dashboard, `python -m metrics serve`) is reached through the address that process
-    wrote beside it; a file held by one that does not (a command) is waited for, then StoreBusy."""
+    wrote beside it; a file held by one that does not (a command) is waited for, then StoreBusy. Reached through a
+    server, a dashboard (`serve`) keeps read sessions open for its many reads (served.RemoteStore); a command,
+    with a few reads to make, does not pay for opening them."""
     path = resolve_db_path(db)
     if served.is_address(path):
-        return served.RemoteStore(path, served.token_for(path))
+        return served.RemoteStore(path, served.token_for(path), keep_read_sessions=serve)
     if _is_file_db(path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds()
@@ -126,7 +128,7 @@ def connect(db: str | os.PathLike | None = None, *, serve: bool = False):
         note = served.served_at(path)
         if note is not None:
             try:
-                return served.RemoteStore(*note)
+                return served.RemoteStore(*note, keep_read_sessions=serve)
             except StoreGone:
                 pass   # its server has just gone (or is starting): the file may be free now
         if time.monotonic() >= deadline:
@@ -274,15 +276,21 @@ def transaction(con: duckdb.DuckDBPyConnection, cursor: duckdb.DuckDBPyConnectio
                 cur.release_writer_lease()
 
 
+RESTART_GRACE = 2.0   # seconds a waiting writer gives a server it cannot reach, to come back from a restart
+
+
 def _begin_writing(cur) -> None:
     """BEGIN, then claim the store's one writer row: writers in other processes (through the server) take turns as
     the threads of one process do (_write_lock). DuckDB refuses a second transaction's update of a row another has
     updated and not committed, so the second writer rolls back its empty transaction and tries again until the
     first has committed (it then sees the first's rows), or is told to wait after COLLAB_DB_WAIT seconds."""
     deadline = time.monotonic() + wait_seconds()
+    unreachable_since = None
     while True:
-        cur.execute("BEGIN TRANSACTION")
+        began = False
         try:
+            cur.execute("BEGIN TRANSACTION")
+            began = True
             cur.execute("UPDATE writer SET claims = claims + 1 WHERE id = 1")   # an update that changes nothing
             # is not a claim: DuckDB lets two such through
             if isinstance(cur, served.RemoteCursor):
@@ -290,7 +298,18 @@ def _begin_writing(cur) -> None:
             return
         except served.SessionLost:
             pass   # the server cleared a writer that had stopped beating, and this waiter's session with it
+        except served.StoreGone:
+            # Clearing a dead writer restarts the server on its address (a few milliseconds): a waiter's statement
+            # can meet that gap. Its session went with the restart, so the next try starts a new one; a server
+            # still unreachable after RESTART_GRACE seconds has gone, and the waiter says so.
+            unreachable_since = unreachable_since or time.monotonic()
+            if time.monotonic() - unreachable_since >= RESTART_GRACE:
+                raise
+            time.sleep(0.25)
+            continue
         except duckdb.Error as exc:
+            if not began:
+                raise
             cur.execute("ROLLBACK")
             if "conflict" not in str(exc).lower():
                 raise

@@ -344,7 +344,7 @@ def _gone_or_same(error: duckdb.Error, address: str) -> Exception:
 class RemoteStore:
     """A store reached through its server: `cursor()`, `execute()` and `close()` as a DuckDB connection has."""
 
-    def __init__(self, address: str, token: str) -> None:
+    def __init__(self, address: str, token: str, *, keep_read_sessions: bool = False) -> None:
         if not ADDRESS.fullmatch(address):
             raise ValueError(f"{address!r} is not a server address: use quack:HOST:PORT")
         if not _TOKEN.fullmatch(token):
@@ -360,6 +360,7 @@ class RemoteStore:
         self._idle_readers: list[str] = []   # read sessions no cursor holds (READ_SESSIONS at most in all)
         self._readers_open: set[str] = set()
         self._token = token
+        self._keep_readers = keep_read_sessions
         self._reads: duckdb.DuckDBPyConnection | None = None   # the client the read sessions are attached to
         self.cursor().execute("SELECT 1").fetchall()   # a server that is not there says so now, in one line
 
@@ -376,17 +377,21 @@ class RemoteStore:
         with self._lock:
             return self._client.cursor()
 
-    # Read sessions, kept between cursors. A read with no session of its own (quack_query) opens and closes one on
-    # the server each time: 2.3 ms for SELECT 1 here, against 1.2 ms through a session kept open, whose opening
-    # (ATTACH) costs 11 ms once. A page's reads are a dozen small queries, so each cursor borrows a kept session
-    # for its reads and gives it back when it is closed; one cursor at a time uses a session (its result may
-    # still be streaming), and a session the server has dropped is forgotten, not given back.
+    # Read sessions, kept between cursors (`keep_read_sessions`: a dashboard). A read with no session of its own
+    # (quack_query) opens and closes one on the server each time: 2.3 ms for SELECT 1 here, against 1.2 ms through
+    # a session kept open, whose opening (ATTACH) costs 11 ms once, and their client's extensions 0.1 s once. A
+    # dashboard's pages make a dozen small reads a run, all its life, so each cursor borrows a kept session for its
+    # reads and gives it back when it is closed; one cursor at a time uses a session (its result may still be
+    # streaming), and a session the server has dropped is forgotten, not given back. A command makes a few reads
+    # and ends: the 0.1 s would cost it more than it saves (the scorecard command 0.55 -> 0.77 s, measured).
     # The read sessions are attached to a client of their own: a session the server drops is then seen only by
     # the reads (which forget it and go on), never by a writer's statements on the other client, which walk every
     # attached catalog (quack_clear_cache).
     def borrow_reader(self) -> tuple[str, duckdb.DuckDBPyConnection] | None:
         """A kept read session and a cursor of the client it is attached to; None when READ_SESSIONS are in use
         (the read goes without one)."""
+        if not self._keep_readers:
+            return None
         with self._lock:
             if self._closed:
                 return None
