@@ -245,10 +245,12 @@ def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id
     statement as they are read; the ids are checked on the stored rows (`stored_before` False: the store held no
     responses before this insert, so none can be stored already)."""
     items = [c for c in columns if c in scales]
-    # NaN and infinity are off every scale.
-    values = "".join(f", CASE WHEN {q} <> trunc({q}) OR {q} < {SCALES[scales[i]][0]} "
-                     f"OR {q} > {SCALES[scales[i]][1]} THEN error('not clean') ELSE {q}::SMALLINT END AS {q}"
-                     for i, q in ((i, answers.quoted(i)) for i in items))
+    # A fractional answer stops the statement as it is read (the cast would round it); NaN, infinity and a number
+    # beyond SMALLINT fail the cast. Whether each answer is on its scale is checked after, on the stored whole
+    # numbers, by the lowest and highest of each item: three comparisons a cell as it was read cost a tenth of
+    # the import at a million responses (0.16 s of 2.4 s).
+    values = "".join(f", CASE WHEN {q} <> trunc({q}) THEN error('not clean') ELSE {q}::SMALLINT END AS {q}"
+                     for q in map(answers.quoted, items))
     odd_dates, bounds = _outside_window(columns, allow_any_date)
     guard = _any(_flaws(columns, constrained=True, units=False) + odd_dates
                  # a comment with personal data in it is masked on the staged path, which counts what it masks
@@ -265,12 +267,17 @@ def insert(cur, path: str, columns: list[str], scales: dict[str, str], import_id
                   "(SELECT response_id FROM survey_responses WHERE import_id = $id))" if stored_before else "0")
     # A file holds a few units in a million rows: each is checked once here rather than on every row as it is read
     # (a tenth of a second at a million responses).
-    repeated, stored, months, units = cur.execute(
+    ranges = "".join(f", min({q}), max({q})" for q in map(answers.quoted, items))
+    repeated, stored, months, units, *lowest_highest = cur.execute(
         f"""SELECT count(*) - count(DISTINCT response_id), {stored_ids}, list(DISTINCT wave ORDER BY wave),
-                   list(DISTINCT business_unit)
+                   list(DISTINCT business_unit){ranges}
             FROM survey_responses WHERE import_id = $id""", {"id": import_id}).fetchall()[0]
     if rows == 0 or repeated or stored:
         raise NotClean("empty, or ids repeated in the file or stored already")
+    for item, low, high in zip(items, lowest_highest[0::2], lowest_highest[1::2]):
+        bottom, top = SCALES[scales[item]]
+        if low is not None and not (bottom <= low and high <= top):
+            raise NotClean(f"an answer to {item} off its scale")
     flawed_units = cur.execute(f"SELECT count(*) FROM (SELECT unnest($units::VARCHAR[]) AS business_unit) "
                                f"WHERE {_unit_flaws(columns)}", {"units": units}).fetchall()[0][0]
     if flawed_units:
